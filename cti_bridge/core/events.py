@@ -1,0 +1,134 @@
+"""Domain events: what the call tracker tells the rest of the product.
+
+The tracker turns raw AMI events into these facts (DESIGN §4). They carry plain values
+only, and times as POSIX seconds passed in by the caller of the tracker, so that replaying a
+recording gives the same events every time.
+
+``call_id`` is ``"{pbx}:{linkedid}"``: stable for the whole call however many channels,
+Local halves and transfers it goes through. ``interface`` is the device part of a channel
+name (``PJSIP/1001``, ``SIP/150010001``, ``Local/agent1@agents``); the pop service maps it to
+an agent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    INTERNAL = "internal"
+
+
+class WithdrawReason(StrEnum):
+    ANSWERED_ELSEWHERE = "answered_elsewhere"
+    CALLER_HANGUP = "caller_hangup"
+    NO_ANSWER = "no_answer"  # ring timeout, reject, busy, DND: the call moved on
+    PICKED_UP = "picked_up"
+
+
+class TransferKind(StrEnum):
+    BLIND = "blind"
+    ATTENDED = "attended"
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """The caller as Asterisk presented them: the number before normalisation."""
+
+    number: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallOffered:
+    """An agent's interface starts ringing for the call: pop the screen."""
+
+    call_id: str
+    interface: str
+    caller: Party
+    dialed: str
+    queue: str | None
+    direction: Direction
+    at: float
+    # When the call first reached the PBX: wait time runs from here.
+    started_at: float
+    # Set when the ring comes from a transfer: the interface that handed the caller over.
+    transferred_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferWithdrawn:
+    """That interface stopped ringing without its agent answering."""
+
+    call_id: str
+    interface: str
+    reason: WithdrawReason
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswered:
+    """The agent on ``interface`` is now talking with the caller."""
+
+    call_id: str
+    interface: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CallTransferred:
+    """The caller moved from one agent to another interface or an outside number."""
+
+    call_id: str
+    from_interface: str | None
+    to_interface: str
+    kind: TransferKind
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded:
+    """The call is over after an answer; ``interface`` is the last agent who talked."""
+
+    call_id: str
+    interface: str | None
+    at: float
+    started_at: float
+    answered_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CallAbandoned:
+    """The caller hung up before anybody answered (in a queue or while agents rang)."""
+
+    call_id: str
+    caller: Party
+    dialed: str
+    queue: str | None
+    direction: Direction
+    at: float
+    started_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundStarted:
+    """An agent's click-to-dial call is ringing out to ``number``."""
+
+    call_id: str
+    interface: str
+    number: str
+    at: float
+
+
+CallEvent = (
+    CallOffered
+    | OfferWithdrawn
+    | CallAnswered
+    | CallTransferred
+    | CallEnded
+    | CallAbandoned
+    | OutboundStarted
+)

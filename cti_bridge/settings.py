@@ -1,0 +1,272 @@
+"""Typed settings: a TOML file, then ``CTI_*`` environment variables on top.
+
+Every scalar key ``[section] key`` can be overridden by ``CTI_SECTION_KEY``
+(``CTI_DATABASE_URL``, ``CTI_WEB_PORT``, ``CTI_PHONE_DEFAULT_REGION``...). Lists take
+comma-separated values. An Asterisk server named ``pbx1`` is overridden key by key with
+``CTI_ASTERISK_PBX1_SECRET`` and so on; when exactly one server is configured the short
+form ``CTI_ASTERISK_SECRET`` works too.
+
+The environment is a parameter (tests pass a dict). Secrets are wrapped in :class:`Secret`,
+whose ``repr`` and ``str`` never show the value, so settings can be logged whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "CTI_"
+
+
+class SettingsError(ValueError):
+    """The settings file or an override is invalid; the message says which key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A value that must not reach logs: ``repr``/``str`` hide it, ``reveal()`` gives it."""
+
+    _value: str = field(repr=False)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Extra origins allowed to open /ws besides the page's own (scheme://host:port).
+    allowed_origins: tuple[str, ...] = ()
+    # Set when served over HTTPS (behind a proxy) so the session cookie is Secure.
+    secure_cookies: bool = False
+    session_hours: float = 12.0
+    max_body_bytes: int = 1_048_576
+    # Messages a browser may fall behind by before it is disconnected.
+    socket_queue_size: int = 256
+    # Messages kept per agent for `resume` after a reconnect.
+    replay_buffer: int = 500
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: str = "sqlite+aiosqlite:///data/cti.db"
+    echo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RedisSettings:
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneSettings:
+    default_region: str = "US"
+    # Trailing national digits used to match numbers received without country/trunk prefix.
+    match_digits: int = 9
+
+
+@dataclass(frozen=True, slots=True)
+class AsteriskServer:
+    name: str = "pbx1"
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "cti"
+    secret: Secret = Secret("")
+    # Seconds between AMI Pings, and how long an answer may take before the link is dead.
+    ping_interval: float = 10.0
+    ping_timeout: float = 5.0
+    # Reconnect back-off bounds in seconds (doubles from min to max).
+    reconnect_min: float = 0.5
+    reconnect_max: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class IvrSettings:
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    tokens: tuple[Secret, ...] = ()
+    budget_ms: int = 300
+
+
+@dataclass(frozen=True, slots=True)
+class DispositionCode:
+    code: str
+    label: str
+    requires_note: bool = False
+
+
+DEFAULT_DISPOSITIONS = (
+    DispositionCode("resolved", "Resolved on the call"),
+    DispositionCode("follow_up", "Follow-up needed", requires_note=True),
+    DispositionCode("complaint", "Complaint logged", requires_note=True),
+    DispositionCode("sale", "Sale / upgrade"),
+    DispositionCode("info", "Information given"),
+    DispositionCode("wrong_number", "Wrong number"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    level: str = "INFO"
+    # "text" for people, "json" for log shippers.
+    format: str = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    web: WebSettings = WebSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    phone: PhoneSettings = PhoneSettings()
+    asterisk: tuple[AsteriskServer, ...] = ()
+    ivr: IvrSettings = IvrSettings()
+    dispositions: tuple[DispositionCode, ...] = DEFAULT_DISPOSITIONS
+    log: LogSettings = LogSettings()
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``path`` (optional) and apply ``CTI_*`` overrides from ``environ``."""
+    env = dict(os.environ if environ is None else environ)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except OSError as exc:
+            raise SettingsError(f"cannot read settings file {path}: {exc.strerror}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from exc
+    return settings_from_mapping(data, env)
+
+
+def settings_from_mapping(data: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
+    unknown = set(data) - {f.name for f in dataclasses.fields(Settings)}
+    if unknown:
+        raise SettingsError(f"unknown settings section(s): {', '.join(sorted(unknown))}")
+    sections: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        if f.name in ("asterisk", "dispositions"):
+            continue
+        cls = _hint(Settings, f.name)
+        sections[f.name] = _build(cls, _table(data, f.name), env, f"{ENV_PREFIX}{f.name.upper()}_")
+    sections["asterisk"] = _asterisk_servers(data.get("asterisk", []), env)
+    if "dispositions" in data:
+        sections["dispositions"] = tuple(
+            _build(DispositionCode, _as_table(item, "dispositions"), {}, "")
+            for item in _as_list(data["dispositions"], "dispositions")
+        )
+    return Settings(**sections)
+
+
+def _asterisk_servers(raw: Any, env: Mapping[str, str]) -> tuple[AsteriskServer, ...]:
+    tables = [_as_table(item, "asterisk") for item in _as_list(raw, "asterisk")]
+    servers = []
+    for table in tables:
+        name = str(table.get("name", "pbx1"))
+        prefix = f"{ENV_PREFIX}ASTERISK_{name.upper()}_"
+        overrides = {k: v for k, v in env.items() if k.startswith(prefix)}
+        if len(tables) == 1:
+            short = f"{ENV_PREFIX}ASTERISK_"
+            for key in (f.name for f in dataclasses.fields(AsteriskServer)):
+                if short + key.upper() in env:
+                    overrides.setdefault(prefix + key.upper(), env[short + key.upper()])
+        servers.append(_build(AsteriskServer, table, overrides, prefix))
+    names = [s.name for s in servers]
+    if len(set(names)) != len(names):
+        raise SettingsError("each [[asterisk]] server needs a distinct name")
+    return tuple(servers)
+
+
+def _build(cls: type[Any], table: Mapping[str, Any], env: Mapping[str, str], prefix: str) -> Any:
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(table) - set(known)
+    if unknown:
+        raise SettingsError(f"unknown key(s) in [{cls.__name__}]: {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for name in known:
+        hint = _hint(cls, name)
+        where = f"{prefix}{name.upper()}" if prefix else name
+        if prefix and where in env:
+            values[name] = _coerce(hint, env[where], where, from_env=True)
+        elif name in table:
+            values[name] = _coerce(hint, table[name], where, from_env=False)
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise SettingsError(f"incomplete [{cls.__name__}]: {exc}") from exc
+
+
+def _hint(cls: type[Any], name: str) -> Any:
+    return typing.get_type_hints(cls)[name]
+
+
+def _coerce(hint: Any, value: Any, where: str, *, from_env: bool) -> Any:  # noqa: C901, PLR0912
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        (item,) = {a for a in typing.get_args(hint) if a is not Ellipsis}
+        items = [v.strip() for v in value.split(",") if v.strip()] if from_env else value
+        if not isinstance(items, list | tuple):
+            raise SettingsError(f"{where} must be a list")
+        return tuple(_coerce(item, v, where, from_env=from_env) for v in items)
+    if origin in (typing.Union, types.UnionType):
+        raise SettingsError(f"{where}: unsupported type")
+    try:
+        if hint is Secret:
+            return value if isinstance(value, Secret) else Secret(str(value))
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(value)
+        if hint is int:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return int(value)
+        if hint is float:
+            return float(value)
+        if hint is str:
+            if not isinstance(value, str) and not from_env:
+                raise ValueError(value)
+            return str(value)
+    except ValueError as exc:
+        raise SettingsError(f"{where}: {value!r} is not a valid {hint.__name__}") from exc
+    raise SettingsError(f"{where}: unsupported type {hint!r}")
+
+
+def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    return _as_table(data.get(name, {}), name)
+
+
+def _as_table(value: Any, name: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise SettingsError(f"[{name}] must be a table")
+    return value
+
+
+def _as_list(value: Any, name: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise SettingsError(f"[[{name}]] must be an array of tables")
+    return value

@@ -1,0 +1,313 @@
+"""The customer record and the call log, as SQLAlchemy 2 models.
+
+Portable between SQLite (embedded default) and PostgreSQL (production): integer keys,
+UTC timestamps through :class:`UtcDateTime`, JSON through the generic ``JSON`` type.
+The schema is created by the Alembic migrations in ``store/migrations``; a test checks that
+the migrations and these models agree.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so that migrations can refer to them on both databases.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every database (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class AgentStatus(enum.StrEnum):
+    AVAILABLE = "available"
+    AWAY = "away"
+    WRAP_UP = "wrap_up"
+    OFFLINE = "offline"
+
+
+class Grade(enum.StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+class Segment(enum.StrEnum):
+    MOST_VALUABLE = "most_valuable"
+    MOST_GROWABLE = "most_growable"
+    STANDARD = "standard"
+    BELOW_ZERO = "below_zero"
+
+
+class TicketKind(enum.StrEnum):
+    INQUIRY = "inquiry"
+    SERVICE = "service"
+    COMPLAINT = "complaint"
+
+
+class TicketStatus(enum.StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    WAITING_CUSTOMER = "waiting_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_CUSTOMER)
+
+
+class Priority(enum.StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16), default=Role.AGENT)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    status: Mapped[str] = mapped_column(String(16), default=AgentStatus.OFFLINE)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    interfaces: Mapped[list[AgentInterface]] = relationship(
+        back_populates="agent", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class AgentInterface(Base):
+    """A device an agent is reached on (``PJSIP/1001``); one agent may have several."""
+
+    __tablename__ = "agent_interfaces"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    interface: Mapped[str] = mapped_column(String(128), unique=True)
+
+    agent: Mapped[Agent] = relationship(back_populates="interfaces")
+
+
+class WebSession(Base):
+    """A login: the browser holds the token, the database only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str] = mapped_column(String(200), default="")
+    grade: Mapped[str] = mapped_column(String(1), default=Grade.C)
+    segment: Mapped[str] = mapped_column(String(16), default=Segment.STANDARD)
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    birthday: Mapped[date | None] = mapped_column(Date)
+    region: Mapped[str] = mapped_column(String(64), default="")
+    language: Mapped[str] = mapped_column(String(8), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    phones: Mapped[list[CustomerPhone]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class CustomerPhone(Base):
+    """A customer's number: E.164 for exact matches, and the last N national digits
+    (``match_key``) for callers whose number arrives without country or trunk prefix."""
+
+    __tablename__ = "customer_phones"
+    __table_args__ = (UniqueConstraint("customer_id", "e164"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    e164: Mapped[str] = mapped_column(String(20), index=True)
+    match_key: Mapped[str] = mapped_column(String(20), index=True)
+    raw: Mapped[str] = mapped_column(String(64), default="")
+    label: Mapped[str] = mapped_column(String(32), default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="phones")
+
+
+class Interaction(Base):
+    """One row per call (``call_id`` = ``pbx:linkedid``), however many legs it had."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_customer_offered", "customer_id", "offered_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(96), unique=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    caller_number: Mapped[str] = mapped_column(String(64), default="")
+    caller_name: Mapped[str] = mapped_column(String(200), default="")
+    dialed: Mapped[str] = mapped_column(String(64), default="")
+    queue: Mapped[str | None] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL"), index=True
+    )
+    offered_at: Mapped[datetime] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    wait_seconds: Mapped[float | None] = mapped_column(Float)
+    talk_seconds: Mapped[float | None] = mapped_column(Float)
+    # answered | abandoned | missed | in_progress
+    outcome: Mapped[str] = mapped_column(String(16), default="in_progress")
+    disposition_code: Mapped[str | None] = mapped_column(String(32))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class Disposition(Base):
+    """What an agent logged for a call; ``request_id`` makes a retried POST harmless."""
+
+    __tablename__ = "dispositions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    call_id: Mapped[str] = mapped_column(String(96), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(String(32))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Ticket(Base):
+    """An inquiry, service request or complaint, with its service-level clock."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    call_id: Mapped[str | None] = mapped_column(String(96))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(20), default=TicketStatus.OPEN)
+    priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    # Complaint workflow.
+    category: Mapped[str] = mapped_column(String(64), default="")
+    responsible_party: Mapped[str] = mapped_column(String(200), default="")
+    root_cause: Mapped[str] = mapped_column(Text, default="")
+    corrective_action: Mapped[str] = mapped_column(Text, default="")
+
+
+class TicketEvent(Base):
+    """The history of a ticket: every change, when and by whom."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class AuditEntry(Base):
+    """Who did what to which record: logins, customer views, edits."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target_type: Mapped[str] = mapped_column(String(32), default="")
+    target_id: Mapped[str] = mapped_column(String(96), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    remote: Mapped[str] = mapped_column(String(64), default="")
