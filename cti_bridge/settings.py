@@ -94,6 +94,8 @@ class AsteriskServer:
     # Reconnect back-off bounds in seconds (doubles from min to max).
     reconnect_min: float = 0.5
     reconnect_max: float = 30.0
+    # Dialplan context that click-to-dial sends the dialled number to.
+    originate_context: str = "from-internal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,14 @@ DEFAULT_DISPOSITIONS = (
 
 
 @dataclass(frozen=True, slots=True)
+class CentreSettings:
+    # The call centre's time zone: what "today" means for birthdays and reports.
+    timezone: str = "UTC"
+    # A pop's customer lookup waits at most this long before the pop goes out without it.
+    lookup_timeout_ms: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str = "INFO"
     # "text" for people, "json" for log shippers.
@@ -137,6 +147,7 @@ class Settings:
     asterisk: tuple[AsteriskServer, ...] = ()
     ivr: IvrSettings = IvrSettings()
     dispositions: tuple[DispositionCode, ...] = DEFAULT_DISPOSITIONS
+    centre: CentreSettings = CentreSettings()
     log: LogSettings = LogSettings()
 
     def replace(self, **changes: Any) -> Settings:

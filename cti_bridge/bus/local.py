@@ -1,0 +1,46 @@
+"""The in-process bus for a single node: no Redis, nothing leaves the process."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+from cti_bridge.bus.base import Deliver, encode
+
+
+class LocalBus:
+    def __init__(self, replay_size: int = 500, clock: Any = time.time) -> None:
+        self._replay_size = replay_size
+        # Seqs start from the wall clock in milliseconds, so that after a daemon restart
+        # they keep increasing and a browser resuming with an old last_seq misses nothing.
+        self._base = int(clock() * 1000)
+        self._counters: dict[int, Iterator[int]] = {}
+        self._buffers: dict[int, deque[tuple[int, str]]] = {}
+        self._deliver: list[Deliver] = []
+
+    def attach(self, deliver: Deliver) -> None:
+        self._deliver.append(deliver)
+
+    async def publish(self, agent_id: int, message: dict[str, Any]) -> int:
+        counter = self._counters.get(agent_id)
+        if counter is None:
+            counter = self._counters[agent_id] = itertools.count(self._base + 1)
+            self._buffers[agent_id] = deque(maxlen=self._replay_size)
+        seq = next(counter)
+        text = encode(message, seq)
+        self._buffers[agent_id].append((seq, text))
+        for deliver in self._deliver:
+            deliver(agent_id, seq, text)
+        return seq
+
+    async def replay(self, agent_id: int, after_seq: int) -> list[tuple[int, str]]:
+        return [(seq, text) for seq, text in self._buffers.get(agent_id, ()) if seq > after_seq]
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._deliver.clear()

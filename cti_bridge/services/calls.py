@@ -1,0 +1,315 @@
+"""From call facts to screen pops and the call log.
+
+The call tracker says *what happened* (an interface rings, a call is answered); this service
+decides *who hears about it*: it maps interfaces to agents, looks the caller up once per
+call (a ringall queue rings several agents with one lookup), sends each ringing agent one
+pop and the later ``call_update``s, and writes the interaction row.
+
+Events of one call are handled strictly in order by that call's own worker task (a pop is
+never overtaken by its own ``missed``), while different calls proceed concurrently. The pop
+is sent before anything is written: the database write is off the ring-to-pop path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cti_bridge.bus.base import Bus
+from cti_bridge.core.events import (
+    CallAbandoned,
+    CallAnswered,
+    CallEnded,
+    CallEvent,
+    CallOffered,
+    CallTransferred,
+    OfferWithdrawn,
+)
+from cti_bridge.core.phones import CallerNumber, normalize_caller
+from cti_bridge.core.pop import CallerMatch, build_screen_pop, iso
+from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.lookups import CallerLookup
+from cti_bridge.services.metrics import Metrics
+from cti_bridge.store.calllog import CallLog, CallStart
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AgentPop:
+    """One agent's view of one call: the pop sent and the messages since."""
+
+    agent_id: int
+    interfaces: set[str]
+    state: str  # ringing | answered | missed | ended | transferred_away
+    sent: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass
+class LiveCall:
+    call_id: str
+    started_at: float
+    caller: CallerNumber
+    caller_name: str
+    dialed: str
+    queue: str | None
+    direction: str
+    match: CallerMatch | None = None
+    recorded: bool = False
+    answered_at: float | None = None
+    pops: dict[int, AgentPop] = field(default_factory=dict)
+    pending: deque[CallEvent] = field(default_factory=deque)
+    worker: asyncio.Task[None] | None = None
+    over: bool = False
+
+    @property
+    def customer_id(self) -> int | None:
+        if self.match is None or self.match.customer is None:
+            return None
+        return self.match.customer.id
+
+    def start_row(self) -> CallStart:
+        return CallStart(
+            call_id=self.call_id,
+            direction=self.direction,
+            caller_number=self.caller.display or self.caller.raw,
+            caller_name=self.caller_name,
+            dialed=self.dialed,
+            queue=self.queue,
+            customer_id=self.customer_id,
+            offered_at=_dt(self.started_at),
+        )
+
+
+def _dt(moment: float) -> datetime:
+    return datetime.fromtimestamp(moment, UTC)
+
+
+class CallService:
+    def __init__(
+        self,
+        *,
+        lookup: CallerLookup,
+        agents: AgentDirectory,
+        bus: Bus,
+        calllog: CallLog,
+        default_region: str,
+        match_digits: int,
+        metrics: Metrics,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._lookup = lookup
+        self._agents = agents
+        self._bus = bus
+        self._calllog = calllog
+        self._region = default_region
+        self._match_digits = match_digits
+        self._metrics = metrics
+        self._clock = clock
+        self._calls: dict[str, LiveCall] = {}
+
+    # -- intake (synchronous: called from the AMI read path) --------------------------------
+
+    def handle(self, event: CallEvent) -> None:
+        """Queue a call fact for its call's worker; never blocks, never raises."""
+        call = self._calls.get(event.call_id)
+        if call is None:
+            call = self._open(event)
+            if call is None:
+                log.debug("ignoring %s for unknown call %s", type(event).__name__, event.call_id)
+                return
+        call.pending.append(event)
+        if call.worker is None or call.worker.done():
+            call.worker = asyncio.get_running_loop().create_task(
+                self._drain(call), name=f"call-{call.call_id}"
+            )
+
+    def _open(self, event: CallEvent) -> LiveCall | None:
+        if isinstance(event, CallOffered | CallAbandoned):
+            caller = normalize_caller(event.caller.number, self._region, self._match_digits)
+            call = LiveCall(
+                call_id=event.call_id,
+                started_at=event.started_at,
+                caller=caller,
+                caller_name=event.caller.name,
+                dialed=event.dialed,
+                queue=event.queue,
+                direction=event.direction.value,
+            )
+            self._calls[event.call_id] = call
+            return call
+        return None
+
+    async def _drain(self, call: LiveCall) -> None:
+        while call.pending:
+            event = call.pending.popleft()
+            try:
+                await self._apply(call, event)
+            except Exception:
+                log.exception("failed to handle %s for call %s", type(event).__name__, call.call_id)
+        if call.over and self._calls.get(call.call_id) is call:
+            del self._calls[call.call_id]
+
+    async def _apply(self, call: LiveCall, event: CallEvent) -> None:
+        match event:
+            case CallOffered():
+                await self._offered(call, event)
+            case OfferWithdrawn():
+                await self._withdrawn(call, event)
+            case CallAnswered():
+                await self._answered(call, event)
+            case CallTransferred():
+                await self._transferred(call, event)
+            case CallEnded():
+                await self._ended(call, event)
+            case CallAbandoned():
+                await self._abandoned(call, event)
+            case _:
+                log.debug("no handling for %s yet", type(event).__name__)
+
+    # -- the call's life ------------------------------------------------------------------
+
+    async def _offered(self, call: LiveCall, offer: CallOffered) -> None:
+        if offer.queue and not call.queue:
+            call.queue = offer.queue
+        agent = self._agents.by_interface(offer.interface)
+        if agent is not None:
+            pop = call.pops.get(agent.id)
+            if pop is not None and pop.state == "ringing":
+                pop.interfaces.add(offer.interface)  # a second device of the same agent
+            else:
+                await self._send_pop(call, offer, agent.id)
+        await self._record_start(call)
+
+    async def _send_pop(self, call: LiveCall, offer: CallOffered, agent_id: int) -> None:
+        if call.match is None:
+            call.match = await self._lookup.match(call.caller, call.call_id)
+        now = self._clock()
+        message = build_screen_pop(
+            offer,
+            call.caller,
+            call.match,
+            today=self._lookup.today(now),
+            now=_dt(now),
+            offered_at=_dt(offer.at),
+            dialed=call.dialed,
+        )
+        if call.match.failed:
+            message["lookup_failed"] = True
+        pop = AgentPop(agent_id, {offer.interface}, "ringing")
+        call.pops[agent_id] = pop
+        seq = await self._bus.publish(agent_id, message)
+        pop.sent.append((seq, message))
+        self._metrics.pop_sent(self._clock() - offer.at)
+
+    async def _update(self, call: LiveCall, pop: AgentPop, state: str, at: float, **extra: Any) -> None:
+        pop.state = state
+        message = {"type": "call_update", "call_id": call.call_id, "state": state, "at": iso(_dt(at))}
+        message.update(extra)
+        seq = await self._bus.publish(pop.agent_id, message)
+        pop.sent.append((seq, message))
+
+    async def _withdrawn(self, call: LiveCall, event: OfferWithdrawn) -> None:
+        agent = self._agents.by_interface(event.interface)
+        pop = call.pops.get(agent.id) if agent else None
+        if pop is None or pop.state != "ringing":
+            return
+        pop.interfaces.discard(event.interface)
+        if not pop.interfaces:  # the agent's last ringing device stopped
+            await self._update(call, pop, "missed", event.at, reason=event.reason.value)
+
+    async def _answered(self, call: LiveCall, event: CallAnswered) -> None:
+        agent = self._agents.by_interface(event.interface)
+        first_answer = call.answered_at is None
+        if first_answer:
+            call.answered_at = event.at
+        pop = call.pops.get(agent.id) if agent else None
+        if pop is not None and pop.state != "answered":
+            await self._update(call, pop, "answered", event.at)
+        await self._record_start(call)
+        if first_answer:
+            wait = max(0.0, event.at - call.started_at)
+            await self._write(
+                self._calllog.answered(call.call_id, agent.id if agent else None, _dt(event.at), wait)
+            )
+        elif agent is not None:
+            await self._write(self._calllog.agent_changed(call.call_id, agent.id))
+
+    async def _transferred(self, call: LiveCall, event: CallTransferred) -> None:
+        agent = self._agents.by_interface(event.from_interface or "")
+        pop = call.pops.get(agent.id) if agent else None
+        if pop is not None and pop.state == "answered":
+            await self._update(call, pop, "transferred_away", event.at, to=event.to_interface)
+
+    async def _ended(self, call: LiveCall, event: CallEnded) -> None:
+        for pop in call.pops.values():
+            if pop.state == "answered":
+                await self._update(call, pop, "ended", event.at)
+            elif pop.state == "ringing":
+                await self._update(call, pop, "missed", event.at, reason="answered_elsewhere")
+        await self._record_start(call)
+        talk = max(0.0, event.at - event.answered_at)
+        await self._write(self._calllog.ended(call.call_id, _dt(event.at), talk, "answered"))
+        call.over = True
+
+    async def _abandoned(self, call: LiveCall, event: CallAbandoned) -> None:
+        for pop in call.pops.values():
+            if pop.state == "ringing":
+                await self._update(call, pop, "missed", event.at, reason="caller_hangup")
+        if call.match is None:
+            call.match = await self._lookup.match(call.caller, call.call_id)
+        await self._write(self._calllog.abandoned(call.start_row(), _dt(event.at)))
+        call.recorded = True
+        call.over = True
+
+    async def _record_start(self, call: LiveCall) -> None:
+        if call.recorded:
+            return
+        if call.match is None:
+            call.match = await self._lookup.match(call.caller, call.call_id)
+        call.recorded = await self._write(self._calllog.start(call.start_row()))
+
+    async def _write(self, operation: Any) -> bool:
+        """Run a call-log write; a database outage is logged, the call goes on."""
+        try:
+            await operation
+        except Exception:
+            log.exception("call log write failed")
+            self._metrics.db_error()
+            return False
+        return True
+
+    # -- queries --------------------------------------------------------------------------
+
+    def live_messages(self, agent_id: int, after_seq: int) -> list[tuple[int, dict[str, Any]]]:
+        """Messages of calls still ringing or live for this agent, above ``after_seq``."""
+        items = []
+        for call in self._calls.values():
+            pop = call.pops.get(agent_id)
+            if pop is not None and pop.state in ("ringing", "answered"):
+                items.extend((seq, msg) for seq, msg in pop.sent if seq > after_seq)
+        return sorted(items, key=lambda item: item[0])
+
+    def knows(self, call_id: str) -> bool:
+        return call_id in self._calls
+
+    async def flush(self, call_id: str) -> None:
+        """Wait until everything queued for this call has been handled (and written)."""
+        call = self._calls.get(call_id)
+        if call is not None and call.worker is not None and not call.worker.done():
+            await asyncio.shield(call.worker)
+
+    @property
+    def live_count(self) -> int:
+        return len(self._calls)
+
+    async def close(self) -> None:
+        workers = [c.worker for c in self._calls.values() if c.worker and not c.worker.done()]
+        if workers:
+            await asyncio.wait(workers, timeout=5)

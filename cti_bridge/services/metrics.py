@@ -1,0 +1,49 @@
+"""Prometheus metrics of the daemon, on a registry of its own (one per app, so tests that
+build several apps in one process do not collide)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.ami_events = Counter("cti_ami_events", "AMI events received", ["pbx"], registry=r)
+        self.ami_connected = Gauge(
+            "cti_ami_connected", "1 while the AMI link is logged in", ["pbx"], registry=r
+        )
+        self.call_events = Counter(
+            "cti_call_events", "Domain events from the call tracker", ["kind"], registry=r
+        )
+        self.pops = Counter("cti_screen_pops", "Screen pops sent to agents", registry=r)
+        self.pop_latency = Histogram(
+            "cti_pop_latency_seconds",
+            "From the AMI ring event to the pop handed to the bus",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.lookup_latency = Histogram(
+            "cti_lookup_latency_seconds", "Caller lookups", buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.db_errors = Counter("cti_db_errors", "Failed database operations", registry=r)
+        self.websockets = Gauge("cti_websockets", "Open agent websockets", registry=r)
+        self.http_errors = Counter(
+            "cti_http_errors", "HTTP error responses", ["status"], registry=r
+        )
+
+    def pop_sent(self, latency: float) -> None:
+        self.pops.inc()
+        self.pop_latency.observe(max(0.0, latency))
+
+    def lookup_done(self, seconds: float) -> None:
+        self.lookup_latency.observe(seconds)
+
+    def db_error(self) -> None:
+        self.db_errors.inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

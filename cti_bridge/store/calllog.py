@@ -1,0 +1,186 @@
+"""The call log: one interaction row per call, and the dispositions agents log on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cti_bridge.store.models import Disposition, Interaction
+
+interactions = Interaction.__table__
+dispositions = Disposition.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class CallStart:
+    call_id: str
+    direction: str
+    caller_number: str
+    caller_name: str
+    dialed: str
+    queue: str | None
+    customer_id: int | None
+    offered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DispositionRecord:
+    id: int
+    request_id: str
+    call_id: str
+    agent_id: int | None
+    customer_id: int | None
+    code: str
+    notes: str
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        from cti_bridge.core.pop import iso
+
+        return {
+            "id": self.id,
+            "request_id": self.request_id,
+            "call_id": self.call_id,
+            "agent_id": self.agent_id,
+            "customer_id": self.customer_id,
+            "code": self.code,
+            "notes": self.notes,
+            "created_at": iso(self.created_at),
+        }
+
+
+class CallLog:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        dialect = engine.dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    async def start(self, call: CallStart) -> None:
+        """Insert the call's row unless it is there already (a resync or a replay)."""
+        values = {
+            "call_id": call.call_id,
+            "direction": call.direction,
+            "caller_number": call.caller_number[:64],
+            "caller_name": call.caller_name[:200],
+            "dialed": call.dialed[:64],
+            "queue": call.queue,
+            "customer_id": call.customer_id,
+            "offered_at": call.offered_at,
+            "outcome": "in_progress",
+        }
+        statement = self._insert(interactions).values(**values).on_conflict_do_nothing()
+        async with self._engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def answered(self, call_id: str, agent_id: int | None, at: datetime, wait: float) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(interactions)
+                .where(interactions.c.call_id == call_id, interactions.c.answered_at.is_(None))
+                .values(answered_at=at, wait_seconds=wait, agent_id=agent_id, outcome="answered")
+            )
+
+    async def agent_changed(self, call_id: str, agent_id: int) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(interactions)
+                .where(interactions.c.call_id == call_id)
+                .values(agent_id=agent_id)
+            )
+
+    async def ended(self, call_id: str, at: datetime, talk: float | None, outcome: str) -> None:
+        values: dict[str, Any] = {"ended_at": at, "outcome": outcome}
+        if talk is not None:
+            values["talk_seconds"] = talk
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(interactions).where(interactions.c.call_id == call_id).values(**values)
+            )
+
+    async def abandoned(self, call: CallStart, at: datetime) -> None:
+        """A caller who gave up: the row may not exist yet if nobody's phone ever rang."""
+        await self.start(call)
+        wait = max(0.0, (at - call.offered_at).total_seconds())
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(interactions)
+                .where(interactions.c.call_id == call.call_id)
+                .values(ended_at=at, wait_seconds=wait, outcome="abandoned")
+            )
+
+    async def exists(self, call_id: str) -> bool:
+        async with self._engine.connect() as conn:
+            found = await conn.scalar(
+                select(interactions.c.id).where(interactions.c.call_id == call_id)
+            )
+            return found is not None
+
+    async def add_disposition(
+        self,
+        *,
+        request_id: str,
+        call_id: str,
+        agent_id: int | None,
+        customer_id: int | None,
+        code: str,
+        notes: str,
+        at: datetime,
+    ) -> tuple[DispositionRecord, bool]:
+        """Record a disposition once per ``request_id``; returns (record, created)."""
+        existing = await self.disposition(request_id)
+        if existing is not None:
+            return existing, False
+        try:
+            async with self._engine.begin() as conn:
+                result = await conn.execute(
+                    dispositions.insert().values(
+                        request_id=request_id,
+                        call_id=call_id,
+                        agent_id=agent_id,
+                        customer_id=customer_id,
+                        code=code,
+                        notes=notes,
+                        created_at=at,
+                    )
+                )
+                changes: dict[str, Any] = {"disposition_code": code, "notes": notes}
+                if customer_id is not None:
+                    changes["customer_id"] = customer_id
+                await conn.execute(
+                    update(interactions).where(interactions.c.call_id == call_id).values(**changes)
+                )
+        except IntegrityError:
+            # A retry of the same request raced in and won: report its row.
+            raced = await self.disposition(request_id)
+            if raced is None:
+                raise
+            return raced, False
+        new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        record = DispositionRecord(new_id, request_id, call_id, agent_id, customer_id, code, notes, at)
+        return record, True
+
+    async def disposition(self, request_id: str) -> DispositionRecord | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(dispositions).where(dispositions.c.request_id == request_id)
+                )
+            ).first()
+        if row is None:
+            return None
+        return DispositionRecord(
+            id=row.id,
+            request_id=row.request_id,
+            call_id=row.call_id,
+            agent_id=row.agent_id,
+            customer_id=row.customer_id,
+            code=row.code,
+            notes=row.notes,
+            created_at=row.created_at,
+        )

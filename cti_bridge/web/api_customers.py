@@ -1,0 +1,115 @@
+"""``/api/customers``: find by phone, read (audited), edit (audited), create."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from cti_bridge.core.customers import FieldError, clean_customer_fields, normalize_phones
+from cti_bridge.core.phones import normalize_caller
+from cti_bridge.core.pop import customer_json
+from cti_bridge.store.customers import DuplicateCustomer
+from cti_bridge.web.auth import current_agent, remote_of
+from cti_bridge.web.context import CONTEXT, WebContext
+from cti_bridge.web.errors import ApiError, read_json
+
+
+def _customer_id(request: web.Request) -> int:
+    return int(request.match_info["customer_id"])
+
+
+async def _card(ctx: WebContext, customer_id: int) -> dict[str, Any]:
+    record = await ctx.directory.get(customer_id, ctx.now())
+    if record is None:
+        raise ApiError(404, "not_found", f"no customer with id {customer_id}")
+    return customer_json(record, ctx.lookup.today(ctx.clock()), ctx.now())
+
+
+async def search(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    phone = request.query.get("phone", "")
+    if not phone.strip():
+        raise ApiError(400, "bad_request", "give ?phone=NUMBER")
+    phone_settings = ctx.settings.phone
+    caller = normalize_caller(phone, phone_settings.default_region, phone_settings.match_digits)
+    ids = await ctx.directory.find_ids(caller)
+    matches = [await _card(ctx, cid) for cid in ids]
+    if ids:
+        await ctx.audit.record(
+            "customer_search",
+            at=ctx.now(),
+            actor_id=current_agent(request).id,
+            target_type="customer",
+            target_id=",".join(map(str, ids)),
+            detail={"phone": phone[:64]},
+            remote=remote_of(request),
+        )
+    return web.json_response({"matches": matches})
+
+
+async def read(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    customer_id = _customer_id(request)
+    card = await _card(ctx, customer_id)
+    await ctx.audit.record(
+        "customer_view",
+        at=ctx.now(),
+        actor_id=current_agent(request).id,
+        target_type="customer",
+        target_id=customer_id,
+        remote=remote_of(request),
+    )
+    return web.json_response(card)
+
+
+def _validated(ctx: WebContext, body: dict[str, Any], *, partial: bool) -> tuple[
+    dict[str, Any], list[tuple[str, str, str]] | None
+]:
+    phones = body.pop("phones", None)
+    try:
+        fields = clean_customer_fields(body, today=ctx.lookup.today(ctx.clock()), partial=partial)
+        numbers = None
+        if phones is not None:
+            numbers = normalize_phones(
+                phones, ctx.settings.phone.default_region, ctx.settings.phone.match_digits
+            )
+    except FieldError as exc:
+        raise ApiError(422, "invalid", exc.message, field=exc.field) from exc
+    return fields, numbers
+
+
+async def update(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    customer_id = _customer_id(request)
+    fields, numbers = _validated(ctx, await read_json(request), partial=True)
+    try:
+        found = await ctx.customers.update(
+            customer_id,
+            fields,
+            numbers,
+            actor_id=current_agent(request).id,
+            at=ctx.now(),
+            remote=remote_of(request),
+        )
+    except DuplicateCustomer as exc:
+        raise ApiError(409, "conflict", str(exc), field="external_ref") from exc
+    if not found:
+        raise ApiError(404, "not_found", f"no customer with id {customer_id}")
+    return web.json_response(await _card(ctx, customer_id))
+
+
+async def create(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    fields, numbers = _validated(ctx, await read_json(request), partial=False)
+    try:
+        customer_id = await ctx.customers.create(
+            fields,
+            numbers or [],
+            actor_id=current_agent(request).id,
+            at=ctx.now(),
+            remote=remote_of(request),
+        )
+    except DuplicateCustomer as exc:
+        raise ApiError(409, "conflict", str(exc), field="external_ref") from exc
+    return web.json_response(await _card(ctx, customer_id), status=201)

@@ -1,0 +1,146 @@
+"""``/api/tickets``: service requests and complaints opened from the desk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from cti_bridge.store.models import Priority, TicketKind, TicketStatus
+from cti_bridge.store.tickets import AGENT_FIELDS, SUPERVISOR_FIELDS, NewTicket, UnknownCustomer
+from cti_bridge.web.auth import current_agent
+from cti_bridge.web.context import CONTEXT
+from cti_bridge.web.errors import ApiError, optional_int, optional_str, read_json, require_str
+
+KINDS = tuple(k.value for k in TicketKind)
+PRIORITIES = tuple(p.value for p in Priority)
+STATUSES = tuple(s.value for s in TicketStatus)
+LONG_TEXT = ("description", "root_cause", "corrective_action")
+
+
+def _choice(body: dict[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
+    value = body.get(key, default)
+    if value not in choices:
+        raise ApiError(
+            422, "invalid", f"'{key}' must be one of {', '.join(choices)}", field=key
+        )
+    return str(value)
+
+
+async def create(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    agent = current_agent(request)
+    body = await read_json(request)
+    customer_id = optional_int(body, "customer_id")
+    if customer_id is None:
+        raise ApiError(422, "invalid", "'customer_id' is required", field="customer_id")
+    new = NewTicket(
+        customer_id=customer_id,
+        kind=_choice(body, "kind", KINDS, ""),
+        subject=require_str(body, "subject"),
+        priority=_choice(body, "priority", PRIORITIES, "normal"),
+        description=optional_str(body, "description"),
+        call_id=optional_str(body, "call_id", max_len=96) or None,
+        assignee_id=optional_int(body, "assignee_id") or agent.id,
+        category=optional_str(body, "category", max_len=64),
+        request_id=optional_str(body, "request_id", max_len=64) or None,
+    )
+    if new.assignee_id != agent.id and not agent.is_supervisor:
+        raise ApiError(403, "forbidden", "only supervisors assign tickets to others")
+    if new.assignee_id is not None and ctx.agents.by_id(new.assignee_id) is None:
+        await ctx.agents.refresh()
+        if ctx.agents.by_id(new.assignee_id) is None:
+            raise ApiError(422, "invalid", "no such agent", field="assignee_id")
+    try:
+        ticket, created = await ctx.tickets.create(new, actor_id=agent.id, now=ctx.now())
+    except UnknownCustomer as exc:
+        raise ApiError(422, "invalid", str(exc), field="customer_id") from exc
+    return web.json_response(ticket, status=201 if created else 200)
+
+
+def _changes(body: dict[str, Any], supervisor: bool) -> dict[str, Any]:
+    allowed = AGENT_FIELDS + (SUPERVISOR_FIELDS if supervisor else ())
+    forbidden = [k for k in body if k in SUPERVISOR_FIELDS and not supervisor]
+    if forbidden:
+        raise ApiError(403, "forbidden", f"only supervisors change {', '.join(forbidden)}")
+    unknown = [k for k in body if k not in allowed]
+    if unknown:
+        raise ApiError(422, "invalid", f"'{unknown[0]}' cannot be changed", field=unknown[0])
+    changes: dict[str, Any] = {}
+    for key in body:
+        if key == "status":
+            changes[key] = _choice(body, key, STATUSES, "")
+        elif key == "priority":
+            changes[key] = _choice(body, key, PRIORITIES, "")
+        elif key == "due_at":
+            changes[key] = _parse_time(body[key])
+        elif key == "assignee_id":
+            changes[key] = optional_int(body, key)
+        elif key == "subject":
+            changes[key] = require_str(body, key)
+        else:
+            limit = 10_000 if key in LONG_TEXT else 200
+            changes[key] = optional_str(body, key, max_len=limit)
+    return changes
+
+
+def _parse_time(value: Any) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ApiError(422, "invalid", "'due_at' must be an ISO 8601 time", field="due_at") from exc
+    if moment.tzinfo is None:
+        raise ApiError(422, "invalid", "'due_at' needs a time zone (e.g. Z)", field="due_at")
+    return moment.astimezone(UTC)
+
+
+async def update(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    agent = current_agent(request)
+    ticket_id = int(request.match_info["ticket_id"])
+    changes = _changes(await read_json(request), agent.is_supervisor)
+    assignee = changes.get("assignee_id")
+    if assignee is not None and ctx.agents.by_id(assignee) is None:
+        raise ApiError(422, "invalid", "no such agent", field="assignee_id")
+    ticket = await ctx.tickets.update(ticket_id, changes, actor_id=agent.id, now=ctx.now())
+    if ticket is None:
+        raise ApiError(404, "not_found", f"no ticket with id {ticket_id}")
+    return web.json_response(ticket)
+
+
+async def read(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    ticket_id = int(request.match_info["ticket_id"])
+    ticket = await ctx.tickets.get(ticket_id, ctx.now())
+    if ticket is None:
+        raise ApiError(404, "not_found", f"no ticket with id {ticket_id}")
+    ticket["history"] = await ctx.tickets.history(ticket_id)
+    return web.json_response(ticket)
+
+
+async def search(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    query = request.query
+    statuses = [s for s in query.get("status", "").split(",") if s]
+    bad = [s for s in statuses if s not in STATUSES]
+    if bad:
+        raise ApiError(400, "bad_request", f"unknown status {bad[0]!r}")
+    assignee: int | None = None
+    if "assignee" in query:
+        raw = query["assignee"]
+        if raw == "me":
+            assignee = current_agent(request).id
+        elif raw.isdigit():
+            assignee = int(raw)
+        else:
+            raise ApiError(400, "bad_request", "assignee must be an agent id or 'me'")
+    customer = query.get("customer_id", "")
+    tickets = await ctx.tickets.search(
+        now=ctx.now(),
+        statuses=statuses,
+        overdue=query.get("overdue", "").lower() in ("1", "true", "yes"),
+        assignee_id=assignee,
+        customer_id=int(customer) if customer.isdigit() else None,
+    )
+    return web.json_response({"tickets": tickets})

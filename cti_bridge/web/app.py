@@ -1,0 +1,56 @@
+"""The aiohttp application: one route table, the middlewares, templates and static files."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from cti_bridge.web import api_calls, api_customers, api_tickets, auth, ops, pages, ws
+from cti_bridge.web.context import CONTEXT, WebContext
+from cti_bridge.web.errors import error_middleware
+
+UI = files("agent_ui")
+
+
+def routes() -> list[web.AbstractRouteDef]:
+    return [
+        web.get("/", pages.desk, name="desk"),
+        web.get("/healthz", ops.healthz),
+        web.get("/readyz", ops.readyz),
+        web.get("/metrics", ops.metrics),
+        web.get("/api/openapi.json", ops.openapi),
+        web.post("/api/session", auth.login),
+        web.get("/api/session", auth.whoami),
+        web.delete("/api/session", auth.logout),
+        web.get("/api/customers", api_customers.search),
+        web.post("/api/customers", api_customers.create),
+        web.get(r"/api/customers/{customer_id:\d+}", api_customers.read),
+        web.patch(r"/api/customers/{customer_id:\d+}", api_customers.update),
+        web.post("/api/calls", api_calls.dial),
+        web.post("/api/calls/{call_id}/disposition", api_calls.disposition),
+        web.get("/api/tickets", api_tickets.search),
+        web.post("/api/tickets", api_tickets.create),
+        web.get(r"/api/tickets/{ticket_id:\d+}", api_tickets.read),
+        web.patch(r"/api/tickets/{ticket_id:\d+}", api_tickets.update),
+        web.get("/ws", ws.websocket),
+    ]
+
+
+def create_web_app(ctx: WebContext) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, auth.session_middleware],
+        client_max_size=ctx.settings.web.max_body_bytes,
+    )
+    app[CONTEXT] = ctx
+    app[auth.THROTTLE] = auth.LoginThrottle()
+    app.add_routes(routes())
+    app.router.add_static("/static", str(UI / "static"), name="static")
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(UI / "templates")),
+        autoescape=jinja2.select_autoescape(default=True),
+    )
+    return app

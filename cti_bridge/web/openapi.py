@@ -1,0 +1,209 @@
+"""The OpenAPI 3.1 description of the REST API (served at ``/api/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cti_bridge import __version__
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(code): _json(ERROR, "Error") for code in codes}
+
+
+def _path_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+OBJ = {"type": "object"}
+CUSTOMER = {"$ref": "#/components/schemas/Customer"}
+TICKET = {"$ref": "#/components/schemas/Ticket"}
+
+PATHS: dict[str, Any] = {
+    "/api/session": {
+        "post": {
+            "summary": "Log in; sets the session cookie",
+            "security": [],
+            "requestBody": _body({
+                "type": "object",
+                "required": ["username", "password"],
+                "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+            }),
+            "responses": {"200": _json(OBJ), **_errors(400, 401, 415, 422, 429)},
+        },
+        "get": {"summary": "The logged-in agent", "responses": {"200": _json(OBJ), **_errors(401)}},
+        "delete": {"summary": "Log out", "responses": {"200": _json(OBJ), **_errors(401)}},
+    },
+    "/api/customers": {
+        "get": {
+            "summary": "Customers matching a phone number",
+            "parameters": [{"name": "phone", "in": "query", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {
+                "200": _json({"type": "object", "properties": {
+                    "matches": {"type": "array", "items": CUSTOMER}}}),
+                **_errors(400, 401),
+            },
+        },
+        "post": {
+            "summary": "Create a customer",
+            "requestBody": _body({"$ref": "#/components/schemas/CustomerInput"}),
+            "responses": {"201": _json(CUSTOMER), **_errors(400, 401, 409, 415, 422)},
+        },
+    },
+    "/api/customers/{customer_id}": {
+        "parameters": [_path_id("customer_id")],
+        "get": {"summary": "A customer's card (audited)",
+                "responses": {"200": _json(CUSTOMER), **_errors(401, 404)}},
+        "patch": {
+            "summary": "Edit a customer (audited)",
+            "requestBody": _body({"$ref": "#/components/schemas/CustomerInput"}),
+            "responses": {"200": _json(CUSTOMER), **_errors(400, 401, 404, 409, 415, 422)},
+        },
+    },
+    "/api/calls": {
+        "post": {
+            "summary": "Click-to-dial from the agent's phone",
+            "requestBody": _body({"type": "object", "properties": {
+                "number": {"type": "string"}, "customer_id": {"type": "integer"}}}),
+            "responses": {"202": _json(OBJ), **_errors(400, 401, 422, 503)},
+        },
+    },
+    "/api/calls/{call_id}/disposition": {
+        "parameters": [{"name": "call_id", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "post": {
+            "summary": "Log a call's outcome; idempotent by request_id",
+            "requestBody": _body({
+                "type": "object",
+                "required": ["code"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "notes": {"type": "string"},
+                    "customer_id": {"type": "integer"},
+                    "request_id": {"type": "string", "maxLength": 64},
+                },
+            }),
+            "responses": {
+                "201": _json(OBJ, "Recorded"),
+                "200": _json(OBJ, "Already recorded under this request_id"),
+                **_errors(400, 401, 404, 409, 415, 422),
+            },
+        },
+    },
+    "/api/tickets": {
+        "get": {
+            "summary": "Tickets by status, lateness, assignee",
+            "parameters": [
+                {"name": "status", "in": "query", "schema": {"type": "string"}},
+                {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
+                {"name": "assignee", "in": "query", "schema": {"type": "string"}},
+                {"name": "customer_id", "in": "query", "schema": {"type": "integer"}},
+            ],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "tickets": {"type": "array", "items": TICKET}}}), **_errors(400, 401)},
+        },
+        "post": {
+            "summary": "Open an inquiry, service request or complaint",
+            "requestBody": _body({
+                "type": "object",
+                "required": ["customer_id", "kind", "subject"],
+                "properties": {
+                    "customer_id": {"type": "integer"},
+                    "kind": {"enum": ["inquiry", "service", "complaint"]},
+                    "subject": {"type": "string"},
+                    "priority": {"enum": ["low", "normal", "high", "urgent"]},
+                    "description": {"type": "string"},
+                    "call_id": {"type": "string"},
+                    "assignee_id": {"type": "integer"},
+                    "category": {"type": "string"},
+                    "request_id": {"type": "string"},
+                },
+            }),
+            "responses": {"201": _json(TICKET), **_errors(400, 401, 403, 415, 422)},
+        },
+    },
+    "/api/tickets/{ticket_id}": {
+        "parameters": [_path_id("ticket_id")],
+        "get": {"summary": "A ticket with its history",
+                "responses": {"200": _json(TICKET), **_errors(401, 404)}},
+        "patch": {
+            "summary": "Update a ticket (due_at and assignee_id: supervisors only)",
+            "requestBody": _body(OBJ),
+            "responses": {"200": _json(TICKET), **_errors(400, 401, 403, 404, 415, 422)},
+        },
+    },
+    "/healthz": {"get": {"summary": "Process is up", "security": [],
+                         "responses": {"200": _json(OBJ)}}},
+    "/readyz": {"get": {"summary": "Database reachable and AMI connected", "security": [],
+                        "responses": {"200": _json(OBJ), "503": _json(OBJ, "Not ready")}}},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"],
+                                 "properties": {"code": {"type": "string"},
+                                                "message": {"type": "string"}}}},
+    },
+    "CustomerInput": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"}, "company": {"type": "string"},
+            "grade": {"enum": ["A", "B", "C"]},
+            "segment": {"enum": ["most_valuable", "most_growable", "standard", "below_zero"]},
+            "vip": {"type": "boolean"}, "birthday": {"type": ["string", "null"], "format": "date"},
+            "region": {"type": "string"}, "language": {"type": "string"},
+            "email": {"type": "string"}, "notes": {"type": "string"},
+            "external_ref": {"type": ["string", "null"]},
+            "phones": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "Customer": {
+        "type": "object",
+        "required": ["id", "name", "grade", "segment", "vip", "flags", "phones",
+                     "open_tickets", "recent_interactions"],
+        "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"},
+            "grade": {"type": "string"}, "segment": {"type": "string"}, "vip": {"type": "boolean"},
+            "flags": {"type": "array", "items": {"type": "string"}},
+            "phones": {"type": "array", "items": {"type": "string"}},
+            "open_tickets": {"type": "array", "items": TICKET},
+            "recent_interactions": {"type": "array", "items": OBJ},
+        },
+    },
+    "Ticket": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"}, "customer_id": {"type": "integer"},
+            "kind": {"type": "string"}, "status": {"type": "string"},
+            "priority": {"type": "string"}, "subject": {"type": "string"},
+            "due_at": {"type": ["string", "null"], "format": "date-time"},
+            "overdue": {"type": "boolean"},
+        },
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "CTI Bridge API", "version": __version__},
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "cti_session"}},
+        },
+        "security": [{"session": []}],
+        "paths": PATHS,
+    }

@@ -1,0 +1,93 @@
+"""``/ws``: the agent's live channel (DESIGN §6.3).
+
+Server to browser: ``screen_pop``, ``call_update``, ``alert``, each with the agent's
+increasing ``seq``. Browser to server: ``ack`` and, after a reconnect, ``resume`` with the
+last seq seen: everything buffered since is replayed, then the pops of calls still ringing or
+live, so a pop that rang while the browser was away is shown on its return.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from cti_bridge.bus.base import encode
+from cti_bridge.web.auth import current_agent, same_origin
+from cti_bridge.web.context import CONTEXT, WebContext
+from cti_bridge.web.errors import ApiError
+from cti_bridge.web.hub import AgentSocket
+
+log = logging.getLogger(__name__)
+
+MAX_CLIENT_MESSAGE = 16 * 1024
+HEARTBEAT_SECONDS = 25.0
+
+
+async def websocket(request: web.Request) -> web.WebSocketResponse:
+    ctx = request.app[CONTEXT]
+    agent = current_agent(request)
+    origin = request.headers.get("Origin")
+    if origin and not same_origin(request, origin, ctx.settings.web.allowed_origins):
+        log.warning("websocket from foreign origin %r refused (agent %s)", origin, agent.username)
+        raise ApiError(403, "forbidden", "websocket origin not allowed")
+    # No per-message deflate: it costs ~200 KB per socket and half the throughput.
+    ws = web.WebSocketResponse(
+        compress=False, heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_CLIENT_MESSAGE
+    )
+    await ws.prepare(request)
+    sock = ctx.hub.add(agent.id, ws)
+    ctx.metrics.websockets.inc()
+    try:
+        async for message in ws:
+            if message.type is WSMsgType.TEXT:
+                await _client_message(ctx, sock, message.data)
+            elif message.type is WSMsgType.ERROR:
+                log.info("websocket of %s failed: %s", agent.username, ws.exception())
+    finally:
+        ctx.metrics.websockets.dec()
+        await ctx.hub.remove(sock)
+    return ws
+
+
+async def _client_message(ctx: WebContext, sock: AgentSocket, data: str) -> None:
+    try:
+        message = json.loads(data)
+    except json.JSONDecodeError:
+        await _reply_error(sock, "invalid_json", "messages must be JSON objects")
+        return
+    if not isinstance(message, dict):
+        await _reply_error(sock, "invalid_json", "messages must be JSON objects")
+        return
+    kind = message.get("type")
+    if kind == "ack":
+        return  # delivery is tracked by seq on the client; nothing to keep here yet
+    if kind == "resume":
+        last_seq = message.get("last_seq", 0)
+        if isinstance(last_seq, bool) or not isinstance(last_seq, int):
+            await _reply_error(sock, "invalid", "resume needs an integer last_seq")
+            return
+        await _resume(ctx, sock, last_seq)
+        return
+    if kind == "ping":
+        sock.offer(0, '{"type":"pong"}', live=False)
+        return
+    await _reply_error(sock, "unknown_type", f"unknown message type {kind!r}")
+
+
+async def _resume(ctx: WebContext, sock: AgentSocket, last_seq: int) -> None:
+    """Replay what the browser missed: buffered messages, then live calls' messages."""
+    items: dict[int, str] = {}
+    if last_seq > 0:
+        items.update(await ctx.bus.replay(sock.agent_id, last_seq))
+    for seq, msg in ctx.calls.live_messages(sock.agent_id, last_seq):
+        items.setdefault(seq, encode(msg, seq))
+    sock.replay(sorted(items.items()))
+
+
+async def _reply_error(sock: AgentSocket, code: str, text: str) -> None:
+    # Through the socket's queue like everything else: one writer per socket.
+    payload: dict[str, Any] = {"type": "error", "code": code, "message": text}
+    sock.offer(0, json.dumps(payload), live=False)
