@@ -1,0 +1,5 @@
+"""python -m cti_bridge"""
+
+from cti_bridge.cli import main
+
+raise SystemExit(main())

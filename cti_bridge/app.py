@@ -1,0 +1,219 @@
+"""The composition root: build every part from the settings, start and stop them in order.
+
+Start order: database (checked and migrated) -> stores -> bus -> hub -> agent directory ->
+call service -> web server -> AMI links (last, so no call fact arrives before its consumers
+exist). Stop is the reverse. Nothing else in the project constructs these parts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cti_bridge.ami import AmiLink, LinkStatus
+from cti_bridge.bus.local import LocalBus
+from cti_bridge.core.calls import CallTracker
+from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.calls import CallService
+from cti_bridge.services.lookups import CallerLookup
+from cti_bridge.services.metrics import Metrics
+from cti_bridge.settings import AsteriskServer, Settings
+from cti_bridge.store import migrate
+from cti_bridge.store.accounts import Accounts
+from cti_bridge.store.audit import Audit
+from cti_bridge.store.calllog import CallLog
+from cti_bridge.store.customers import CustomerWriter
+from cti_bridge.store.db import create_engine
+from cti_bridge.store.directory import CustomerDirectory
+from cti_bridge.store.tickets import TicketStore
+from cti_bridge.web.app import create_web_app
+from cti_bridge.web.context import WebContext
+from cti_bridge.web.hub import Hub
+
+log = logging.getLogger(__name__)
+
+AGENT_REFRESH_SECONDS = 10.0
+READINESS_DB_TIMEOUT = 2.0
+
+
+class DatabaseNotMigrated(RuntimeError):
+    pass
+
+
+@dataclass
+class Daemon:
+    settings: Settings
+    clock: Callable[[], float] = time.time
+    migrate_on_start: bool = False
+    metrics: Metrics = field(default_factory=Metrics)
+    engine: AsyncEngine | None = None
+    links: dict[str, AmiLink] = field(default_factory=dict)
+    trackers: dict[str, CallTracker] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        s = self.settings
+        self.engine = create_engine(s.database.url, echo=s.database.echo)
+        await self._check_schema(self.engine)
+        self.bus = LocalBus(replay_size=s.web.replay_buffer, clock=self.clock)
+        self.hub = Hub(queue_size=s.web.socket_queue_size)
+        self.bus.attach(self.hub.deliver)
+        await self.bus.start()
+        self.accounts = Accounts(self.engine)
+        self.agents = AgentDirectory(self.accounts.all_active)
+        await self.agents.refresh()
+        self._tasks.append(asyncio.create_task(self._refresh_agents(), name="agent-refresh"))
+        directory = CustomerDirectory(self.engine)
+        self.lookup = CallerLookup(
+            directory,
+            timezone=s.centre.timezone,
+            timeout=s.centre.lookup_timeout_ms / 1000,
+            metrics=self.metrics,
+        )
+        self.calllog = CallLog(self.engine)
+        self.calls = CallService(
+            lookup=self.lookup,
+            agents=self.agents,
+            bus=self.bus,
+            calllog=self.calllog,
+            default_region=s.phone.default_region,
+            match_digits=s.phone.match_digits,
+            metrics=self.metrics,
+            clock=self.clock,
+        )
+        self.context = WebContext(
+            settings=s,
+            accounts=self.accounts,
+            audit=Audit(self.engine),
+            directory=directory,
+            lookup=self.lookup,
+            customers=CustomerWriter(self.engine),
+            calllog=self.calllog,
+            tickets=TicketStore(self.engine),
+            calls=self.calls,
+            agents=self.agents,
+            bus=self.bus,
+            hub=self.hub,
+            metrics=self.metrics,
+            readiness=self.readiness,
+            clock=self.clock,
+            originate=self._originate if s.asterisk else None,
+        )
+        await self._start_web()
+        for server in s.asterisk:
+            await self._start_link(server)
+
+    async def _check_schema(self, engine: AsyncEngine) -> None:
+        if self.migrate_on_start:
+            await migrate.upgrade(engine)
+            return
+        current = await migrate.current_revision(engine)
+        if current != migrate.head_revision():
+            raise DatabaseNotMigrated(
+                f"the database is at revision {current or 'none'}, this version needs "
+                f"{migrate.head_revision()}: run `cti-bridge db upgrade` first"
+            )
+
+    async def _start_web(self) -> None:
+        app = create_web_app(self.context)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.web.host, self.settings.web.port)
+        await site.start()
+        log.info("web listening on %s", ", ".join(self.web_urls))
+
+    @property
+    def web_urls(self) -> list[str]:
+        if self._runner is None:
+            return []
+        return [f"http://{host}:{port}" for host, port, *_ in self._runner.addresses]
+
+    @property
+    def web_port(self) -> int:
+        if self._runner is None or not self._runner.addresses:
+            raise RuntimeError("web server not started")
+        return int(self._runner.addresses[0][1])
+
+    async def _start_link(self, server: AsteriskServer) -> None:
+        tracker = CallTracker(server.name, self.agents.is_agent_interface)
+        self.trackers[server.name] = tracker
+        link = AmiLink(server, self._on_ami_event, on_status=self._on_link_status)
+        self.links[server.name] = link
+        await link.start()
+
+    def _on_ami_event(self, server: str, event: dict[str, str]) -> None:
+        """The AMI read path: feed the pure tracker, hand call facts to the call service.
+        Kept synchronous and short; everything slow happens in the call's own task."""
+        self.metrics.ami_events.labels(server).inc()
+        for fact in self.trackers[server].feed(event, self.clock()):
+            self.metrics.call_events.labels(type(fact).__name__).inc()
+            self.calls.handle(fact)
+
+    def _on_link_status(self, server: str, status: LinkStatus) -> None:
+        log.info("AMI link %s: %s", server, status.value)
+        self.metrics.ami_connected.labels(server).set(1 if status is LinkStatus.CONNECTED else 0)
+
+    async def _originate(self, interface: str, number: str, variables: dict[str, str]) -> None:
+        for name, link in self.links.items():
+            if link.status is LinkStatus.CONNECTED:
+                server = next(s for s in self.settings.asterisk if s.name == name)
+                await link.originate(
+                    channel=interface,
+                    exten=number,
+                    context=server.originate_context,
+                    caller_id=number,
+                    variables=variables,
+                )
+                return
+        raise ConnectionError("no Asterisk server is connected")
+
+    async def _refresh_agents(self) -> None:
+        while True:
+            await asyncio.sleep(AGENT_REFRESH_SECONDS)
+            try:
+                await self.agents.refresh()
+            except Exception as exc:
+                log.warning("could not refresh the agent list: %s", exc)
+
+    async def readiness(self) -> dict[str, tuple[bool, str]]:
+        checks: dict[str, tuple[bool, str]] = {}
+        checks["database"] = await self._database_ok()
+        for name, link in self.links.items():
+            checks[f"ami:{name}"] = (link.status is LinkStatus.CONNECTED, link.status.value)
+        return checks
+
+    async def _database_ok(self) -> tuple[bool, str]:
+        if self.engine is None:
+            return False, "not started"
+        try:
+            async with asyncio.timeout(READINESS_DB_TIMEOUT):
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            return False, f"unreachable: {type(exc).__name__}"
+        return True, "ok"
+
+    async def stop(self) -> None:
+        for link in self.links.values():
+            await link.close()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._runner is not None:
+            await self.hub.close_all()
+            await self._runner.cleanup()
+        if hasattr(self, "calls"):
+            await self.calls.close()
+            await self.bus.close()
+        if self.engine is not None:
+            await self.engine.dispose()

@@ -1,0 +1,249 @@
+"""The ``cti-bridge`` command line (DESIGN §6.1).
+
+Every subcommand takes ``--config FILE`` after its own arguments; settings come from that
+file, then ``CTI_*`` environment variables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from cti_bridge.logs import setup_logging
+from cti_bridge.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("cti_bridge")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cti-bridge", description="Screen pops and call outcomes beside Asterisk."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--config", metavar="FILE", help="settings file (TOML)")
+        return p
+
+    demo = command("demo", "run everything on this machine: SQLite, simulator, seeded data")
+    demo.add_argument("--port", type=int, default=8080, help="web port (default 8080)")
+    demo.add_argument("--data-dir", default="demo-data", help="where the SQLite file lives")
+    demo.add_argument("--calls-per-minute", type=float, default=6.0, help="simulated call rate")
+
+    command("run", "run the daemon with the given settings")
+
+    db = command("db", "database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
+
+    agents = command("agents", "manage agents")
+    agents.add_argument("action", choices=["add"])
+    agents.add_argument("username")
+    agents.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    agents.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
+    agents.add_argument("--interface", action="append", default=[], metavar="IFACE",
+                        help="phone interface, e.g. PJSIP/1001 (repeatable)")
+    agents.add_argument("--name", help="display name")
+    agents.add_argument("--language", choices=["en", "zh"], help="desk language")
+
+    customers = command("customers", "manage customers")
+    customers.add_argument("action", choices=["import"])
+    customers.add_argument("file", help="CSV file (see the README for its columns)")
+
+    simulate = command("simulate", "run the AMI simulator alone")
+    simulate.add_argument("--host", default="127.0.0.1")
+    simulate.add_argument("--port", type=int, default=5038)
+    simulate.add_argument("--scenario", help="play only this scenario")
+    simulate.add_argument("--calls-per-second", type=float, default=0.2)
+    simulate.add_argument("--username", default="cti")
+    simulate.add_argument("--secret", default="change-me")
+    simulate.add_argument("--agent", action="append", default=[], metavar="IFACE",
+                          help="agent interface the simulator rings (repeatable)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"cti-bridge: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log.level, settings.log.format)
+    handler = COMMANDS[args.command]
+    try:
+        return asyncio.run(handler(args, settings))
+    except KeyboardInterrupt:
+        return 130
+    except UserError as exc:
+        print(f"cti-bridge: {exc}", file=sys.stderr)
+        return 1
+
+
+class UserError(Exception):
+    """A failure the user can fix; printed without a traceback."""
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from cti_bridge.app import DatabaseNotMigrated, Daemon
+
+    daemon = Daemon(settings)
+    try:
+        await daemon.start()
+    except DatabaseNotMigrated as exc:
+        await daemon.stop()
+        raise UserError(str(exc)) from exc
+    except OSError as exc:
+        await daemon.stop()
+        raise UserError(f"cannot start: {exc}") from exc
+    try:
+        await wait_for_signal()
+    finally:
+        await daemon.stop()
+    return 0
+
+
+async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from cti_bridge.store.db import create_engine
+    from cti_bridge.store.migrate import current_revision, upgrade
+
+    engine = create_engine(settings.database.url)
+    try:
+        await upgrade(engine)
+        print(f"database at revision {await current_revision(engine)}")
+    except OSError as exc:
+        raise UserError(f"cannot reach the database: {exc}") from exc
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def cmd_agents(args: argparse.Namespace, settings: Settings) -> int:
+    from cti_bridge.passwords import WeakPassword, hash_password
+    from cti_bridge.store.accounts import Accounts
+    from cti_bridge.store.db import create_engine
+
+    password = read_password(args.password_stdin, sys.stdin)
+    try:
+        password_hash = hash_password(password)
+    except WeakPassword as exc:
+        raise UserError(str(exc)) from exc
+    engine = create_engine(settings.database.url)
+    try:
+        agent, created = await Accounts(engine).upsert_agent(
+            args.username,
+            password_hash=password_hash,
+            role=args.role,
+            interfaces=args.interface,
+            display_name=args.name,
+            language=args.language,
+        )
+    finally:
+        await engine.dispose()
+    verb = "created" if created else "updated"
+    print(f"agent {agent.username} {verb} (id {agent.id}, role {agent.role}, "
+          f"interfaces {', '.join(agent.interfaces) or 'none'})")
+    return 0
+
+
+def read_password(from_stdin: bool, stdin: TextIO) -> str:
+    if from_stdin:
+        return stdin.readline().rstrip("\r\n")
+    return getpass.getpass("password: ")
+
+
+async def cmd_customers(args: argparse.Namespace, settings: Settings) -> int:
+    from cti_bridge.store.db import create_engine
+    from cti_bridge.store.importer import CsvFormatError, import_customers
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"no such file: {path}")
+    engine = create_engine(settings.database.url)
+
+    def progress(rows: int) -> None:
+        print(f"  {rows} rows read", file=sys.stderr, flush=True)
+
+    try:
+        report = await import_customers(
+            engine,
+            path,
+            default_region=settings.phone.default_region,
+            match_digits=settings.phone.match_digits,
+            progress=progress,
+        )
+    except CsvFormatError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        await engine.dispose()
+    for error in report.errors:
+        print(f"line {error.line}: {error.message}", file=sys.stderr)
+    print(f"{report.inserted} inserted, {report.updated} updated, {len(report.errors)} rejected")
+    return 0 if not report.errors else 3
+
+
+async def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from cti_bridge.pbxsim import run_simulator
+
+    agents = args.agent or ["PJSIP/1001", "PJSIP/1002", "PJSIP/1003"]
+    task = asyncio.create_task(
+        run_simulator(
+            args.host,
+            args.port,
+            scenario=args.scenario,
+            calls_per_second=args.calls_per_second,
+            username=args.username,
+            secret=args.secret,
+            agents=agents,
+        )
+    )
+    stop = asyncio.create_task(wait_for_signal())
+    done, _ = await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+    for pending in (task, stop):
+        pending.cancel()
+    await asyncio.gather(task, stop, return_exceptions=True)
+    if task in done and task.exception() is not None:
+        raise UserError(f"simulator stopped: {task.exception()}")
+    return 0
+
+
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from cti_bridge.demo.run import run_demo
+
+    return await run_demo(
+        settings,
+        port=args.port,
+        data_dir=Path(args.data_dir),
+        calls_per_minute=args.calls_per_minute,
+        stop=wait_for_signal,
+    )
+
+
+async def wait_for_signal() -> None:
+    """Until SIGINT or SIGTERM."""
+    loop = asyncio.get_running_loop()
+    stopped = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopped.set)
+    try:
+        await stopped.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "db": cmd_db,
+    "agents": cmd_agents,
+    "customers": cmd_customers,
+    "simulate": cmd_simulate,
+}
