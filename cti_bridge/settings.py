@@ -178,11 +178,12 @@ def settings_from_mapping(data: Mapping[str, Any], env: Mapping[str, str]) -> Se
         if f.name in ("asterisk", "dispositions"):
             continue
         cls = _hint(Settings, f.name)
-        sections[f.name] = _build(cls, _table(data, f.name), env, f"{ENV_PREFIX}{f.name.upper()}_")
+        prefix = f"{ENV_PREFIX}{f.name.upper()}_"
+        sections[f.name] = _build(cls, _table(data, f.name), env, prefix, f.name)
     sections["asterisk"] = _asterisk_servers(data.get("asterisk", []), env)
     if "dispositions" in data:
         sections["dispositions"] = tuple(
-            _build(DispositionCode, _as_table(item, "dispositions"), {}, "")
+            _build(DispositionCode, _as_table(item, "dispositions"), {}, "", "dispositions")
             for item in _as_list(data["dispositions"], "dispositions")
         )
     return Settings(**sections)
@@ -200,30 +201,32 @@ def _asterisk_servers(raw: Any, env: Mapping[str, str]) -> tuple[AsteriskServer,
             for key in (f.name for f in dataclasses.fields(AsteriskServer)):
                 if short + key.upper() in env:
                     overrides.setdefault(prefix + key.upper(), env[short + key.upper()])
-        servers.append(_build(AsteriskServer, table, overrides, prefix))
+        servers.append(_build(AsteriskServer, table, overrides, prefix, f"asterisk {name}"))
     names = [s.name for s in servers]
     if len(set(names)) != len(names):
         raise SettingsError("each [[asterisk]] server needs a distinct name")
     return tuple(servers)
 
 
-def _build(cls: type[Any], table: Mapping[str, Any], env: Mapping[str, str], prefix: str) -> Any:
+def _build(
+    cls: type[Any], table: Mapping[str, Any], env: Mapping[str, str], prefix: str, section: str
+) -> Any:
     known = {f.name: f for f in dataclasses.fields(cls)}
     unknown = set(table) - set(known)
     if unknown:
-        raise SettingsError(f"unknown key(s) in [{cls.__name__}]: {', '.join(sorted(unknown))}")
+        raise SettingsError(f"unknown key(s) in [{section}]: {', '.join(sorted(unknown))}")
     values: dict[str, Any] = {}
     for name in known:
         hint = _hint(cls, name)
-        where = f"{prefix}{name.upper()}" if prefix else name
-        if prefix and where in env:
-            values[name] = _coerce(hint, env[where], where, from_env=True)
+        env_name = f"{prefix}{name.upper()}"
+        if prefix and env_name in env:
+            values[name] = _coerce(hint, env[env_name], env_name, from_env=True)
         elif name in table:
-            values[name] = _coerce(hint, table[name], where, from_env=False)
+            values[name] = _coerce(hint, table[name], f"[{section}] {name}", from_env=False)
     try:
         return cls(**values)
     except TypeError as exc:
-        raise SettingsError(f"incomplete [{cls.__name__}]: {exc}") from exc
+        raise SettingsError(f"incomplete [{section}]: {exc}") from exc
 
 
 def _hint(cls: type[Any], name: str) -> Any:

@@ -146,8 +146,12 @@ async def _claim_interfaces(db: AsyncSession, agent: Agent, interfaces: Sequence
     """Give the agent exactly these interfaces, taking them from whoever had them: a desk
     phone moves with the person sitting at it."""
     wanted = list(dict.fromkeys(i.strip() for i in interfaces if i.strip()))
+    await db.flush()
+    if wanted:
+        table = AgentInterface.__table__
+        await db.execute(
+            delete(table).where(table.c.interface.in_(wanted), table.c.agent_id != agent.id)
+        )
+    await db.refresh(agent, attribute_names=["interfaces"])
     current = {i.interface: i for i in agent.interfaces}
-    taken = [i for i in wanted if i not in current]
-    if taken:
-        await db.execute(delete(AgentInterface).where(AgentInterface.interface.in_(taken)))
     agent.interfaces = [current.get(i) or AgentInterface(interface=i) for i in wanted]

@@ -1,0 +1,120 @@
+"""Screen-pop assembly and care flags, without a database."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from cti_bridge.core.events import CallOffered, Direction, Party
+from cti_bridge.core.phones import normalize_caller
+from cti_bridge.core.pop import (
+    CallerMatch,
+    CustomerRecord,
+    CustomerSummary,
+    InteractionView,
+    TicketView,
+    build_screen_pop,
+    care_flags,
+    is_birthday,
+)
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+def customer(**changes: Any) -> CustomerRecord:
+    base = CustomerRecord(
+        id=12, name="Jane Doe", company="Acme", grade="A", segment="most_valuable", vip=True,
+        birthday=None, notes="prefers email",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def ticket(kind: str = "service", due: datetime | None = None) -> TicketView:
+    return TicketView(1, kind, "open", "normal", "Router broken", NOW - timedelta(days=1), due)
+
+
+def offer(**changes: object) -> CallOffered:
+    values: dict[str, object] = {
+        "call_id": "pbx1:1700000000.42", "interface": "PJSIP/1001",
+        "caller": Party("5551234567", "JANE DOE"), "dialed": "+18005550100", "queue": "support",
+        "direction": Direction.INBOUND, "at": NOW.timestamp(), "started_at": NOW.timestamp() - 5,
+    }
+    values.update(changes)
+    return CallOffered(**values)  # type: ignore[arg-type]
+
+
+def test_birthday_including_leap_day() -> None:
+    assert is_birthday(date(1990, 11, 22), TODAY)
+    assert not is_birthday(date(1990, 11, 23), TODAY)
+    assert not is_birthday(None, TODAY)
+    assert is_birthday(date(1996, 2, 29), date(2027, 2, 28))
+    assert not is_birthday(date(1996, 2, 29), date(2028, 2, 28))
+    assert is_birthday(date(1996, 2, 29), date(2028, 2, 29))
+
+
+def test_care_flags() -> None:
+    assert care_flags(customer(), TODAY, NOW) == []
+    assert care_flags(customer(birthday=date(1980, 11, 22)), TODAY, NOW) == ["birthday_today"]
+    assert care_flags(customer(open_tickets=(ticket("complaint"),)), TODAY, NOW) == [
+        "open_complaint"
+    ]
+    overdue = (ticket(due=NOW - timedelta(minutes=1)),)
+    assert care_flags(customer(open_tickets=overdue), TODAY, NOW) == ["churn_risk"]
+    assert care_flags(customer(complaints_in_window=2), TODAY, NOW) == ["churn_risk"]
+    assert care_flags(customer(complaints_in_window=1), TODAY, NOW) == []
+
+
+def test_pop_for_a_known_customer_matches_the_contract() -> None:
+    history = InteractionView("pbx1:1.1", NOW - timedelta(days=3), "inbound", "answered",
+                              "Ann", "resolved", "replaced router")
+    record = customer(open_tickets=(ticket("complaint"),), recent_interactions=(history,),
+                      phones=("+15551234567",))
+    caller = normalize_caller("5551234567", "US")
+    pop = build_screen_pop(offer(), caller, CallerMatch(record), TODAY, NOW, offered_at=NOW)
+    assert pop["type"] == "screen_pop"
+    assert pop["call_id"] == "pbx1:1700000000.42"
+    assert pop["offered_at"] == "2026-11-22T10:00:00.000Z"
+    assert pop["direction"] == "inbound"
+    assert pop["caller"] == {"number": "+15551234567", "raw": "5551234567", "name": "JANE DOE",
+                             "withheld": False}
+    assert pop["dialed"] == "+18005550100"
+    assert pop["queue"] == "support"
+    assert pop["matches"] == []
+    card = pop["customer"]
+    assert (card["id"], card["name"], card["grade"], card["segment"], card["vip"]) == (
+        12, "Jane Doe", "A", "most_valuable", True)
+    assert card["flags"] == ["open_complaint"]
+    assert card["open_tickets"][0]["kind"] == "complaint"
+    assert card["recent_interactions"][0] == {
+        "call_id": "pbx1:1.1", "at": "2026-11-19T10:00:00.000Z", "direction": "inbound",
+        "queue": None, "agent": "Ann", "outcome": "answered", "code": "resolved",
+        "notes": "replaced router",
+    }
+    assert card["notes"] == "prefers email"
+    assert "seq" not in pop  # the bus stamps it
+
+
+def test_pop_for_an_ambiguous_caller_lists_candidates() -> None:
+    candidates = (CustomerSummary(1, "Li Na", "", "B", False, ("+8613812345678",)),
+                  CustomerSummary(2, "Wang Wei", "Acme", "A", True, ("+8613812345678",)))
+    caller = normalize_caller("13812345678", "CN")
+    pop = build_screen_pop(offer(), caller, CallerMatch(None, candidates), TODAY, NOW, NOW)
+    assert pop["customer"] is None
+    assert [m["id"] for m in pop["matches"]] == [1, 2]
+
+
+def test_pop_for_a_withheld_caller_hides_the_name() -> None:
+    caller = normalize_caller("anonymous", "US")
+    pop = build_screen_pop(offer(caller=Party("anonymous", "Anonymous")), caller,
+                           CallerMatch(None), TODAY, NOW, NOW)
+    assert pop["caller"] == {"number": "", "raw": "anonymous", "name": "", "withheld": True}
+    assert pop["customer"] is None
+
+
+def test_unknown_name_placeholder_is_dropped() -> None:
+    caller = normalize_caller("+15551234567", "US")
+    pop = build_screen_pop(offer(caller=Party("+15551234567", "<unknown>")), caller,
+                           CallerMatch(None), TODAY, NOW, NOW)
+    assert pop["caller"]["name"] == ""
