@@ -1,0 +1,24 @@
+# CTI Bridge daemon. Build: docker build -t cti-bridge .
+# Run:   docker run -p 8080:8080 -e CTI_DATABASE_URL=postgresql://... -v ./cti.toml:/etc/cti-bridge.toml \
+#          cti-bridge run --config /etc/cti-bridge.toml
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY cti_bridge ./cti_bridge
+COPY agent_ui ./agent_ui
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim
+RUN useradd --system --create-home --home-dir /var/lib/cti-bridge cti
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+COPY config/cti-bridge.toml /etc/cti-bridge.toml
+USER cti
+WORKDIR /var/lib/cti-bridge
+ENV CTI_WEB_HOST=0.0.0.0 \
+    CTI_DATABASE_URL=sqlite+aiosqlite:////var/lib/cti-bridge/cti.db
+EXPOSE 8080 4573
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2).status != 200)"
+ENTRYPOINT ["cti-bridge"]
+CMD ["run", "--config", "/etc/cti-bridge.toml"]
