@@ -1,0 +1,415 @@
+"""CallTracker: raw AMI events in, domain call events out (sans-IO, DESIGN §2 and §4).
+
+The AMI adapter feeds every event it reads, with the wall-clock time it read it::
+
+    tracker = CallTracker("pbx1", directory.is_agent_interface)
+    for event in tracker.feed(ami_event, time.time()):
+        dispatch(event)
+
+The tracker has no clock, no I/O and no threads; replaying a recording gives the same
+events every time. Events it does not use (most of the stream: ``Newexten``, ``VarSet``,
+``RTCP*``...) cost one dict lookup. Unknown channels, missing headers and malformed values
+are skipped (debug log), never raised.
+
+When does an agent get a pop? The queue's ``AgentCalled`` is the earliest reliable moment:
+app_queue decided to ring that member. Without a queue (a plain ``Dial()``, or the device
+behind a ``Local/...`` queue member) a ``DialBegin`` only says Asterisk *tries* the device: a
+phone on do-not-disturb answers busy without ever ringing. So a dialled agent device is
+offered once it really rings: ``Newstate`` Ringing/Up, ``DialState`` RINGING/PROGRESS, or
+the answer itself, whichever comes first.
+
+The caller is the party on the call's first channel (``Uniqueid == Linkedid``), with its
+caller id as last updated by ``NewCallerid``; the call ends when that channel hangs up (or
+the queue reports the caller abandoned), or when its last channel is gone.
+
+``FullyBooted`` arrives on every AMI login, so a reconnect does not forget calls in
+progress; only an Asterisk restart does (its ``Uptime`` went backwards against our clock).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final
+
+from cti_bridge.core import transfers
+from cti_bridge.core.callstate import Call, CallPhase, CallSnapshot
+from cti_bridge.core.channels import Channel, interface_of, is_local, parse_state
+from cti_bridge.core.events import CallEvent, Direction, TransferKind, WithdrawReason
+from cti_bridge.core.ledger import RING_STATES, Ledger
+
+__all__ = ["CallPhase", "CallSnapshot", "CallTracker", "interface_of"]
+
+_log = logging.getLogger(__name__)
+
+Handler = Callable[[Mapping[str, str], float], None]
+
+# Event name -> handler method. Everything else is ignored at the cost of one lookup.
+_HANDLERS: Final = {
+    "FullyBooted": "_on_fully_booted",
+    "Newchannel": "_on_newchannel",
+    "Newstate": "_on_newstate",
+    "NewCallerid": "_on_newcallerid",
+    "Rename": "_on_rename",
+    "LocalBridge": "_on_local_bridge",
+    "Hangup": "_on_hangup",
+    "DialBegin": "_on_dial_begin",
+    "DialState": "_on_dial_state",
+    "DialEnd": "_on_dial_end",
+    "QueueCallerJoin": "_on_queue_caller_join",
+    "QueueCallerAbandon": "_on_queue_caller_abandon",
+    "AgentCalled": "_on_agent_called",
+    "AgentRingNoAnswer": "_on_agent_ring_no_answer",
+    "AgentConnect": "_on_agent_connect",
+    "BridgeEnter": "_on_bridge_enter",
+    "BridgeLeave": "_on_bridge_leave",
+    "BlindTransfer": "_on_blind_transfer",
+    "AttendedTransfer": "_on_attended_transfer",
+    "Pickup": "_on_pickup",
+}
+
+# DialState statuses that mean the dialled device alerts (180 Ringing, 183 with media).
+_RINGING_DIAL_STATES: Final = frozenset({"RINGING", "PROGRESS"})
+# Hangup causes of a ringing device that mean its user declined: busy, no answer, rejected.
+_DECLINED_CAUSES: Final = frozenset({"17", "18", "19", "21"})
+# A reconnect recomputes Asterisk's boot time as now - Uptime. Uptime has one-second
+# resolution and events arrive late; a boot time later than this is a restart.
+RESTART_TOLERANCE: Final = 10.0
+
+
+def _dialed(exten: str) -> str:
+    """The dialled number, when the extension is one (``s``, ``ID123`` are not)."""
+    digits = exten[1:] if exten.startswith("+") else exten
+    return exten if digits.isascii() and digits.isdigit() else ""
+
+
+def _seconds(value: str | None) -> float | None:
+    """A non-negative number of seconds, or None when missing or malformed."""
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+class CallTracker:
+    """Turns one Asterisk server's AMI events into domain call events.
+
+    ``pbx`` names the server (it prefixes every ``call_id``); ``is_agent_interface`` says
+    which interfaces belong to agents: only those are offered, withdrawn and answered.
+    """
+
+    def __init__(
+        self, pbx: str, is_agent_interface: Callable[[str], bool] = lambda _i: True
+    ) -> None:
+        self._pbx = pbx
+        self._is_agent = is_agent_interface
+        self._ledger = Ledger()
+        self._out: list[CallEvent] = []
+        self._boot_at: float | None = None
+        self._last_now = 0.0
+        self._handlers: dict[str, Handler] = {
+            name: getattr(self, method) for name, method in _HANDLERS.items()
+        }
+
+    def feed(self, event: Mapping[str, str], now: float) -> list[CallEvent]:
+        """Take one AMI event (headers to values, ``Event`` included) read at ``now``."""
+        try:
+            handler = self._handlers.get(event.get("Event", ""))
+        except (AttributeError, TypeError):
+            _log.debug("not an AMI event: %r", event)
+            return []
+        if handler is None:
+            return []
+        out: list[CallEvent] = []
+        self._out = out
+        try:
+            handler(event, now)
+        except Exception:
+            # A bug, not bad input (handlers check their input): keep tracking anyway.
+            _log.exception("call tracker failed on %r", event)
+        self._last_now = now
+        return out
+
+    def snapshot(self) -> list[CallSnapshot]:
+        """The calls in progress, oldest first."""
+        return [call.snapshot() for call in self._ledger.live_calls() if not call.over]
+
+    def reset(self, now: float | None = None) -> list[CallEvent]:
+        """Forget every call and channel.
+
+        Returns the events that close the calls still in progress (``OfferWithdrawn`` with
+        ``CALLER_HANGUP`` for rings, then ``CallEnded``/``CallAbandoned``), so pops and
+        interaction rows do not stay open forever. They are dated ``now``, by default the
+        time of the last event fed.
+        """
+        at = self._last_now if now is None else now
+        out: list[CallEvent] = []
+        for call in self._ledger.live_calls():
+            call.caller_gone = True
+            call.finish(at, out)
+        self._ledger.clear()
+        return out
+
+    def __len__(self) -> int:
+        """Channels, calls and bridges held: 0 once every channel has hung up."""
+        return self._ledger.size()
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _channel(self, event: Mapping[str, str], key: str = "Uniqueid") -> Channel | None:
+        channel = self._ledger.channels.get(event.get(key, ""))
+        if channel is None:
+            _log.debug("%s for unknown channel %s skipped", event.get("Event"), event.get(key))
+        return channel
+
+    def _new_call(self, linkedid: str, now: float) -> Call:
+        call = Call(f"{self._pbx}:{linkedid}", "", Direction.INBOUND, now)
+        call.linkedids.append(linkedid)
+        self._ledger.calls[linkedid] = call
+        return call
+
+    # -- connection ------------------------------------------------------------------
+
+    def _on_fully_booted(self, event: Mapping[str, str], now: float) -> None:
+        uptime = _seconds(event.get("Uptime"))
+        if uptime is None:
+            return  # no Uptime (Asterisk 13): a restart cannot be told apart, keep calls
+        boot_at = now - uptime
+        previous, self._boot_at = self._boot_at, boot_at
+        if previous is not None and boot_at - previous > RESTART_TOLERANCE:
+            _log.info("Asterisk %s restarted: closing %d calls", self._pbx, len(self.snapshot()))
+            self._out.extend(self.reset())
+
+    # -- channel lifecycle -----------------------------------------------------------
+
+    def _on_newchannel(self, event: Mapping[str, str], now: float) -> None:
+        uniqueid = event.get("Uniqueid", "")
+        name = event.get("Channel", "")
+        ledger = self._ledger
+        if not uniqueid or not name or uniqueid in ledger.channels or ledger.is_gone(uniqueid):
+            return
+        linkedid = event.get("Linkedid") or uniqueid
+        call = ledger.calls.get(linkedid)
+        first = call is None
+        if call is None:
+            call = self._new_call(linkedid, now)
+        interface = interface_of(name)
+        channel = Channel(
+            uniqueid,
+            name,
+            interface,
+            bool(self._is_agent(interface)),
+            is_local(name),
+            call,
+            parse_state(event.get("ChannelState")),
+            exten=event.get("Exten", ""),
+        )
+        channel.update_callerid(event)
+        ledger.add(channel)
+        if first:
+            call.caller = channel
+            call.dialed = _dialed(channel.exten)
+            call.direction = Direction.INTERNAL if channel.is_agent else Direction.INBOUND
+
+    def _on_newstate(self, event: Mapping[str, str], now: float) -> None:
+        channel = self._channel(event)
+        if channel is None:
+            return
+        channel.state = parse_state(event.get("ChannelState"))
+        if channel.dial_pending and channel.state in RING_STATES:
+            channel.call.offer(channel, now, self._out)
+
+    def _on_newcallerid(self, event: Mapping[str, str], now: float) -> None:
+        channel = self._channel(event)
+        if channel is not None:
+            channel.update_callerid(event)
+
+    def _on_rename(self, event: Mapping[str, str], now: float) -> None:
+        channel = self._channel(event)
+        new_name = event.get("Newname")
+        if channel is not None and new_name:
+            channel.name = new_name
+            channel.interface = interface_of(new_name)
+            channel.is_agent = bool(self._is_agent(channel.interface))
+
+    def _on_local_bridge(self, event: Mapping[str, str], now: float) -> None:
+        one = self._channel(event, "LocalOneUniqueid")
+        two = self._channel(event, "LocalTwoUniqueid")
+        if one is not None and two is not None:
+            one.local_peer = two
+            two.local_peer = one
+
+    def _on_hangup(self, event: Mapping[str, str], now: float) -> None:
+        channel = self._channel(event)
+        if channel is None:
+            return
+        call = channel.call
+        self._ledger.remove(channel)
+        if channel is call.caller:
+            call.caller_gone = True
+            call.finish(now, self._out)
+        elif channel.offer is not None:
+            self._ring_hung_up(call, channel, event.get("Cause", ""), now)
+        if not call.channels:
+            self._ledger.close(call, now, self._out)
+
+    def _ring_hung_up(self, call: Call, channel: Channel, cause: str, now: float) -> None:
+        """A ringing device's channel went away without a DialEnd telling us why."""
+        if cause in _DECLINED_CAUSES and call.known_reason(channel.offer) is None:
+            call.withdraw(channel, WithdrawReason.NO_ANSWER, now, self._out)
+        else:
+            call.cancel(channel, now, self._out)
+
+    # -- dialling --------------------------------------------------------------------
+
+    def _on_dial_begin(self, event: Mapping[str, str], now: float) -> None:
+        dest = self._channel(event, "DestUniqueid")
+        source = self._ledger.channels.get(event.get("Uniqueid", ""))
+        if dest is None or source is None:
+            # No source: Asterisk itself dials an originated call's first leg, the caller.
+            return
+        settle = WithdrawReason.NO_ANSWER
+        if dest.call is not source.call:
+            settle = transfers.dial_into_other_call(self._ledger, source, dest, now, self._out)
+        call = source.call
+        dest.dialed_by = source
+        dest.dial_pending = True
+        if call.over or call.is_caller_side(dest):
+            return
+        # Ringing someone new: rings cancelled earlier were not the caller giving up.
+        call.settle(settle, now, self._out)
+        self._check_moved_on(call)
+        if dest.state in RING_STATES:
+            call.offer(dest, now, self._out)
+
+    def _check_moved_on(self, call: Call) -> None:
+        """A new ring on a call whose agent no longer talks with the caller is a transfer.
+
+        Asterisk sends no transfer event when the dialplan or an AMI ``Redirect`` moves
+        the caller on; the caller just leaves the agent's bridge and dials again. (When the
+        agent is still on the caller's wire, e.g. a click-to-dial that rang the agent first,
+        the new ring is not a transfer.)
+        """
+        talker = call.offers.get(call.talking) if call.talking is not None else None
+        if talker is None or call.transfer_pending:
+            return
+        if talker.channel not in call.caller.wire(self._ledger.bridges):
+            call.start_transfer(call.talking, TransferKind.BLIND)
+
+    def _on_dial_state(self, event: Mapping[str, str], now: float) -> None:
+        dest = self._channel(event, "DestUniqueid")
+        status = event.get("DialStatus", "").upper()
+        if dest is not None and dest.dial_pending and status in _RINGING_DIAL_STATES:
+            dest.call.offer(dest, now, self._out)
+
+    def _on_dial_end(self, event: Mapping[str, str], now: float) -> None:
+        dest = self._channel(event, "DestUniqueid")
+        status = event.get("DialStatus", "").upper()
+        if dest is None or not status or event.get("Uniqueid") is None:
+            return
+        dest.dial_pending = False
+        call = dest.call
+        if status == "ANSWER":
+            call.answer(dest, now, self._out)
+        elif status == "CANCEL":
+            self._dial_cancelled(call, dest, now)
+        else:
+            reason = call.known_reason(dest.offer) or WithdrawReason.NO_ANSWER
+            call.withdraw(dest, reason, now, self._out)
+
+    def _dial_cancelled(self, call: Call, dest: Channel, now: float) -> None:
+        """The dial to ``dest`` was torn down by its dialler.
+
+        When the dialler is the ``;2`` half of a Local channel whose ``;1`` was itself
+        withdrawn (a queue member's ring timed out), the device ends for the same reason.
+        """
+        dialler = dest.dialed_by
+        upstream = dialler.local_peer.offer if dialler and dialler.local_peer else None
+        if upstream is not None and upstream.reason is not None:
+            call.withdraw(dest, upstream.reason, now, self._out)
+        else:
+            call.cancel(dest, now, self._out)
+
+    # -- queues ----------------------------------------------------------------------
+
+    def _on_queue_caller_join(self, event: Mapping[str, str], now: float) -> None:
+        channel = self._channel(event)
+        if channel is not None and event.get("Queue"):
+            channel.call.queue = event["Queue"]
+
+    def _on_queue_caller_abandon(self, event: Mapping[str, str], now: float) -> None:
+        channel = self._channel(event)
+        if channel is not None and not channel.call.over:
+            channel.call.caller_gone = True
+            channel.call.finish(now, self._out)
+
+    def _on_agent_called(self, event: Mapping[str, str], now: float) -> None:
+        dest = self._channel(event, "DestUniqueid")
+        if dest is None:
+            return
+        call = dest.call
+        if event.get("Queue"):
+            call.queue = event["Queue"]
+        source = self._ledger.channels.get(event.get("Uniqueid", ""))
+        if source is not None and source.call is call:
+            dest.dialed_by = source
+        dest.dial_pending = True
+        call.settle(WithdrawReason.NO_ANSWER, now, self._out)
+        self._check_moved_on(call)
+        call.offer(dest, now, self._out)
+
+    def _on_agent_ring_no_answer(self, event: Mapping[str, str], now: float) -> None:
+        dest = self._channel(event, "DestUniqueid")
+        if dest is not None:
+            dest.call.withdraw(dest, WithdrawReason.NO_ANSWER, now, self._out)
+
+    def _on_agent_connect(self, event: Mapping[str, str], now: float) -> None:
+        dest = self._channel(event, "DestUniqueid")
+        if dest is not None:
+            dest.call.answer(dest, now, self._out)
+
+    # -- bridges ---------------------------------------------------------------------
+
+    def _on_bridge_enter(self, event: Mapping[str, str], now: float) -> None:
+        channel = self._channel(event)
+        bridge = event.get("BridgeUniqueid")
+        if channel is None or not bridge:
+            return
+        self._ledger.join_bridge(channel, bridge)
+        self._connect(channel.wire(self._ledger.bridges), now)
+
+    def _connect(self, wire: Iterable[Channel], now: float) -> None:
+        """Channels that can now hear each other: whose caller is among them, is answered.
+
+        The call counts as answered once its caller hears a real (non-Local) party, and
+        each of its ringing agents on the wire is answered (when no DialEnd said so yet).
+        """
+        parties = list(wire)
+        for caller in parties:
+            call = caller.call
+            if call.over or not call.is_caller_side(caller):
+                continue
+            for other in parties:
+                if other.is_local or call.is_caller_side(other):
+                    continue
+                call.mark_answered(now)
+                if other.call is call and other.offer is not None:
+                    call.answer(other, now, self._out)
+
+    def _on_bridge_leave(self, event: Mapping[str, str], now: float) -> None:
+        channel = self._channel(event)
+        if channel is not None:
+            self._ledger.leave_bridge(channel, event.get("BridgeUniqueid"))
+
+    # -- transfers and pickups (see transfers.py) ------------------------------------
+
+    def _on_blind_transfer(self, event: Mapping[str, str], now: float) -> None:
+        transfers.blind_transfer(self._ledger, event, now, self._out)
+
+    def _on_attended_transfer(self, event: Mapping[str, str], now: float) -> None:
+        transfers.attended_transfer(self._ledger, event, now, self._out)
+
+    def _on_pickup(self, event: Mapping[str, str], now: float) -> None:
+        transfers.pickup(self._ledger, event, now, self._out)

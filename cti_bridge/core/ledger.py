@@ -1,0 +1,158 @@
+"""The tracker's memory: live channels, the calls they belong to, and bridge membership.
+
+Everything here is keyed so that it can be freed: a channel leaves on its ``Hangup``, a
+bridge when its last member leaves, a call when its last channel is gone. After every
+channel of every call has hung up, the ledger is empty again (:meth:`Ledger.size` is 0).
+
+Calls are found by Linkedid, the Uniqueid of the first channel of the call; the map also
+holds the Linkedids of calls merged into another one (attended transfer), so that channels
+Asterisk creates later with the old Linkedid land in the surviving call.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from cti_bridge.core.callstate import Call
+from cti_bridge.core.channels import Channel, ChannelState
+from cti_bridge.core.events import CallEvent, WithdrawReason
+
+# How many hung-up Uniqueids to remember, to ignore late duplicates of their events.
+GRAVEYARD_SIZE = 4096
+RING_STATES = (ChannelState.RINGING, ChannelState.UP)
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.channels: dict[str, Channel] = {}
+        self.calls: dict[str, Call] = {}  # by Linkedid (own and merged)
+        self.bridges: dict[str, set[Channel]] = {}
+        self._gone: set[str] = set()
+        self._gone_order: deque[str] = deque()
+
+    def size(self) -> int:
+        """Entries held: channels, call keys and bridges (0 when nothing is live)."""
+        return len(self.channels) + len(self.calls) + len(self.bridges)
+
+    def live_calls(self) -> Iterator[Call]:
+        """Each call once, oldest first (merged calls appear under several keys)."""
+        return iter(dict.fromkeys(self.calls.values()))
+
+    def is_gone(self, uniqueid: str) -> bool:
+        return uniqueid in self._gone
+
+    def clear(self) -> None:
+        self.channels.clear()
+        self.calls.clear()
+        self.bridges.clear()
+        self._gone.clear()
+        self._gone_order.clear()
+
+    def add(self, channel: Channel) -> None:
+        self.channels[channel.uniqueid] = channel
+        channel.call.channels[channel.uniqueid] = channel
+
+    def remove(self, channel: Channel) -> None:
+        """Forget a hung-up channel; remember its Uniqueid for a while."""
+        self.channels.pop(channel.uniqueid, None)
+        channel.call.channels.pop(channel.uniqueid, None)
+        self.leave_bridge(channel, channel.bridge)
+        if channel.local_peer is not None:
+            channel.local_peer.local_peer = None
+            channel.local_peer = None
+        if len(self._gone_order) >= GRAVEYARD_SIZE:
+            self._gone.discard(self._gone_order.popleft())
+        self._gone_order.append(channel.uniqueid)
+        self._gone.add(channel.uniqueid)
+
+    def join_bridge(self, channel: Channel, bridge: str) -> None:
+        if channel.bridge != bridge:
+            self.leave_bridge(channel, channel.bridge)
+            self.bridges.setdefault(bridge, set()).add(channel)
+            channel.bridge = bridge
+
+    def leave_bridge(self, channel: Channel, bridge: str | None) -> None:
+        if bridge is None or channel.bridge != bridge:
+            return
+        channel.bridge = None
+        members = self.bridges.get(bridge)
+        if members is not None:
+            members.discard(channel)
+            if not members:
+                del self.bridges[bridge]
+
+    def close(self, call: Call, now: float, out: list[CallEvent]) -> None:
+        """The call's last channel is gone: end it if that did not happen yet, free it."""
+        call.finish(now, out)
+        for linkedid in call.linkedids:
+            if self.calls.get(linkedid) is call:
+                del self.calls[linkedid]
+
+    def move_branch(self, root: Channel, into: Call, now: float, out: list[CallEvent]) -> None:
+        """Move ``root`` and everything it dials into ``into``.
+
+        This is what happens when another call's dial reaches a channel: a phone picking up
+        a call that rings elsewhere (pickup), or the caller taking over a consultation dial
+        that still rings (attended transfer completed before the target answered). A branch
+        that still rings keeps ringing, now for ``into``; its old offers are withdrawn.
+        """
+        old = root.call
+        branch = self._branch(root)
+        for channel in branch:
+            old.withdraw(channel, WithdrawReason.CALLER_HANGUP, now, out)
+            self._rehome(channel, into)
+        for channel in branch:
+            if channel.dial_pending and channel.state in RING_STATES:
+                into.offer(channel, now, out)
+        if old.caller in branch:
+            self._orphan(old, now, out)
+        if not old.channels:
+            self.close(old, now, out)
+
+    def merge(self, into: Call, other: Call, now: float, out: list[CallEvent]) -> list[Channel]:
+        """End ``other`` and move all its channels into ``into``; returns those channels."""
+        other.finish(now, out)
+        moved = list(other.channels.values())
+        for channel in moved:
+            self._rehome(channel, into)
+        for linkedid in other.linkedids:
+            self.calls[linkedid] = into
+            into.linkedids.append(linkedid)
+        other.linkedids.clear()
+        return moved
+
+    def _branch(self, root: Channel) -> set[Channel]:
+        """``root``, its Local other half, and every channel of its call dialled from them."""
+        members = {root}
+        grew = True
+        while grew:
+            grew = False
+            for channel in root.call.channels.values():
+                if channel not in members and (
+                    channel.dialed_by in members or channel.local_peer in members
+                ):
+                    members.add(channel)
+                    grew = True
+        return members
+
+    @staticmethod
+    def _rehome(channel: Channel, into: Call) -> None:
+        channel.call.channels.pop(channel.uniqueid, None)
+        channel.call = into
+        into.channels[channel.uniqueid] = channel
+        # Offers belong to a call: in its new call the channel is offered afresh.
+        channel.offer = None
+
+    @staticmethod
+    def _orphan(call: Call, now: float, out: list[CallEvent]) -> None:
+        """``call`` lost its caller to another call (pickup of a feature-code call).
+
+        A call nobody outside ever heard of just disappears: its caller was only ever the
+        device picking up. One that was announced ends normally.
+        """
+        call.caller_gone = True
+        if call.announced:
+            call.finish(now, out)
+        else:
+            call.over = True

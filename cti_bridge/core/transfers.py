@@ -1,0 +1,125 @@
+"""Transfers and pickups: the caller moves from one agent (or call) to another.
+
+Asterisk 12+ reports them as follows, and the tracker keeps "the call" as the caller's:
+
+- **Blind transfer** (``BlindTransfer``): the transferer hangs up on the transferee, who is
+  sent to the dialled extension; the next ``DialBegin`` of that call rings the target. The
+  call only learns who is transferring; the target shows up as the next ring.
+- **Attended transfer** (``AttendedTransfer``, ``DestType: Bridge``): the agent talked to
+  the caller (call X, ``OrigTransferer``), put them on hold and called a colleague (a second
+  call Y, ``SecondTransferer``), then joined the two. The caller now talks to the
+  colleague, whose channel belongs to Y (and whose Linkedid Asterisk may rewrite to X's).
+  Y is ended and merged into X, and the colleague is offered and answered in X.
+- **Blonde transfer** (``AttendedTransfer``, ``DestType: App``): the same, completed while
+  the colleague still rings; Asterisk then makes the caller's channel dial the ringing
+  branch (a ``DialBegin`` from X's caller to Y's channel): the branch moves into X.
+- **Pickup**: a third phone takes a call that rings elsewhere. Asterisk 13 shows it as the
+  ringing dial cancelled and a new ``DialBegin`` to the picking phone (already ``Up``, and
+  still in its own feature-code call); Asterisk 12+ also sends a ``Pickup`` event.
+
+When the party who transfers is the call's caller (an agent calling out, then handing the
+other party to a colleague), the remaining party becomes the caller shown on new pops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from cti_bridge.core.callstate import Call
+from cti_bridge.core.channels import Channel, ChannelState
+from cti_bridge.core.events import CallEvent, TransferKind, WithdrawReason
+from cti_bridge.core.ledger import Ledger
+
+
+def blind_transfer(
+    ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]
+) -> None:
+    """``BlindTransfer``: the transferee's call will ring the target next."""
+    if event.get("Result", "Success") != "Success":
+        return
+    transferee = ledger.channels.get(event.get("TransfereeUniqueid", ""))
+    if transferee is None or transferee.call.over:
+        return
+    transferer = ledger.channels.get(event.get("TransfererUniqueid", ""))
+    call = transferee.call
+    if transferer is not None and call.is_caller_side(transferer):
+        call.caller = transferee
+    call.start_transfer(transferer.interface if transferer else None, TransferKind.BLIND)
+
+
+def attended_transfer(
+    ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]
+) -> None:
+    """``AttendedTransfer``: the caller of the original call goes to the consulted party."""
+    if event.get("Result", "Success") != "Success":
+        return
+    orig = ledger.channels.get(event.get("OrigTransfererUniqueid", ""))
+    if orig is None or orig.call.over:
+        return
+    call = orig.call
+    if call.is_caller_side(orig):
+        transferee = _transferee(ledger, call, orig, event)
+        if transferee is not None:
+            call.caller = transferee
+    call.start_transfer(orig.interface, TransferKind.ATTENDED)
+    second = ledger.channels.get(event.get("SecondTransfererUniqueid", ""))
+    if second is None or second.call is call or event.get("DestType") == "App":
+        # Blonde: the consultation still rings; the caller's DialBegin moves it over.
+        return
+    for channel in ledger.merge(call, second.call, now, out):
+        if channel is not second and not channel.is_local:
+            _take_over(call, channel, now, out)
+
+
+def _take_over(call: Call, channel: Channel, now: float, out: list[CallEvent]) -> None:
+    """A party of the consultation call is now the caller's: offer it (and answer it)."""
+    if channel.state == ChannelState.UP:
+        if channel.is_agent:
+            call.answer(channel, now, out)
+        else:
+            call.announce_transfer(channel.interface, now, out)
+    elif channel.state == ChannelState.RINGING:
+        call.offer(channel, now, out)
+
+
+def _transferee(
+    ledger: Ledger, call: Call, orig: Channel, event: Mapping[str, str]
+) -> Channel | None:
+    """The party the transferer leaves behind in ``call``.
+
+    Asterisk names it in ``TransfereeUniqueid`` when it can; otherwise it is the real
+    (non-Local) channel of ``call`` on the wire of the bridge the parties end up in.
+    """
+    named = ledger.channels.get(event.get("TransfereeUniqueid", ""))
+    if named is not None and named.call is call and named is not orig:
+        return named
+    for key in ("DestBridgeUniqueid", "OrigBridgeUniqueid"):
+        for member in ledger.bridges.get(event.get(key, ""), ()):
+            for channel in member.wire(ledger.bridges):
+                if channel.call is call and channel is not orig and not channel.is_local:
+                    return channel
+    for channel in call.channels.values():
+        if channel is not orig and not channel.is_local and channel.state == ChannelState.UP:
+            return channel
+    return None
+
+
+def pickup(ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]) -> None:
+    """``Pickup``: the ringing target was taken by another phone."""
+    target = ledger.channels.get(event.get("TargetUniqueid", ""))
+    if target is not None:
+        target.call.withdraw(target, WithdrawReason.PICKED_UP, now, out)
+
+
+def dial_into_other_call(
+    ledger: Ledger, source: Channel, dest: Channel, now: float, out: list[CallEvent]
+) -> WithdrawReason:
+    """A dial of ``source``'s call reached ``dest``, a channel of another call.
+
+    Either a pickup (``dest`` is the picking phone, already answered in its own call) or a
+    blonde transfer (``dest`` is the consultation's still-ringing branch). ``dest`` and what
+    it dials move into ``source``'s call. Returns why the call's cancelled rings ended.
+    """
+    picked = dest.state == ChannelState.UP
+    ledger.move_branch(dest, source.call, now, out)
+    return WithdrawReason.PICKED_UP if picked else WithdrawReason.NO_ANSWER
