@@ -1,0 +1,101 @@
+"""Answers to the list actions, in the shape Asterisk 20 writes them.
+
+A list action is acknowledged with ``Response: Success`` / ``EventList: start``, followed by
+one event per item and a ``...Complete`` event with ``EventList: Complete`` and
+``ListItems``. The items carry the action's ``ActionID`` (when it sent one) and no
+``Privilege``: they go to the asking session only, not to everyone.
+"""
+
+from __future__ import annotations
+
+import time
+
+from cti_bridge.pbxsim.channels import Channel
+from cti_bridge.pbxsim.pbx import Pbx, QueueState
+from cti_bridge.pbxsim.protocol import Header, encode_event, encode_response
+
+
+def _aid(action_id: str) -> list[Header]:
+    return [("ActionID", action_id)] if action_id else []
+
+
+def _list(action_id: str, message: str, name: str, items: list[list[Header]]) -> list[bytes]:
+    """Ack, items, Complete event: the framing every list action shares."""
+    ack = [("EventList", "start"), ("Message", message)]
+    out = [encode_response("Success", action_id, ack)]
+    out.extend(encode_event(event, headers, privilege=None) for event, headers in _named(items))
+    done = [*_aid(action_id), ("EventList", "Complete"), ("ListItems", str(len(items)))]
+    out.append(encode_event(name, done, privilege=None))
+    return out
+
+
+def _named(items: list[list[Header]]) -> list[tuple[str, list[Header]]]:
+    """Items are stored with their event name as a leading pseudo-header."""
+    return [(item[0][1], item[1:]) for item in items]
+
+
+def _duration(channel: Channel) -> str:
+    seconds = int(time.monotonic() - channel.created)
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def core_show_channels(pbx: Pbx, action_id: str) -> list[bytes]:
+    items = [
+        [
+            ("Event", "CoreShowChannel"),
+            *_aid(action_id),
+            *chan.snapshot(),
+            ("BridgeId", chan.bridge_id),
+            ("Application", chan.application),
+            ("ApplicationData", chan.app_data),
+            ("Duration", _duration(chan)),
+        ]
+        for chan in pbx.channels.live.values()
+    ]
+    return _list(action_id, "Channels will follow", "CoreShowChannelsComplete", items)
+
+
+def _queue_items(queue: QueueState, action_id: str) -> list[list[Header]]:
+    params: list[Header] = [
+        ("Event", "QueueParams"),
+        ("Queue", queue.name),
+        ("Max", "0"),
+        ("Strategy", "ringall"),
+        ("Calls", str(len(queue.waiting))),
+        ("Holdtime", "0"),
+        ("TalkTime", "0"),
+        ("Completed", str(queue.completed)),
+        ("Abandoned", str(queue.abandoned)),
+        ("ServiceLevel", "60"),
+        ("ServicelevelPerf", "0.0"),
+        ("ServicelevelPerf2", "0.0"),
+        ("Weight", "0"),
+        *_aid(action_id),
+    ]
+    items = [params]
+    for member in queue.members.values():
+        items.append([("Event", "QueueMember"), *member.list_event(queue.name), *_aid(action_id)])
+    for position, caller in enumerate(queue.waiting, start=1):
+        items.append(
+            [
+                ("Event", "QueueEntry"),
+                ("Queue", queue.name),
+                ("Position", str(position)),
+                ("Channel", caller.name),
+                ("Uniqueid", caller.uniqueid),
+                ("CallerIDNum", caller.cid_num),
+                ("CallerIDName", caller.cid_name),
+                ("ConnectedLineNum", caller.conn_num),
+                ("ConnectedLineName", caller.conn_name),
+                ("Wait", str(queue.waited(caller))),
+                ("Priority", "0"),
+                *_aid(action_id),
+            ]
+        )
+    return items
+
+
+def queue_status(pbx: Pbx, action_id: str, queue_filter: str = "") -> list[bytes]:
+    queue = pbx.queue
+    items = _queue_items(queue, action_id) if queue_filter in ("", queue.name) else []
+    return _list(action_id, "Queue status will follow", "QueueStatusComplete", items)

@@ -1,0 +1,156 @@
+"""The simulated switch: its channels, its queue and the event stream they produce.
+
+Everything a running Asterisk would know lives here, so the AMI sessions (which only
+report) and the call flows (which change things) share one truth: ``CoreShowChannels`` and
+``QueueStatus`` answer from the same tables the events describe.
+
+Events are encoded once and written to every logged-in session whose event mask admits
+their class - the way ``manager_event()`` fans out - without awaiting anything, so a call
+flow never waits for a slow client.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from cti_bridge.pbxsim.channels import Channel, ChannelRegistry
+from cti_bridge.pbxsim.protocol import AGENT, Header, Headers, encode_event
+
+# Device states as QueueMemberStatus prints them (``Status:``) and DeviceStateChange names them.
+NOT_INUSE = 1
+INUSE = 2
+RINGING = 6
+DEVICE_STATE_NAMES = {NOT_INUSE: "NOT_INUSE", INUSE: "INUSE", RINGING: "RINGING"}
+
+# A PBX that has been up for a week: after restart_pbx() the small Uptime stands out.
+_INITIAL_UPTIME = 7 * 24 * 3600
+
+
+class EventSink(Protocol):
+    """What the switch needs of a client session to deliver an event to it."""
+
+    def wants(self, event_class: str) -> bool: ...
+
+    def write(self, data: bytes) -> None: ...
+
+
+@dataclass(slots=True)
+class Member:
+    """A static queue member reached on a device (``PJSIP/1001``), as app_queue tracks it."""
+
+    interface: str
+    name: str
+    login_time: int
+    status: int = NOT_INUSE
+    calls_taken: int = 0
+    last_call: int = 0
+    in_call: int = 0
+
+    def _common(self) -> list[Header]:
+        return [
+            ("StateInterface", self.interface),
+            ("Membership", "static"),
+            ("Penalty", "0"),
+            ("CallsTaken", str(self.calls_taken)),
+            ("LastCall", str(self.last_call)),
+            ("LastPause", "0"),
+            ("LoginTime", str(self.login_time)),
+            ("InCall", str(self.in_call)),
+            ("Status", str(self.status)),
+            ("Paused", "0"),
+            ("PausedReason", ""),
+        ]
+
+    def status_event(self, queue: str) -> list[Header]:
+        """Headers of ``QueueMemberStatus`` (order as recorded from Asterisk 20)."""
+        head = [("Queue", queue), ("MemberName", self.name), ("Interface", self.interface)]
+        return [*head, *self._common(), ("Ringinuse", "1"), ("Wrapuptime", "0")]
+
+    def list_event(self, queue: str) -> list[Header]:
+        """Headers of the ``QueueMember`` list event answering ``QueueStatus``."""
+        head = [("Queue", queue), ("Name", self.name), ("Location", self.interface)]
+        return [*head, *self._common(), ("Wrapuptime", "0")]
+
+
+@dataclass(slots=True)
+class QueueState:
+    """One queue: members, callers waiting in order, and the counters QueueParams reports."""
+
+    name: str
+    members: dict[str, Member]
+    waiting: list[Channel] = field(default_factory=list)
+    joined_at: dict[str, float] = field(default_factory=dict)
+    completed: int = 0
+    abandoned: int = 0
+
+    def join(self, caller: Channel) -> tuple[int, int]:
+        """Queue the caller; returns (position, count) for QueueCallerJoin."""
+        self.waiting.append(caller)
+        self.joined_at[caller.uniqueid] = time.time()
+        return len(self.waiting), len(self.waiting)
+
+    def leave(self, caller: Channel) -> tuple[int, int]:
+        """Take the caller out; returns (position it had, callers left)."""
+        position = self.waiting.index(caller) + 1 if caller in self.waiting else 1
+        if caller in self.waiting:
+            self.waiting.remove(caller)
+        return position, len(self.waiting)
+
+    def waited(self, caller: Channel) -> int:
+        return int(time.time() - self.joined_at.get(caller.uniqueid, time.time()))
+
+
+class Pbx:
+    """Shared state of one simulated Asterisk and the fan-out of its events."""
+
+    def __init__(self, *, queue: str, agents: dict[str, str], dialed: str) -> None:
+        self.channels = ChannelRegistry()
+        # The number customers dial (the DID the trunk delivers inbound calls to).
+        self.dialed = dialed
+        self._agents = dict(agents)
+        self.queue = self._new_queue(queue)
+        self.sinks: set[EventSink] = set()
+        self.boot_time = time.time() - _INITIAL_UPTIME
+        self.events_emitted = 0
+
+    def _new_queue(self, name: str) -> QueueState:
+        login = int(time.time())
+        members = {
+            iface: Member(interface=iface, name=label, login_time=login)
+            for iface, label in self._agents.items()
+        }
+        return QueueState(name=name, members=members)
+
+    @property
+    def uptime(self) -> int:
+        return int(time.time() - self.boot_time)
+
+    def emit(self, event: str, privilege: str, headers: Headers) -> float:
+        """Write one event to every interested session; returns the time it was written."""
+        data = encode_event(event, headers, privilege=privilege)
+        event_class = privilege.partition(",")[0]
+        for sink in list(self.sinks):
+            if sink.wants(event_class):
+                sink.write(data)
+        self.events_emitted += 1
+        return time.time()
+
+    def member(self, interface: str) -> Member | None:
+        return self.queue.members.get(interface)
+
+    def set_member_status(self, interface: str, status: int) -> None:
+        """Change a member's device state and report it as app_queue does."""
+        member = self.member(interface)
+        if member is None:
+            return
+        member.status = status
+        member.in_call = 1 if status == INUSE else 0
+        self.emit("QueueMemberStatus", AGENT, member.status_event(self.queue.name))
+
+    def reset(self) -> None:
+        """An Asterisk restart: no channels, fresh queue statistics, Uptime from zero."""
+        self.channels.reset()
+        self.queue = self._new_queue(self.queue.name)
+        self.boot_time = time.time()

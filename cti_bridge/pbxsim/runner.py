@@ -1,0 +1,86 @@
+"""``cti-bridge simulate``: the simulator on its own, for trying a deployment against it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from cti_bridge.pbxsim.server import PbxSimulator
+from cti_bridge.pbxsim.simcall import SimCall
+
+# Callers the demo and `simulate` use when none are given: a few countries and scripts.
+DEMO_CALLERS: tuple[tuple[str, str], ...] = (
+    ("+15551234567", "Jane Doe"),
+    ("+442079460958", "Oliver Smith"),
+    ("+4930901820", "Jürgen Müller"),
+    ("+8613800138000", "张伟"),
+    ("+33142685300", "Zoë Lefèvre"),
+    ("+15559876543", ""),
+)
+
+
+def describe(call: SimCall) -> str:
+    """One progress line for a finished call."""
+    caller = call.caller_number + (f" ({call.caller_name})" if call.caller_name else "")
+    who = f" by {call.answered_by}" if call.answered_by else ""
+    return (
+        f"{time.strftime('%H:%M:%S')} {call.scenario:<24} linkedid={call.linkedid} "
+        f"{caller} -> {call.outcome}{who} ({call.events} events)"
+    )
+
+
+async def run_simulator(
+    host: str,
+    port: int,
+    *,
+    scenario: str | None,
+    calls_per_second: float,
+    username: str,
+    secret: str,
+    agents: Sequence[str],
+    callers: Sequence[tuple[str, str]] | None = None,
+    out: TextIO = sys.stdout,
+) -> None:
+    """Listen on host:port and place calls until cancelled, one line per finished call.
+
+    ``scenario=None`` mixes all scenarios; ``calls_per_second <= 0`` places none (the
+    simulator still answers actions, e.g. Originate).
+    """
+    sim = PbxSimulator(username=username, secret=secret, agents=agents)
+    bound = await sim.start(host, port)
+    rate = f"{calls_per_second:g} calls/s" if calls_per_second > 0 else "no calls"
+    print(
+        f"AMI simulator on {host}:{bound} (user {username!r}, agents {', '.join(agents)}); "
+        f"{rate}, scenario {scenario or 'mixed'}",
+        file=out,
+        flush=True,
+    )
+    reporters: set[asyncio.Task[None]] = set()
+
+    async def report(call: SimCall) -> None:
+        await call.wait()
+        print(describe(call), file=out, flush=True)
+
+    def on_call(call: SimCall) -> None:
+        task = asyncio.get_running_loop().create_task(report(call))
+        reporters.add(task)
+        task.add_done_callback(reporters.discard)
+
+    try:
+        if calls_per_second > 0:
+            scenarios = [scenario] if scenario else None
+            await sim.run_traffic(
+                calls_per_second, callers or DEMO_CALLERS, scenarios, on_call=on_call
+            )
+        else:
+            await asyncio.Event().wait()
+    finally:
+        for task in list(reporters):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*reporters, return_exceptions=True)
+        await sim.close()

@@ -1,0 +1,88 @@
+"""A call placed on the simulator, as tests and the benchmark see it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How long each phase lasts, in real seconds (already multiplied by ``time_scale``)."""
+
+    ring: float
+    talk: float
+
+
+class SimCall:
+    """Handle on one simulated call.
+
+    ``linkedid`` is fixed when the call is placed, before any event is written, so a test
+    can compute ``call_id = f"{pbx}:{linkedid}"`` up front. ``ring_times`` maps each
+    interface to ``time.time()`` right after the event that makes it ring (``AgentCalled``
+    for queue calls, ``DialBegin`` otherwise) was written to the sockets - the start of the
+    ring-to-pop latency the benchmark measures.
+    """
+
+    def __init__(
+        self,
+        *,
+        scenario: str,
+        linkedid: str,
+        caller_number: str,
+        caller_name: str,
+        agents: Sequence[str],
+        answer_by: str | None,
+        timing: Timing,
+    ) -> None:
+        self.scenario = scenario
+        self.linkedid = linkedid
+        self.caller_number = caller_number
+        self.caller_name = caller_name
+        self.agents = tuple(agents)
+        self.answer_by = answer_by
+        self.timing = timing
+        self.ring_times: dict[str, float] = {}
+        self.answered_by: str | None = None
+        # "answered", "abandoned", "missed", or "vanished" (PBX restarted mid-call).
+        self.outcome = ""
+        self.events = 0
+        self._hangup = asyncio.Event()
+        self._done = asyncio.Event()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    async def wait(self) -> None:
+        """Return once the call is over (every channel hung up, or the PBX restarted)."""
+        await self._done.wait()
+
+    def hangup_caller(self) -> None:
+        """Let the caller hang up now: while ringing this abandons the call, while talking
+        it ends it from the caller's side. No effect once the call is over."""
+        self._hangup.set()
+
+    @property
+    def caller_hung_up(self) -> bool:
+        return self._hangup.is_set()
+
+    async def pause(self, seconds: float) -> bool:
+        """Let ``seconds`` pass in the call; True if the caller hung up meanwhile."""
+        if self._hangup.is_set():
+            return True
+        try:
+            async with asyncio.timeout(seconds):
+                await self._hangup.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    def finish(self, outcome: str) -> None:
+        if not self.outcome:
+            self.outcome = outcome
+        self._done.set()
+
+    def __repr__(self) -> str:
+        return f"<SimCall {self.scenario} {self.linkedid} {self.outcome or 'live'}>"
