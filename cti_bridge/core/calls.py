@@ -341,9 +341,12 @@ class CallTracker:
 
     def _on_queue_caller_abandon(self, event: Mapping[str, str], now: float) -> None:
         channel = self._channel(event)
-        if channel is not None and not channel.call.over:
-            channel.call.caller_gone = True
-            channel.call.finish(now, self._out)
+        if channel is None or channel.call.over:
+            return
+        call = channel.call
+        call.queue = event.get("Queue") or call.queue
+        call.caller_gone = True
+        call.finish(now, self._out)
 
     def _on_agent_called(self, event: Mapping[str, str], now: float) -> None:
         dest = self._channel(event, "DestUniqueid")

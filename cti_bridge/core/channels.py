@@ -134,30 +134,27 @@ class Channel:
         if name is not None:
             self.cid_name = clean_callerid(name)
 
-    def wire(self, bridges: Mapping[str, set[Channel]]) -> list[Channel]:
+    def wire(self, bridges: Mapping[str, Mapping[Channel, None]]) -> list[Channel]:
         """Every channel that can hear this one: bridge peers and Local halves, transitively.
 
         A caller in a bridge with ``Local/x;1``, whose ``;2`` is in a bridge with
-        ``PJSIP/1001``, is talking to ``PJSIP/1001``: all four are returned.
+        ``PJSIP/1001``, is talking to ``PJSIP/1001``: all four are returned, nearest
+        first (a deterministic order: bridges keep their members in order of entry).
         """
+        order = [self]
         seen = {self}
-        todo = [self]
-        for channel in iter_pop(todo):
+        for channel in order:  # breadth first: ``order`` grows while we walk it
             for other in _neighbours(channel, bridges):
                 if other not in seen:
                     seen.add(other)
-                    todo.append(other)
-        return list(seen)
+                    order.append(other)
+        return order
 
 
-def _neighbours(channel: Channel, bridges: Mapping[str, set[Channel]]) -> Iterator[Channel]:
+def _neighbours(
+    channel: Channel, bridges: Mapping[str, Mapping[Channel, None]]
+) -> Iterator[Channel]:
     if channel.bridge is not None:
         yield from bridges.get(channel.bridge, ())
     if channel.local_peer is not None:
         yield channel.local_peer
-
-
-def iter_pop(todo: list[Channel]) -> Iterator[Channel]:
-    """Pop items off ``todo`` until it is empty (items may be appended while iterating)."""
-    while todo:
-        yield todo.pop()

@@ -27,7 +27,8 @@ class Ledger:
     def __init__(self) -> None:
         self.channels: dict[str, Channel] = {}
         self.calls: dict[str, Call] = {}  # by Linkedid (own and merged)
-        self.bridges: dict[str, set[Channel]] = {}
+        # Bridge members in order of entry (a dict as an ordered set: replays stay deterministic).
+        self.bridges: dict[str, dict[Channel, None]] = {}
         self._gone: set[str] = set()
         self._gone_order: deque[str] = deque()
 
@@ -69,7 +70,7 @@ class Ledger:
     def join_bridge(self, channel: Channel, bridge: str) -> None:
         if channel.bridge != bridge:
             self.leave_bridge(channel, channel.bridge)
-            self.bridges.setdefault(bridge, set()).add(channel)
+            self.bridges.setdefault(bridge, {})[channel] = None
             channel.bridge = bridge
 
     def leave_bridge(self, channel: Channel, bridge: str | None) -> None:
@@ -78,7 +79,7 @@ class Ledger:
         channel.bridge = None
         members = self.bridges.get(bridge)
         if members is not None:
-            members.discard(channel)
+            members.pop(channel, None)
             if not members:
                 del self.bridges[bridge]
 
@@ -122,8 +123,10 @@ class Ledger:
         other.linkedids.clear()
         return moved
 
-    def _branch(self, root: Channel) -> set[Channel]:
-        """``root``, its Local other half, and every channel of its call dialled from them."""
+    @staticmethod
+    def _branch(root: Channel) -> list[Channel]:
+        """``root``, its Local other half, and every channel of its call dialled from them
+        (in the order the call got them, so that replays emit events in a fixed order)."""
         members = {root}
         grew = True
         while grew:
@@ -134,7 +137,7 @@ class Ledger:
                 ):
                     members.add(channel)
                     grew = True
-        return members
+        return [channel for channel in root.call.channels.values() if channel in members]
 
     @staticmethod
     def _rehome(channel: Channel, into: Call) -> None:

@@ -85,22 +85,22 @@ def _take_over(call: Call, channel: Channel, now: float, out: list[CallEvent]) -
 def _transferee(
     ledger: Ledger, call: Call, orig: Channel, event: Mapping[str, str]
 ) -> Channel | None:
-    """The party the transferer leaves behind in ``call``.
+    """The party the transferer leaves behind in ``call``: a real (non-Local) channel.
 
-    Asterisk names it in ``TransfereeUniqueid`` when it can; otherwise it is the real
-    (non-Local) channel of ``call`` on the wire of the bridge the parties end up in.
+    Asterisk names it in ``TransfereeUniqueid`` when it can, but that may be a Local half
+    standing in for it; otherwise the parties end up in the destination bridge. Either
+    way the party is found on the wire of those channels.
     """
-    named = ledger.channels.get(event.get("TransfereeUniqueid", ""))
-    if named is not None and named.call is call and named is not orig:
-        return named
+    starts = [ledger.channels.get(event.get("TransfereeUniqueid", ""))]
     for key in ("DestBridgeUniqueid", "OrigBridgeUniqueid"):
-        for member in ledger.bridges.get(event.get(key, ""), ()):
-            for channel in member.wire(ledger.bridges):
-                if channel.call is call and channel is not orig and not channel.is_local:
-                    return channel
-    for channel in call.channels.values():
-        if channel is not orig and not channel.is_local and channel.state == ChannelState.UP:
-            return channel
+        starts.extend(ledger.bridges.get(event.get(key, ""), ()))
+    starts.extend(call.channels.values())
+    for start in starts:
+        if start is None:
+            continue
+        for channel in start.wire(ledger.bridges):
+            if channel.call is call and channel is not orig and not channel.is_local:
+                return channel
     return None
 
 

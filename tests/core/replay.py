@@ -126,9 +126,168 @@ def brief(event: CallEvent) -> tuple[str, ...]:
             return ("outbound", event.interface, event.number)
 
 
+# Shorthands for expected brief events.
+def offered(interface: str, number: str, name: str = "", via: str = "") -> tuple[str, ...]:
+    return ("offered", interface, number, name, via)
+
+
+def withdrawn(interface: str, reason: str) -> tuple[str, ...]:
+    return ("withdrawn", interface, reason)
+
+
+def answered(interface: str) -> tuple[str, ...]:
+    return ("answered", interface)
+
+
+def transferred(source: str, target: str, kind: str) -> tuple[str, ...]:
+    return ("transferred", source, target, kind)
+
+
+def ended(interface: str = "") -> tuple[str, ...]:
+    return ("ended", interface)
+
+
+def abandoned(number: str, name: str = "") -> tuple[str, ...]:
+    return ("abandoned", number, name)
+
+
 def by_call(events: Iterable[CallEvent]) -> dict[str, list[tuple[str, ...]]]:
     """The brief events grouped per call id, calls in order of their first event."""
     calls: dict[str, list[tuple[str, ...]]] = {}
     for event in events:
         calls.setdefault(event.call_id, []).append(brief(event))
     return calls
+
+
+def assert_well_formed(
+    events: Iterable[CallEvent], agent: Callable[[str], bool] = is_agent, complete: bool = True
+) -> None:
+    """The contract every output must keep, whatever the input.
+
+    Only agent interfaces are offered, withdrawn or answered; per call and interface an
+    offer is closed (answered or withdrawn) before the next one and answered at most once;
+    nothing follows a call's end, which comes at most once. ``complete``: the stream was
+    whole, so every call ended exactly once with every offer closed.
+    """
+    open_offers: dict[tuple[str, str], bool] = {}  # (call, interface) -> answered
+    ended: set[str] = set()
+    seen: set[str] = set()
+    for event in events:
+        seen.add(event.call_id)
+        assert event.call_id not in ended, f"event after the end of its call: {event}"
+        match event:
+            case CallOffered() | OfferWithdrawn() | CallAnswered():
+                assert agent(event.interface), f"not an agent interface: {event}"
+                _check_offer(open_offers, event)
+            case CallEnded() | CallAbandoned():
+                ended.add(event.call_id)
+                if complete:
+                    left = [key for key in open_offers if key[0] == event.call_id]
+                    assert all(open_offers[key] for key in left), f"open offers at {event}"
+                if isinstance(event, CallAbandoned):
+                    assert not any(k[0] == event.call_id and v for k, v in open_offers.items())
+    if complete:
+        assert seen == ended, f"calls that never ended: {seen - ended}"
+
+
+def _check_offer(open_offers: dict[tuple[str, str], bool], event: CallEvent) -> None:
+    assert isinstance(event, CallOffered | OfferWithdrawn | CallAnswered)
+    key = (event.call_id, event.interface)
+    if isinstance(event, CallOffered):
+        assert open_offers.get(key) is not False, f"offered twice: {event}"
+        open_offers[key] = False
+    elif isinstance(event, CallAnswered):
+        assert open_offers.get(key) is False, f"answer without an open offer: {event}"
+        open_offers[key] = True
+    else:
+        assert open_offers.pop(key, None) is False, f"withdrawn without an open offer: {event}"
+
+
+class Trace:
+    """Builds AMI event streams shaped like Asterisk 20's, for tests of single behaviours.
+
+    Channels are referred to by name; each gets a Uniqueid, and the Linkedid of the call
+    it is created in (``call_of``: a channel whose call it joins; else it starts one).
+    """
+
+    def __init__(self, system: str = "1700000000") -> None:
+        self.events: list[AmiEvent] = []
+        self._system = system
+        self._seq = 0
+        self._ids: dict[str, tuple[str, str]] = {}  # name -> (uniqueid, linkedid)
+        self._cid: dict[str, tuple[str, str]] = {}
+
+    def uniqueid(self, name: str) -> str:
+        return self._ids[name][0]
+
+    def linkedid(self, name: str) -> str:
+        return self._ids[name][1]
+
+    def add(self, event: str, **headers: str) -> AmiEvent:
+        message = {"Event": event, **headers}
+        self.events.append(message)
+        return message
+
+    def snap(self, name: str, prefix: str = "") -> dict[str, str]:
+        uniqueid, linkedid = self._ids[name]
+        number, cid_name = self._cid[name]
+        return {
+            f"{prefix}Channel": name,
+            f"{prefix}CallerIDNum": number,
+            f"{prefix}CallerIDName": cid_name,
+            f"{prefix}Uniqueid": uniqueid,
+            f"{prefix}Linkedid": linkedid,
+        }
+
+    def new(
+        self,
+        name: str,
+        call_of: str | None = None,
+        number: str = "<unknown>",
+        cid_name: str = "<unknown>",
+        exten: str = "s",
+    ) -> str:
+        uniqueid = f"{self._system}.{self._seq}"
+        self._seq += 1
+        linkedid = self._ids[call_of][1] if call_of else uniqueid
+        self._ids[name] = (uniqueid, linkedid)
+        self._cid[name] = (number, cid_name)
+        self.add("Newchannel", ChannelState="0", Exten=exten, **self.snap(name))
+        return name
+
+    def local(self, base: str, call_of: str) -> tuple[str, str]:
+        """A Local channel's two halves, linked by a LocalBridge; returns (;1, ;2)."""
+        one = self.new(f"{base};1", call_of)
+        two = self.new(f"{base};2", call_of)
+        self.add("LocalBridge", **self.snap(one, "LocalOne"), **self.snap(two, "LocalTwo"))
+        return one, two
+
+    def state(self, name: str, state: int) -> None:
+        self.add("Newstate", ChannelState=str(state), **self.snap(name))
+
+    def callerid(self, name: str, number: str, cid_name: str) -> None:
+        self._cid[name] = (number, cid_name)
+        self.add("NewCallerid", **self.snap(name))
+
+    def dial(self, kind: str, source: str | None, dest: str, status: str = "") -> None:
+        """``DialBegin``/``DialState``/``DialEnd``; no source for an Originate's own leg."""
+        headers = self.snap(dest, "Dest")
+        if source is not None:
+            headers.update(self.snap(source))
+        if status:
+            headers["DialStatus"] = status
+        self.add(kind, **headers)
+
+    def queue(self, kind: str, caller: str, queue: str, member: str | None = None) -> None:
+        """A queue event (``QueueCallerJoin``, ``AgentCalled``...) for ``member``'s ring."""
+        headers = {"Queue": queue, **self.snap(caller)}
+        if member is not None:
+            headers.update(self.snap(member, "Dest"))
+            headers["Interface"] = member.split("-")[0]
+        self.add(kind, **headers)
+
+    def bridge(self, kind: str, name: str, bridge: str) -> None:
+        self.add(kind, BridgeUniqueid=bridge, **self.snap(name))
+
+    def hangup(self, name: str, cause: str = "16") -> None:
+        self.add("Hangup", Cause=cause, **self.snap(name))
