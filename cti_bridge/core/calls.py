@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from cti_bridge.core import transfers
 from cti_bridge.core.callstate import Call, CallPhase, CallSnapshot
 from cti_bridge.core.channels import Channel, interface_of, is_local, parse_state
-from cti_bridge.core.events import CallEvent, Direction, TransferKind, WithdrawReason
+from cti_bridge.core.events import CallEvent, Direction, WithdrawReason
 from cti_bridge.core.ledger import RING_STATES, Ledger
 
 __all__ = ["CallPhase", "CallSnapshot", "CallTracker", "interface_of"]
@@ -280,23 +280,9 @@ class CallTracker:
             return
         # Ringing someone new: rings cancelled earlier were not the caller giving up.
         call.settle(settle, now, self._out)
-        self._check_moved_on(call)
+        transfers.check_moved_on(self._ledger, call)
         if dest.state in RING_STATES:
             call.offer(dest, now, self._out)
-
-    def _check_moved_on(self, call: Call) -> None:
-        """A new ring on a call whose agent no longer talks with the caller is a transfer.
-
-        Asterisk sends no transfer event when the dialplan or an AMI ``Redirect`` moves
-        the caller on; the caller just leaves the agent's bridge and dials again. (When the
-        agent is still on the caller's wire, e.g. a click-to-dial that rang the agent first,
-        the new ring is not a transfer.)
-        """
-        talker = call.offers.get(call.talking) if call.talking is not None else None
-        if talker is None or call.transfer_pending:
-            return
-        if talker.channel not in call.caller.wire(self._ledger.bridges):
-            call.start_transfer(call.talking, TransferKind.BLIND)
 
     def _on_dial_state(self, event: Mapping[str, str], now: float) -> None:
         dest = self._channel(event, "DestUniqueid")
@@ -360,7 +346,7 @@ class CallTracker:
             dest.dialed_by = source
         dest.dial_pending = True
         call.settle(WithdrawReason.NO_ANSWER, now, self._out)
-        self._check_moved_on(call)
+        transfers.check_moved_on(self._ledger, call)
         call.offer(dest, now, self._out)
 
     def _on_agent_ring_no_answer(self, event: Mapping[str, str], now: float) -> None:
@@ -381,25 +367,7 @@ class CallTracker:
         if channel is None or not bridge:
             return
         self._ledger.join_bridge(channel, bridge)
-        self._connect(channel.wire(self._ledger.bridges), now)
-
-    def _connect(self, wire: Iterable[Channel], now: float) -> None:
-        """Channels that can now hear each other: whose caller is among them, is answered.
-
-        The call counts as answered once its caller hears a real (non-Local) party, and
-        each of its ringing agents on the wire is answered (when no DialEnd said so yet).
-        """
-        parties = list(wire)
-        for caller in parties:
-            call = caller.call
-            if call.over or not call.is_caller_side(caller):
-                continue
-            for other in parties:
-                if other.is_local or call.is_caller_side(other):
-                    continue
-                call.mark_answered(now)
-                if other.call is call and other.offer is not None:
-                    call.answer(other, now, self._out)
+        self._ledger.connect(channel, now, self._out)
 
     def _on_bridge_leave(self, event: Mapping[str, str], now: float) -> None:
         channel = self._channel(event)

@@ -83,6 +83,24 @@ class Ledger:
             if not members:
                 del self.bridges[bridge]
 
+    def connect(self, channel: Channel, now: float, out: list[CallEvent]) -> None:
+        """``channel`` joined a bridge: whose caller now hears a real party is answered.
+
+        The call counts as answered once its caller hears a real (non-Local) party, and
+        each of its ringing agents on that wire is answered (if no DialEnd said so yet).
+        """
+        wire = channel.wire(self.bridges)
+        for caller in wire:
+            call = caller.call
+            if call.over or not call.is_caller_side(caller):
+                continue
+            for other in wire:
+                if other.is_local or call.is_caller_side(other):
+                    continue
+                call.mark_answered(now)
+                if other.call is call and other.offer is not None:
+                    call.answer(other, now, out)
+
     def close(self, call: Call, now: float, out: list[CallEvent]) -> None:
         """The call's last channel is gone: end it if that did not happen yet, free it."""
         call.finish(now, out)

@@ -104,6 +104,21 @@ def _transferee(
     return None
 
 
+def check_moved_on(ledger: Ledger, call: Call) -> None:
+    """A new ring on a call whose agent no longer talks with the caller is a transfer.
+
+    Asterisk sends no transfer event when the dialplan or an AMI ``Redirect`` moves the
+    caller on: the caller just leaves the agent's bridge and dials again. (When the agent
+    is still on the caller's wire, e.g. a click-to-dial that rang the agent first, the new
+    ring is not a transfer.)
+    """
+    talker = call.offers.get(call.talking) if call.talking is not None else None
+    if talker is None or call.transfer_pending:
+        return
+    if talker.channel not in call.caller.wire(ledger.bridges):
+        call.start_transfer(call.talking, TransferKind.BLIND)
+
+
 def pickup(ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]) -> None:
     """``Pickup``: the ringing target was taken by another phone."""
     target = ledger.channels.get(event.get("TargetUniqueid", ""))
