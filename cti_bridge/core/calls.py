@@ -298,6 +298,9 @@ class CallTracker:
         dest.dial_pending = False
         call = dest.call
         if status == "ANSWER":
+            source = self._ledger.channels.get(event.get("Uniqueid", ""))
+            if source is not None and call.is_caller_side(source):
+                call.mark_answered(now)  # the caller's own dial: answered, agent or not
             call.answer(dest, now, self._out)
         elif status == "CANCEL":
             self._dial_cancelled(call, dest, now)

@@ -42,14 +42,14 @@ ATT, BLIND = "attended", "blind"
 
 
 def _attended(
-    caller: tuple[str, ...], first: str, transferer: str, target: str, shown: tuple[str, ...]
+    caller: tuple[str, ...], first: str, transferer: str, target: str, shown: tuple[str, str]
 ) -> list[tuple[str, ...]]:
     """The caller's call: ``first`` answers, ``transferer`` hands ``shown`` to ``target``."""
     return [
         offered(first, *caller),
         answered(first),
         transferred(transferer, target, ATT),
-        offered(target, *shown, via=transferer),
+        offered(target, shown[0], shown[1], transferer),
         answered(target),
         ended(target),
     ]
@@ -71,7 +71,7 @@ _PICKED_UP = [
 EXPECTED: dict[str, tuple[str, list[list[tuple[str, ...]]]]] = {
     "attended_queue_call_handed_to_colleague": (
         "queue/queue_attn_xfer.json",
-        [_attended((OUT,), A1, A1, A2, (OUT,)), _consult(A2, ANDREW)],
+        [_attended((OUT,), A1, A1, A2, (OUT, "")), _consult(A2, ANDREW)],
     ),
     "attended_callee_hands_caller_over": (
         "xfer_attended/xfer_abbcac.json",
@@ -79,11 +79,11 @@ EXPECTED: dict[str, tuple[str, list[list[tuple[str, ...]]]]] = {
     ),
     "attended_caller_hands_callee_over": (
         "xfer_attended/xfer_abacbc.json",
-        [_attended(ANDREW, A2, A1, A3, ("202",)), _consult(A3, ANDREW)],
+        [_attended(ANDREW, A2, A1, A3, ("202", "")), _consult(A3, ANDREW)],
     ),
     "attended_anonymous_outside_caller": (
         "xfer_attended/xfer_abbcac_anon.json",
-        [_attended(("+31260xxxxxx",), A1, A1, A3, ("+31260xxxxxx",)), _consult(A3, ANDREW)],
+        [_attended(("+31260xxxxxx",), A1, A1, A3, ("+31260xxxxxx", "")), _consult(A3, ANDREW)],
     ),
     "attended_agent_joins_two_callers": (
         "xfer_attended/xfer_abcbac.json",
@@ -171,14 +171,14 @@ EXPECTED: dict[str, tuple[str, list[list[tuple[str, ...]]]]] = {
     "blonde_outside_caller_to_ringing_colleague": (
         "xfer_blonde/xfer_blonde_abbcac.json",
         [
-            _attended((OUT,), A1, A1, A2, (OUT,)),
+            _attended((OUT,), A1, A1, A2, (OUT, "")),
             [offered(A2, *ANDREW), withdrawn(A2, CALLER_HANGUP), abandoned(*ANDREW)],
         ],
     ),
     "blonde_by_caller": (
         "xfer_blonde/xfer_blonde_abacbc.json",
         [
-            _attended(ANDREW, A2, A1, A3, ("202",)),
+            _attended(ANDREW, A2, A1, A3, ("202", "")),
             [offered(A3, *ANDREW), withdrawn(A3, CALLER_HANGUP), abandoned(*ANDREW)],
         ],
     ),
@@ -307,9 +307,10 @@ def test_attended_transfer_ends_the_consultation_before_the_handover() -> None:
         ("CallAnswered", "663"),
         ("CallEnded", "663"),
     ]
-    offer = out[6]
+    first, offer = out[0], out[6]
+    assert isinstance(first, CallOffered)
     assert isinstance(offer, CallOffered)
-    assert offer.started_at == out[0].started_at  # the caller's wait runs on
+    assert offer.started_at == first.started_at  # the caller's wait runs on
     handover = out[5]
     assert isinstance(handover, CallTransferred)
     last = out[-1]
