@@ -12,7 +12,7 @@ import time
 
 from cti_bridge.pbxsim.channels import Channel
 from cti_bridge.pbxsim.pbx import Pbx, QueueState
-from cti_bridge.pbxsim.protocol import Header, encode_event, encode_response
+from cti_bridge.pbxsim.protocol import Header, encode_error, encode_event, encode_response
 
 
 def _aid(action_id: str) -> list[Header]:
@@ -99,3 +99,9 @@ def queue_status(pbx: Pbx, action_id: str, queue_filter: str = "") -> list[bytes
     queue = pbx.queue
     items = _queue_items(queue, action_id) if queue_filter in ("", queue.name) else []
     return _list(action_id, "Queue status will follow", "QueueStatusComplete", items)
+
+
+def unknown_command(action_id: str, name: str) -> bytes:
+    """What Asterisk answers for an action no module registered."""
+    text = f"Invalid/unknown command: {name}. Use Action: ListCommands to show available commands."
+    return encode_error(action_id, text)

@@ -78,6 +78,7 @@ class CallFlow:
         )
         chan.cid_num, chan.cid_name = cid
         self.chan_event("Newchannel", chan)
+        self._device_use(chan.device, +1)
         return chan
 
     def newexten(self, chan: Channel, app: str, data: str, priority: int | None = None) -> None:
@@ -114,11 +115,22 @@ class CallFlow:
         self.pbx.channels.remove(chan)
         extra = [("Cause", str(cause)), ("Cause-txt", CAUSES.get(cause, "Unknown"))]
         self.chan_event("Hangup", chan, extra)
+        self._device_use(chan.device, -1)
 
     # -- devices and queue members ------------------------------------------------------
 
     def device_state(self, device: str, state: str) -> None:
         self.emit("DeviceStateChange", CALL, [("Device", device), ("State", state)])
+
+    def _device_use(self, device: str, delta: int) -> None:
+        """Devices other than agents' phones (the trunk) go INUSE with their first channel
+        and NOT_INUSE with their last; phones are reported by :meth:`agent_device`."""
+        if self.pbx.member(device) is not None:
+            return
+        use = self.pbx.device_use
+        use[device] = max(use[device] + delta, 0)
+        if (delta > 0 and use[device] == 1) or (delta < 0 and use[device] == 0):
+            self.device_state(device, "INUSE" if delta > 0 else "NOT_INUSE")
 
     def agent_device(self, interface: str, status: int) -> None:
         """An agent's phone changes state: DeviceStateChange, then app_queue's view of it."""

@@ -12,6 +12,7 @@ flow never waits for a slow client.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -112,6 +113,8 @@ class Pbx:
         self._agents = dict(agents)
         self.queue = self._new_queue(queue)
         self.sinks: set[EventSink] = set()
+        # Live channels per non-agent device (the trunk), for its DeviceStateChange.
+        self.device_use: Counter[str] = Counter()
         self.boot_time = time.time() - _INITIAL_UPTIME
         self.events_emitted = 0
 
@@ -152,5 +155,6 @@ class Pbx:
     def reset(self) -> None:
         """An Asterisk restart: no channels, fresh queue statistics, Uptime from zero."""
         self.channels.reset()
+        self.device_use.clear()
         self.queue = self._new_queue(self.queue.name)
         self.boot_time = time.time()

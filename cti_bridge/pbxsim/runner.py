@@ -44,13 +44,15 @@ async def run_simulator(
     agents: Sequence[str],
     callers: Sequence[tuple[str, str]] | None = None,
     out: TextIO = sys.stdout,
+    time_scale: float = 1.0,
 ) -> None:
     """Listen on host:port and place calls until cancelled, one line per finished call.
 
     ``scenario=None`` mixes all scenarios; ``calls_per_second <= 0`` places none (the
-    simulator still answers actions, e.g. Originate).
+    simulator still answers actions, e.g. Originate). ``time_scale`` shortens ring and talk
+    times (tests).
     """
-    sim = PbxSimulator(username=username, secret=secret, agents=agents)
+    sim = PbxSimulator(username=username, secret=secret, agents=agents, time_scale=time_scale)
     bound = await sim.start(host, port)
     rate = f"{calls_per_second:g} calls/s" if calls_per_second > 0 else "no calls"
     print(

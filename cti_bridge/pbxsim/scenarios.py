@@ -4,8 +4,8 @@ The model is the recording ``asterisk20/queue_ringall_answered.ami`` with the me
 device members (``PJSIP/1001``), as most centres configure them, instead of the recording's
 ``Local/agentN@agents`` channels. A customer reaches the PBX on the trunk
 (``PJSIP/trunk-0000002a``, context ``from-pstn``, exten = the number dialled); the dialplan
-runs ``NoOp``, ``Set(__CTI_DID=...)`` and then ``Queue(support,tT,,,60)`` or
-``Dial(PJSIP/1001,20,tT)``.
+runs ``NoOp``, ``Set(__CTI_DID=...)``, the bridge's own ``AGI(.../lookup)``,
+``Set(QUEUE_PRIO=...)`` and then ``Queue(support,tT,,,60)`` or ``Dial(PJSIP/1001,20,tT)``.
 
 What the call tracker has to cope with is reproduced on purpose: the queue caller stays in
 state ``Ring`` until a member answers; every losing member gets *two* ``DialEnd CANCEL``;
@@ -69,6 +69,7 @@ class Inbound:
     chan: Channel
     presentation: str
     started: float
+    answered: float | None = None
 
 
 def inbound(flow: CallFlow, *, withheld: bool) -> Inbound:
@@ -94,7 +95,23 @@ def inbound(flow: CallFlow, *, withheld: bool) -> Inbound:
         flow.caller_id(chan, cid[0], cid[1], presentation)
     flow.newexten(chan, "Set", f"__CTI_DID={dialed}", priority=2)
     flow.varset(chan, "__CTI_DID", dialed)
+    ivr_lookup(flow, chan)
     return Inbound(chan, presentation, time.monotonic())
+
+
+def ivr_lookup(flow: CallFlow, chan: Channel) -> None:
+    """The bridge's own FastAGI lookup (DESIGN 6.4) sets its variables - for a caller it
+    does not know, mostly empty ones - and the dialplan turns CTI_PRIORITY into QUEUE_PRIO."""
+    flow.newexten(chan, "AGI", "agi://127.0.0.1:4573/lookup", priority=3)
+    flow.varsets(
+        chan, [(name, "") for name in ("CTI_CUSTOMER_ID", "CTI_CUSTOMER_NAME", "CTI_GRADE")]
+    )
+    flow.varsets(chan, [("CTI_VIP", "0"), ("CTI_PRIORITY", "0")])
+    flow.varsets(
+        chan, [("CTI_TICKET_STATUS", ""), ("CTI_TICKET_DUE", ""), ("AGISTATUS", "SUCCESS")]
+    )
+    flow.newexten(chan, "Set", "QUEUE_PRIO=0", priority=4)
+    flow.varset(chan, "QUEUE_PRIO", "0")
 
 
 def ring(flow: CallFlow, caller: Inbound, *, queue: bool) -> list[Leg]:
@@ -247,8 +264,7 @@ def teardown(
     flow.bridge_leave(bridge, second)
     flow.bridge_destroy(bridge)
     if second is runner:
-        total = int(time.monotonic() - caller.started)
-        flow.varsets(runner, [("DIALEDTIME", str(total)), ("DIALEDTIME_MS", str(total * 1000))])
+        flow.varsets(runner, _dial_times(caller))
         flow.newexten(runner, "Hangup", "", runner.priority + 1)
     else:
         flow.hangup_request(second, soft=True)
@@ -260,11 +276,24 @@ def teardown(
     flow.agent_device(agent.interface, NOT_INUSE)
 
 
+def _dial_times(caller: Inbound) -> list[tuple[str, str]]:
+    """What app_dial/app_queue leave behind: talk time and total time, s and ms."""
+    now = time.monotonic()
+    talk_ms = int((now - (caller.answered or now)) * 1000)
+    total_ms = int((now - caller.started) * 1000)
+    return [
+        ("ANSWEREDTIME", str(talk_ms // 1000)),
+        ("ANSWEREDTIME_MS", str(talk_ms)),
+        ("DIALEDTIME", str(total_ms // 1000)),
+        ("DIALEDTIME_MS", str(total_ms)),
+    ]
+
+
 async def queue_call(flow: CallFlow, *, withheld: bool = False, give_up: bool = False) -> None:
     """A caller queues, every member rings, one answers (or the caller gives up)."""
     call = flow.call
     caller = inbound(flow, withheld=withheld)
-    flow.newexten(caller.chan, "Queue", f"{flow.pbx.queue.name},tT,,,60", priority=3)
+    flow.newexten(caller.chan, "Queue", f"{flow.pbx.queue.name},tT,,,60", priority=5)
     flow.varsets(caller.chan, [(name, "") for name in (*QUEUE_START_VARS, *QUEUE_WAIT_VARS)])
     queue_join(flow, caller)
     legs = ring(flow, caller, queue=True)
@@ -287,7 +316,7 @@ async def queue_call(flow: CallFlow, *, withheld: bool = False, give_up: bool = 
     flow.new_state(caller.chan, ChannelState.UP)
     flow.pbx.queue.completed += 1
     bridge = flow.bridge(winner.chan, caller.chan)
-    talk_start = time.monotonic()
+    talk_start = caller.answered = time.monotonic()
     caller_first = await call.pause(call.timing.talk)
 
     def complete(reason: str) -> None:
@@ -326,7 +355,7 @@ async def direct_call(flow: CallFlow) -> None:
     call = flow.call
     caller = inbound(flow, withheld=False)
     target = call.agents[0]
-    flow.newexten(caller.chan, "Dial", f"{target},20,tT", priority=3)
+    flow.newexten(caller.chan, "Dial", f"{target},20,tT", priority=5)
     flow.varsets(caller.chan, [(name, "") for name in DIAL_START_VARS])
     legs = ring(flow, caller, queue=False)
     flow.varsets(caller.chan, [("RINGTIME", "0"), ("RINGTIME_MS", "0")])
@@ -336,6 +365,7 @@ async def direct_call(flow: CallFlow) -> None:
     answer(flow, caller, legs, legs[0])
     flow.new_state(caller.chan, ChannelState.UP)
     bridge = flow.bridge(legs[0].chan, caller.chan)
+    caller.answered = time.monotonic()
     caller_first = await call.pause(call.timing.talk)
     teardown(flow, caller, legs[0], bridge, caller_first=caller_first)
     seconds = int(time.monotonic() - caller.started)

@@ -180,7 +180,7 @@ class PbxSimulator:
         if session.wants("system"):
             booted = [("Privilege", SYSTEM), ("Uptime", uptime), ("LastReload", uptime)]
             session.write(encode(("Event", "FullyBooted"), [*booted, ("Status", "Fully Booted")]))
-        self.pbx.emit("SuccessfulAuth", SECURITY, _auth_headers(session))
+        self.pbx.emit("SuccessfulAuth", SECURITY, session.auth_event())
 
     def session_closed(self, session: AmiSession) -> None:
         self.pbx.sinks.discard(session)
@@ -363,32 +363,3 @@ class PbxSimulator:
         for session in sessions:
             session.frozen = True
         return len(sessions)
-
-
-def _auth_headers(session: AmiSession) -> list[Header]:
-    now = time.time()
-    stamp = (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}+0000"
-    )
-    return [
-        ("EventTV", stamp),
-        ("Severity", "Informational"),
-        ("Service", "AMI"),
-        ("EventVersion", "1"),
-        ("AccountID", session.username),
-        ("SessionID", f"0x{id(session):x}"),
-        ("LocalAddress", _address(session.local)),
-        ("RemoteAddress", _address(session.peer)),
-        ("UsingPassword", "0"),
-        ("SessionTV", stamp),
-    ]
-
-
-def _unknown_command(name: str) -> str:
-    return f"Invalid/unknown command: {name}. Use Action: ListCommands to show available commands."
-
-
-def _address(peer: str) -> str:
-    """``('127.0.0.1', 5038)`` -> ``IPV4/TCP/127.0.0.1/5038`` as the security events write it."""
-    host, _, port = peer.strip("()").replace("'", "").partition(", ")
-    return f"IPV4/TCP/{host}/{port}"

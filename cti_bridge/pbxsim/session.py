@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from cti_bridge.pbxsim.protocol import (
     BANNER,
     EOM,
     ActionRequest,
+    Header,
     encode_error,
     encode_response,
     parse_action,
@@ -46,6 +47,14 @@ class SessionHost(Protocol):
     def run_action(self, session: AmiSession, request: ActionRequest) -> None: ...
 
     def session_closed(self, session: AmiSession) -> None: ...
+
+
+def _address(sockaddr: Any) -> str:
+    """``('127.0.0.1', 5038)`` -> ``IPV4/TCP/127.0.0.1/5038``, as security events write it."""
+    if isinstance(sockaddr, tuple) and len(sockaddr) >= 2:
+        family = "IPV6" if ":" in str(sockaddr[0]) else "IPV4"
+        return f"{family}/TCP/{sockaddr[0]}/{sockaddr[1]}"
+    return f"IPV4/TCP/{sockaddr}"
 
 
 def parse_event_mask(value: str) -> frozenset[str] | None:
@@ -74,8 +83,8 @@ class AmiSession:
         self.frozen = False
         # While a raw fault injection is being written, events queue here (see hold()).
         self._held: list[bytes] | None = None
-        self.peer = str(writer.get_extra_info("peername"))
-        self.local = str(writer.get_extra_info("sockname"))
+        self.peer = _address(writer.get_extra_info("peername"))
+        self.local = _address(writer.get_extra_info("sockname"))
 
     # -- output -------------------------------------------------------------------------
 
@@ -126,6 +135,24 @@ class AmiSession:
             self._writer.transport.abort()
         else:
             self._writer.close()
+
+    def auth_event(self) -> list[Header]:
+        """Headers of the ``SuccessfulAuth`` security event for this login."""
+        now = time.time()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+        stamp += f".{int(now % 1 * 1000):03d}+0000"
+        return [
+            ("EventTV", stamp),
+            ("Severity", "Informational"),
+            ("Service", "AMI"),
+            ("EventVersion", "1"),
+            ("AccountID", self.username),
+            ("SessionID", f"0x{id(self):x}"),
+            ("LocalAddress", self.local),
+            ("RemoteAddress", self.peer),
+            ("UsingPassword", "0"),
+            ("SessionTV", stamp),
+        ]
 
     # -- input --------------------------------------------------------------------------
 
