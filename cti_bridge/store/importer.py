@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
@@ -79,13 +80,13 @@ class _Batch:
 class _CsvSource:
     """A csv reader that knows the physical line each record starts on."""
 
-    def __init__(self, stream: TextIO, *, default_region: str, match_digits: int) -> None:
+    def __init__(
+        self, stream: TextIO, validate: Callable[[Mapping[str, str]], CustomerRecord]
+    ) -> None:
         # strict: a stray or unclosed quote is an error for that record instead of quietly
         # swallowing the lines after it into one field.
         self.reader = csv.reader(stream, strict=True)
-        self._validate = partial(
-            parse_record, default_region=default_region, match_digits=match_digits
-        )
+        self._validate = validate
         self._columns = self._read_header()
 
     def _read_header(self) -> list[str]:
@@ -242,10 +243,12 @@ async def import_customers(
     match_digits: int = 9,
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
+    today: date | None = None,
 ) -> ImportReport:
     """Upsert customers from a CSV file (a path, or an open text stream) into the
     database; see the module docstring for the rules. ``progress`` is called with the
-    number of records read so far after each committed batch."""
+    number of records read so far after each committed batch; ``today`` (default: the
+    local date) rules out birthdays in the future."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     if isinstance(source, str | Path):
@@ -255,9 +258,13 @@ async def import_customers(
     else:
         stream = source
     try:
-        reader = await asyncio.to_thread(
-            _CsvSource, stream, default_region=default_region, match_digits=match_digits
+        validate = partial(
+            parse_record,
+            today=today or date.today(),
+            default_region=default_region,
+            match_digits=match_digits,
         )
+        reader = await asyncio.to_thread(_CsvSource, stream, validate)
         return await _import_batches(engine, reader, batch_size, progress)
     finally:
         if stream is not source:

@@ -147,13 +147,14 @@ async def test_broken_rows_are_reported_by_line_and_good_rows_kept(
 
     by_line = {error.line: error.message for error in report.errors}
     assert sorted(by_line) == [3, 4, 8, 9, 11, 13]
-    assert "unknown grade 'D'" in by_line[3]
-    assert "bad birthday '1990-13-01'" in by_line[4]
+    assert by_line[3] == "grade: must be one of A, B, C, got 'D'"
+    assert by_line[4] == "birthday: expected a date as YYYY-MM-DD, got '1990-13-01'"
     # Line 8, not 6: the quoted notes of the record on line 5 span three lines.
-    assert by_line[8] == "invalid phone number 'xyz'"
-    assert by_line[9] == "name is missing"
+    assert by_line[8] == "phones: 'xyz' is not a valid phone number"
+    assert by_line[9] == "name: is required"
     assert "wrong number of fields: expected 11, found 5" in by_line[11]
-    for problem in ("phone number '12'", "grade 'Z'", "segment 'nowhere'", "vip", "31/12/1999"):
+    # Every problem of a record is named, not only the first.
+    for problem in ("'12'", "grade", "'Z'", "segment", "'nowhere'", "vip", "31/12/1999"):
         assert problem in by_line[13]
     assert (report.rows_read, report.inserted, report.updated) == (9, 3, 0)
     customers = await customers_by_ref(engine)
@@ -277,7 +278,7 @@ def test_parse_record_accepts_spreadsheet_spellings() -> None:
         name=" Ann ", phones="2125550170; (212) 555-0170", vip="YES", segment="Most Valuable"
     )
 
-    record = parse_record(values, default_region="US")
+    record = parse_record(values, today=date(2026, 11, 27), default_region="US")
 
     assert (record.name, record.vip, record.segment, record.grade) == (
         "Ann",
@@ -287,3 +288,11 @@ def test_parse_record_accepts_spreadsheet_spellings() -> None:
     )
     assert [p.e164 for p in record.phones] == ["+12125550170"]  # one number, written twice
     assert record.external_ref is None
+
+
+def test_parse_record_refuses_a_birthday_in_the_future() -> None:
+    values = dict.fromkeys(HEADER.split(","), "")
+    values.update(name="Ann", birthday="2026-11-28")
+
+    with pytest.raises(ValueError, match="birthday: is in the future"):
+        parse_record(values, today=date(2026, 11, 27), default_region="US")
