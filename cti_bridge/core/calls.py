@@ -194,6 +194,9 @@ class CallTracker:
         call = ledger.calls.get(linkedid)
         first = call is None
         if call is None:
+            if ledger.is_gone(linkedid):
+                _log.debug("channel %s of a call that is over skipped", name)
+                return
             call = self._new_call(linkedid, now)
         interface = interface_of(name)
         channel = Channel(

@@ -18,7 +18,8 @@ from cti_bridge.core.callstate import Call
 from cti_bridge.core.channels import Channel, ChannelState
 from cti_bridge.core.events import CallEvent, WithdrawReason
 
-# How many hung-up Uniqueids to remember, to ignore late duplicates of their events.
+# How many ids of hung-up channels and ended calls to remember, so that late duplicates
+# of their events cannot bring them back.
 GRAVEYARD_SIZE = 4096
 RING_STATES = (ChannelState.RINGING, ChannelState.UP)
 
@@ -40,8 +41,9 @@ class Ledger:
         """Each call once, oldest first (merged calls appear under several keys)."""
         return iter(dict.fromkeys(self.calls.values()))
 
-    def is_gone(self, uniqueid: str) -> bool:
-        return uniqueid in self._gone
+    def is_gone(self, key: str) -> bool:
+        """Whether a channel (Uniqueid) or call (Linkedid) with this id is over."""
+        return key in self._gone
 
     def clear(self) -> None:
         self.channels.clear()
@@ -62,10 +64,16 @@ class Ledger:
         if channel.local_peer is not None:
             channel.local_peer.local_peer = None
             channel.local_peer = None
+        self._bury(channel.uniqueid)
+
+    def _bury(self, key: str) -> None:
+        """Remember a gone Uniqueid or Linkedid (bounded: the oldest are forgotten)."""
+        if key in self._gone:
+            return
         if len(self._gone_order) >= GRAVEYARD_SIZE:
             self._gone.discard(self._gone_order.popleft())
-        self._gone_order.append(channel.uniqueid)
-        self._gone.add(channel.uniqueid)
+        self._gone_order.append(key)
+        self._gone.add(key)
 
     def join_bridge(self, channel: Channel, bridge: str) -> None:
         if channel.bridge != bridge:
@@ -107,6 +115,9 @@ class Ledger:
         for linkedid in call.linkedids:
             if self.calls.get(linkedid) is call:
                 del self.calls[linkedid]
+            # A channel appearing later with this Linkedid belongs to a call that is over:
+            # it must not start the same call id again.
+            self._bury(linkedid)
 
     def move_branch(self, root: Channel, into: Call, now: float, out: list[CallEvent]) -> None:
         """Move ``root`` and everything it dials into ``into``.
