@@ -39,7 +39,7 @@ from cti_bridge.core.channels import Channel, interface_of, is_local, parse_stat
 from cti_bridge.core.events import CallEvent, Direction, WithdrawReason
 from cti_bridge.core.ledger import RING_STATES, Ledger
 
-__all__ = ["CallPhase", "CallSnapshot", "CallTracker", "interface_of"]
+__all__ = ["HANDLED_EVENTS", "CallPhase", "CallSnapshot", "CallTracker", "interface_of"]
 
 _log = logging.getLogger(__name__)
 
@@ -68,6 +68,10 @@ _HANDLERS: Final = {
     "AttendedTransfer": "_on_attended_transfer",
     "Pickup": "_on_pickup",
 }
+
+# The AMI events the tracker reads: an adapter may filter the stream down to these
+# (e.g. with a manager.conf ``eventfilter``) to spare Asterisk and itself the rest.
+HANDLED_EVENTS: Final = frozenset(_HANDLERS)
 
 # DialState statuses that mean the dialled device alerts (180 Ringing, 183 with media).
 _RINGING_DIAL_STATES: Final = frozenset({"RINGING", "PROGRESS"})
