@@ -184,12 +184,8 @@ class AmiLink:
             try:
                 await self._send(protocol, {"Action": "Ping"}, self.server.ping_timeout, False)
             except TimeoutError:
-                log.warning(
-                    "%s: no answer to Ping within %.1f s - dropping the link and reconnecting",
-                    self.where,
-                    self.server.ping_timeout,
-                )
-                return "ping timeout"
+                wait = self.server.ping_timeout
+                return f"no answer to Ping within {wait:.1f} s - dropping the link"
             except AmiNotConnected:
                 return "connection closed by the server"
 
@@ -205,14 +201,15 @@ class AmiLink:
             if self._auth_log.allow():
                 again = self._auth_log.take_suppressed()
                 log.error(
-                    "%s: authentication failed - check username/secret (%s); retrying in %.1f s%s",
+                    "%s: authentication failed — check username/secret (%s); retrying in %.1f s%s",
                     self.where,
                     reason[6:] or "refused",
                     delay,
                     f" ({again} more failures since last report)" if again else "",
                 )
             return
-        if reason.startswith("cannot connect") and not self._connect_log.allow():
+        unreachable = reason.startswith(("cannot connect", "login not answered"))
+        if unreachable and not self._connect_log.allow():
             log.debug("%s: %s; retrying in %.1f s", self.where, reason, delay)
             return
         log.warning("%s: %s; reconnecting in %.1f s", self.where, reason, delay)

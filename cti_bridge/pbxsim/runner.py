@@ -33,6 +33,29 @@ def describe(call: SimCall) -> str:
     )
 
 
+class _Progress:
+    """Prints one line per call once it is over, without holding up the traffic."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def watch(self, call: SimCall) -> None:
+        task = asyncio.get_running_loop().create_task(self._report(call))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _report(self, call: SimCall) -> None:
+        await call.wait()
+        print(describe(call), file=self._out, flush=True)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
 async def run_simulator(
     host: str,
     port: int,
@@ -61,28 +84,14 @@ async def run_simulator(
         file=out,
         flush=True,
     )
-    reporters: set[asyncio.Task[None]] = set()
-
-    async def report(call: SimCall) -> None:
-        await call.wait()
-        print(describe(call), file=out, flush=True)
-
-    def on_call(call: SimCall) -> None:
-        task = asyncio.get_running_loop().create_task(report(call))
-        reporters.add(task)
-        task.add_done_callback(reporters.discard)
-
+    progress = _Progress(out)
     try:
-        if calls_per_second > 0:
-            scenarios = [scenario] if scenario else None
-            await sim.run_traffic(
-                calls_per_second, callers or DEMO_CALLERS, scenarios, on_call=on_call
-            )
-        else:
+        if calls_per_second <= 0:
             await asyncio.Event().wait()
+        scenarios = [scenario] if scenario else None
+        await sim.run_traffic(
+            calls_per_second, callers or DEMO_CALLERS, scenarios, on_call=progress.watch
+        )
     finally:
-        for task in list(reporters):
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*reporters, return_exceptions=True)
+        await progress.aclose()
         await sim.close()

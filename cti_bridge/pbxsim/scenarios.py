@@ -2,10 +2,18 @@
 
 The model is the recording ``asterisk20/queue_ringall_answered.ami`` with the members made
 device members (``PJSIP/1001``), as most centres configure them, instead of the recording's
-``Local/agentN@agents`` channels. A customer reaches the PBX on the trunk
-(``PJSIP/trunk-0000002a``, context ``from-pstn``, exten = the number dialled); the dialplan
-runs ``NoOp``, ``Set(__CTI_DID=...)``, the bridge's own ``AGI(.../lookup)``,
-``Set(QUEUE_PRIO=...)`` and then ``Queue(support,tT,,,60)`` or ``Dial(PJSIP/1001,20,tT)``.
+``Local/agentN@agents`` channels; the legs themselves are built in
+:mod:`cti_bridge.pbxsim.legs`. The dialplan ends in ``Queue(support,tT,,,60)`` or
+``Dial(PJSIP/1001,20,tT)``.
+
+Scenarios (``SCENARIOS``, names used by ``cti-bridge simulate --scenario``):
+
+* ``queue_ringall_answered`` - queued, all given agents ring, ``answer_by`` (or the first)
+  answers, talk, the agent hangs up (or the caller, after ``hangup_caller()``).
+* ``direct_answered`` - ``Dial()`` to the first agent only, answered.
+* ``queue_abandoned`` - queued, agents ring, the caller hangs up after the ring time.
+* ``withheld_caller`` - as the first, caller id ``anonymous``/``Anonymous`` with
+  presentation prohibited (``caller_number="<unknown>"``: a trunk without any CLI).
 
 What the call tracker has to cope with is reproduced on purpose: the queue caller stays in
 state ``Ring`` until a member answers; every losing member gets *two* ``DialEnd CANCEL``;
@@ -18,20 +26,22 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from cti_bridge.pbxsim.channels import UNKNOWN, Bridge, Channel, ChannelState
-from cti_bridge.pbxsim.flow import PRESENTATION_ALLOWED, PRESENTATION_PROHIBITED, CallFlow
-from cti_bridge.pbxsim.pbx import INUSE, NOT_INUSE, RINGING
+from cti_bridge.pbxsim.channels import ChannelState
+from cti_bridge.pbxsim.flow import CallFlow
+from cti_bridge.pbxsim.legs import (
+    Inbound,
+    Leg,
+    answer,
+    inbound,
+    member_name,
+    pick_winner,
+    ring,
+    teardown,
+)
+from cti_bridge.pbxsim.pbx import NOT_INUSE
 from cti_bridge.pbxsim.protocol import AGENT
-
-TRUNK = "PJSIP/trunk"
-INBOUND_CONTEXT = "from-pstn"
-AGENT_CONTEXT = "from-internal"
-# What a trunk delivers for a caller who withheld their number (SIP "anonymous" From).
-ANONYMOUS_NUMBER = "anonymous"
-ANONYMOUS_NAME = "Anonymous"
 
 # Variables app_queue / app_dial clear when they start: VarSet with an empty last header.
 QUEUE_START_VARS = ("ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS")
@@ -48,134 +58,6 @@ DIAL_START_VARS = (
 )
 
 Scenario = Callable[[CallFlow], Coroutine[Any, Any, None]]
-
-
-@dataclass(slots=True)
-class Leg:
-    """One member's phone rung for the call."""
-
-    interface: str
-    chan: Channel
-
-    @property
-    def dial_string(self) -> str:
-        return self.interface.partition("/")[2]
-
-
-@dataclass(slots=True)
-class Inbound:
-    """The customer's channel and how its caller id is presented."""
-
-    chan: Channel
-    presentation: str
-    started: float
-    answered: float | None = None
-
-
-def inbound(flow: CallFlow, *, withheld: bool) -> Inbound:
-    """The trunk channel appears and runs the first dialplan steps."""
-    call = flow.call
-    if withheld:
-        cid = (ANONYMOUS_NUMBER, ANONYMOUS_NAME)
-    else:
-        cid = (call.caller_number, call.caller_name or UNKNOWN)
-    dialed = flow.pbx.dialed
-    chan = flow.new_channel(
-        TRUNK,
-        state=ChannelState.RING,
-        context=INBOUND_CONTEXT,
-        exten=dialed,
-        cid=cid,
-        uniqueid=call.linkedid,
-    )
-    presentation = PRESENTATION_PROHIBITED if withheld else PRESENTATION_ALLOWED
-    flow.newexten(chan, "NoOp", f'Inbound call from "{cid[1]}" <{cid[0]}>', priority=1)
-    if withheld:
-        # The trunk's Privacy: id header marks the presentation prohibited.
-        flow.caller_id(chan, cid[0], cid[1], presentation)
-    flow.newexten(chan, "Set", f"__CTI_DID={dialed}", priority=2)
-    flow.varset(chan, "__CTI_DID", dialed)
-    ivr_lookup(flow, chan)
-    return Inbound(chan, presentation, time.monotonic())
-
-
-def ivr_lookup(flow: CallFlow, chan: Channel) -> None:
-    """The bridge's own FastAGI lookup (DESIGN 6.4) sets its variables - for a caller it
-    does not know, mostly empty ones - and the dialplan turns CTI_PRIORITY into QUEUE_PRIO."""
-    flow.newexten(chan, "AGI", "agi://127.0.0.1:4573/lookup", priority=3)
-    flow.varsets(
-        chan, [(name, "") for name in ("CTI_CUSTOMER_ID", "CTI_CUSTOMER_NAME", "CTI_GRADE")]
-    )
-    flow.varsets(chan, [("CTI_VIP", "0"), ("CTI_PRIORITY", "0")])
-    flow.varsets(
-        chan, [("CTI_TICKET_STATUS", ""), ("CTI_TICKET_DUE", ""), ("AGISTATUS", "SUCCESS")]
-    )
-    flow.newexten(chan, "Set", "QUEUE_PRIO=0", priority=4)
-    flow.varset(chan, "QUEUE_PRIO", "0")
-
-
-def ring(flow: CallFlow, caller: Inbound, *, queue: bool) -> list[Leg]:
-    """Create a channel per member and make each ring (AgentCalled first when queued)."""
-    legs: list[Leg] = []
-    cnum, cname = caller.chan.cid_num, caller.chan.cid_name
-    for interface in flow.call.agents:
-        chan = flow.new_channel(
-            interface, state=ChannelState.DOWN, context=AGENT_CONTEXT, exten="s"
-        )
-        leg = Leg(interface, chan)
-        flow.caller_id(chan, cnum, cname, caller.presentation)
-        flow.varset(chan, "DIALEDPEERNUMBER", leg.dial_string)
-        if queue:
-            member = flow.pbx.member(interface)
-            extra = [
-                ("Queue", flow.pbx.queue.name),
-                ("Interface", interface),
-                ("MemberName", member.name if member else interface),
-            ]
-            rang = flow.pair_event("AgentCalled", caller.chan, chan, extra, AGENT)
-            flow.call.ring_times[interface] = rang
-        rang = flow.pair_event("DialBegin", caller.chan, chan, [("DialString", leg.dial_string)])
-        flow.call.ring_times.setdefault(interface, rang)
-        legs.append(leg)
-    for leg in legs:
-        flow.new_state(leg.chan, ChannelState.RINGING)
-        flow.connected_line(leg.chan, cnum, cname)
-        flow.agent_device(leg.interface, RINGING)
-        flow.pair_event("DialState", caller.chan, leg.chan, [("DialStatus", "RINGING")])
-    return legs
-
-
-def pick_winner(legs: Sequence[Leg], answer_by: str | None) -> Leg:
-    for leg in legs:
-        if leg.interface == answer_by:
-            return leg
-    return legs[0]
-
-
-def answer(flow: CallFlow, caller: Inbound, legs: Sequence[Leg], winner: Leg) -> None:
-    """The winner picks up; the others are cancelled (each gets DialEnd CANCEL twice)."""
-    flow.new_state(winner.chan, ChannelState.UP)
-    flow.agent_device(winner.interface, INUSE)
-    flow.call.answered_by = winner.interface
-    if len(legs) == 1:  # app_dial records the outcome before DialEnd
-        flow.varsets(
-            caller.chan,
-            [
-                ("DIALSTATUS", "ANSWER"),
-                ("DIALEDPEERNAME", winner.chan.name),
-                ("DIALEDPEERNUMBER", winner.dial_string),
-            ],
-        )
-    flow.pair_event("DialEnd", caller.chan, winner.chan, [("DialStatus", "ANSWER")])
-    # The caller now sees who answered (connected line), as after a 200 OK from the phone.
-    flow.connected_line(caller.chan, winner.dial_string, _member_name(flow, winner))
-    losers = [leg for leg in legs if leg is not winner]
-    for leg in reversed(losers):
-        flow.pair_event("DialEnd", caller.chan, leg.chan, [("DialStatus", "CANCEL")])
-    for leg in reversed(losers):
-        flow.pair_event("DialEnd", caller.chan, leg.chan, [("DialStatus", "CANCEL")])
-        flow.hangup(leg.chan, 26)
-        flow.agent_device(leg.interface, NOT_INUSE)
 
 
 def queue_join(flow: CallFlow, caller: Inbound) -> None:
@@ -238,57 +120,6 @@ def abandon(flow: CallFlow, caller: Inbound, legs: Sequence[Leg], *, queue: bool
     flow.cdr(caller.chan, legs[-1].chan if legs else None, answered=False, seconds=seconds)
 
 
-def teardown(
-    flow: CallFlow,
-    caller: Inbound,
-    agent: Leg,
-    bridge: Bridge,
-    *,
-    caller_first: bool,
-    on_request: Callable[[str], None] | None = None,
-    dialplan: Channel | None = None,
-) -> None:
-    """End an answered call: whoever hangs up first leaves the bridge, the other follows.
-
-    ``dialplan`` is the channel whose dialplan ran ``Dial``/``Queue`` (the caller's by
-    default): if it is the one left over, it carries on to ``Hangup()``; otherwise the
-    bridge breaking soft-hangs-up the other party.
-    """
-    runner = dialplan or caller.chan
-    first, second = (caller.chan, agent.chan) if caller_first else (agent.chan, caller.chan)
-    flow.hangup_request(first)
-    if on_request is not None:
-        on_request("caller" if caller_first else "agent")
-    flow.bridge_leave(bridge, first)
-    flow.hangup(first)
-    flow.bridge_leave(bridge, second)
-    flow.bridge_destroy(bridge)
-    if second is runner:
-        flow.varsets(runner, _dial_times(caller))
-        flow.newexten(runner, "Hangup", "", runner.priority + 1)
-    else:
-        flow.hangup_request(second, soft=True)
-    flow.hangup(second)
-    member = flow.pbx.member(agent.interface)
-    if member is not None:
-        member.calls_taken += 1
-        member.last_call = int(time.time())
-    flow.agent_device(agent.interface, NOT_INUSE)
-
-
-def _dial_times(caller: Inbound) -> list[tuple[str, str]]:
-    """What app_dial/app_queue leave behind: talk time and total time, s and ms."""
-    now = time.monotonic()
-    talk_ms = int((now - (caller.answered or now)) * 1000)
-    total_ms = int((now - caller.started) * 1000)
-    return [
-        ("ANSWEREDTIME", str(talk_ms // 1000)),
-        ("ANSWEREDTIME_MS", str(talk_ms)),
-        ("DIALEDTIME", str(total_ms // 1000)),
-        ("DIALEDTIME_MS", str(total_ms)),
-    ]
-
-
 async def queue_call(flow: CallFlow, *, withheld: bool = False, give_up: bool = False) -> None:
     """A caller queues, every member rings, one answers (or the caller gives up)."""
     call = flow.call
@@ -296,7 +127,7 @@ async def queue_call(flow: CallFlow, *, withheld: bool = False, give_up: bool = 
     flow.newexten(caller.chan, "Queue", f"{flow.pbx.queue.name},tT,,,60", priority=5)
     flow.varsets(caller.chan, [(name, "") for name in (*QUEUE_START_VARS, *QUEUE_WAIT_VARS)])
     queue_join(flow, caller)
-    legs = ring(flow, caller, queue=True)
+    legs = ring(flow, caller, call.agents, queue=True)
     if await call.pause(call.timing.ring) or give_up or not legs:
         abandon(flow, caller, legs, queue=True)
         return
@@ -308,7 +139,7 @@ async def queue_call(flow: CallFlow, *, withheld: bool = False, give_up: bool = 
     queue_info = [
         ("Queue", flow.pbx.queue.name),
         ("Interface", winner.interface),
-        ("MemberName", _member_name(flow, winner)),
+        ("MemberName", member_name(flow, winner)),
     ]
     timing = [("HoldTime", str(waited)), ("RingTime", str(rang))]
     flow.varsets(caller.chan, _member_vars(flow, winner))
@@ -336,18 +167,13 @@ def _member_vars(flow: CallFlow, leg: Leg) -> list[tuple[str, str]]:
     calls, last = (member.calls_taken, member.last_call) if member else (0, 0)
     return [
         ("MEMBERINTERFACE", leg.interface),
-        ("MEMBERNAME", _member_name(flow, leg)),
+        ("MEMBERNAME", member_name(flow, leg)),
         ("MEMBERCALLS", str(calls)),
         ("MEMBERLASTCALL", str(last)),
         ("MEMBERPENALTY", "0"),
         ("MEMBERDYNAMIC", "0"),
         ("MEMBERREALTIME", "0"),
     ]
-
-
-def _member_name(flow: CallFlow, leg: Leg) -> str:
-    member = flow.pbx.member(leg.interface)
-    return member.name if member else leg.interface
 
 
 async def direct_call(flow: CallFlow) -> None:
@@ -357,7 +183,7 @@ async def direct_call(flow: CallFlow) -> None:
     target = call.agents[0]
     flow.newexten(caller.chan, "Dial", f"{target},20,tT", priority=5)
     flow.varsets(caller.chan, [(name, "") for name in DIAL_START_VARS])
-    legs = ring(flow, caller, queue=False)
+    legs = ring(flow, caller, [target], queue=False)
     flow.varsets(caller.chan, [("RINGTIME", "0"), ("RINGTIME_MS", "0")])
     if await call.pause(call.timing.ring):
         abandon(flow, caller, legs, queue=False)

@@ -96,7 +96,9 @@ class PbxSimulator:
     # -- listener life-cycle ------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        """Listen for AMI clients; returns the bound port. Again after stop() is fine."""
+        """Listen for AMI clients; returns the bound port. After stop(), ``port=0`` means
+        the port used before, so clients configured with it find the PBX again."""
+        port = port or self.port
         if self._server is None:
             self._server = await asyncio.start_server(
                 self._accept, host, port, limit=MAX_ACTION_BYTES

@@ -64,9 +64,6 @@ class Recorder:
         assert found is not None
         return found
 
-    def status_after(self, index: int) -> list[LinkStatus]:
-        return self.statuses[index:]
-
 
 def server_for(sim: PbxSimulator, **changes: Any) -> AsteriskServer:
     base = AsteriskServer(

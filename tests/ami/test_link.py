@@ -45,7 +45,7 @@ async def test_wrong_secret_logs_one_clear_error_and_backs_off(
     assert len(errors) == 1
     message = errors[0].getMessage()
     assert f"pbx1 (127.0.0.1:{sim.port})" in message
-    assert "authentication failed - check username/secret" in message
+    assert "authentication failed — check username/secret" in message
     assert "wrong-secret" not in caplog.text
     # The gaps between attempts grow (no hot loop): [d/2, d] ranges doubling from 0.04 s.
     gaps = [b - a for a, b in itertools.pairwise(sim.connection_times)]
@@ -85,6 +85,7 @@ async def test_close_during_backoff_stops_for_good(sim: PbxSimulator, recorder: 
     await link.close()
     assert time.monotonic() - started < 0.5
     assert link.status is LinkStatus.CLOSED
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "ami-link-pbx1"]
     await sim.start(port=port)
     await asyncio.sleep(0.3)  # nothing can be awaited for an absence: give it time to err
     assert sim.connections_accepted == 0

@@ -30,7 +30,7 @@ async def test_stop_and_start_on_the_same_port_keeps_calls_going(sim: PbxSimulat
         await asyncio.open_connection("127.0.0.1", port)
     assert not call.done
 
-    assert await sim.start(port=port) == port
+    assert await sim.start() == port
     second = await logged_in(port)
     try:
         call.hangup_caller()

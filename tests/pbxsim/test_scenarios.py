@@ -156,6 +156,15 @@ async def test_direct_answered_dials_one_phone(sim: PbxSimulator, client: RawAmi
     assert call.ring_times["PJSIP/1003"] <= dial[0].received
 
 
+async def test_direct_answered_rings_only_the_first_agent(
+    sim: PbxSimulator, client: RawAmiClient
+) -> None:
+    call = await run_call(sim, client, "direct_answered")
+    dial = client.events("DialBegin", linkedid=call.linkedid)
+    assert [f["DestChannel"].rpartition("-")[0] for f in dial] == ["PJSIP/1001"]
+    assert set(call.ring_times) == {"PJSIP/1001"}
+
+
 async def test_queue_abandoned(sim: PbxSimulator, client: RawAmiClient) -> None:
     call = await run_call(sim, client, "queue_abandoned")
     events = client.events(linkedid=call.linkedid)
@@ -190,6 +199,16 @@ async def test_withheld_caller_is_presented_as_a_trunk_does(
     phones = [f for f in client.events("Newchannel", linkedid=call.linkedid) if f is not caller]
     assert {f["CallerIDNum"] for f in phones} == {"<unknown>"}
     assert call.outcome == "answered"
+
+
+async def test_withheld_caller_can_come_without_any_number(
+    sim: PbxSimulator, client: RawAmiClient
+) -> None:
+    call = sim.place_call("withheld_caller", caller_number="<unknown>")
+    await call.wait()
+    await client.sync()
+    called = client.events("AgentCalled", linkedid=call.linkedid)
+    assert {(f["CallerIDNum"], f["CallerIDName"]) for f in called} == {("<unknown>", "<unknown>")}
 
 
 @pytest.mark.parametrize(
