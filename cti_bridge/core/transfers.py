@@ -31,14 +31,20 @@ from cti_bridge.core.events import CallEvent, TransferKind, WithdrawReason
 from cti_bridge.core.ledger import Ledger
 
 
+def _party(ledger: Ledger, event: Mapping[str, str], key: str) -> Channel | None:
+    """The channel a successful transfer event names under ``key``, if its call is live."""
+    if event.get("Result", "Success") != "Success":
+        return None
+    channel = ledger.channels.get(event.get(key, ""))
+    return None if channel is None or channel.call.over else channel
+
+
 def blind_transfer(
     ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]
 ) -> None:
     """``BlindTransfer``: the transferee's call will ring the target next."""
-    if event.get("Result", "Success") != "Success":
-        return
-    transferee = ledger.channels.get(event.get("TransfereeUniqueid", ""))
-    if transferee is None or transferee.call.over:
+    transferee = _party(ledger, event, "TransfereeUniqueid")
+    if transferee is None:
         return
     transferer = ledger.channels.get(event.get("TransfererUniqueid", ""))
     call = transferee.call
@@ -51,10 +57,8 @@ def attended_transfer(
     ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]
 ) -> None:
     """``AttendedTransfer``: the caller of the original call goes to the consulted party."""
-    if event.get("Result", "Success") != "Success":
-        return
-    orig = ledger.channels.get(event.get("OrigTransfererUniqueid", ""))
-    if orig is None or orig.call.over:
+    orig = _party(ledger, event, "OrigTransfererUniqueid")
+    if orig is None:
         return
     call = orig.call
     if call.is_caller_side(orig):

@@ -13,6 +13,7 @@ Two formats are recorded under ``tests/fixtures/ami``:
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -102,6 +103,39 @@ def replay(
     out: list[CallEvent] = []
     for event, now in zip(events, times(events), strict=True):
         out.extend(tracker.feed(event, now))
+    return out
+
+
+def with_unique_ids(events: Iterable[AmiEvent], tag: str) -> list[AmiEvent]:
+    """A copy of a recording whose ids (``Uniqueid``, ``Linkedid``, ``BridgeUniqueid``...:
+    every header ending in ``id``) are prefixed with ``tag``, to replay it many times at once."""
+    return [{k: f"{tag}{v}" if k.endswith("id") else v for k, v in e.items()} for e in events]
+
+
+def interleave(streams: list[list[AmiEvent]], rnd: random.Random) -> list[AmiEvent]:
+    """Merge event streams as concurrent calls arrive on one AMI connection: each stream
+    keeps its own order, the next event comes from a stream picked at random."""
+    merged: list[AmiEvent] = []
+    heads = [0] * len(streams)
+    live = [i for i, stream in enumerate(streams) if stream]
+    while live:
+        pick = rnd.choice(live)
+        merged.append(streams[pick][heads[pick]])
+        heads[pick] += 1
+        if heads[pick] == len(streams[pick]):
+            live.remove(pick)
+    return merged
+
+
+def check_recording(path: Path, calls: list[list[tuple[str, ...]]]) -> list[CallEvent]:
+    """Replay ``path``: exactly ``calls`` come out (brief events per call, in order), the
+    output keeps the contract, and the tracker is empty afterwards. Returns the events."""
+    tracker = CallTracker("pbx1", is_agent)
+    out = replay(load(path), tracker)
+    assert list(by_call(out).values()) == calls
+    assert_well_formed(out)
+    assert len(tracker) == 0
+    assert tracker.snapshot() == []
     return out
 
 

@@ -24,6 +24,7 @@ from tests.core.replay import (
     CACOFONISK,
     AmiEvent,
     assert_well_formed,
+    interleave,
     is_agent,
     load,
     recordings,
@@ -47,7 +48,7 @@ def mixed_stream(copies: int, pattern_sets: list[list[str]]) -> list[AmiEvent]:
     rnd.shuffle(calls)
     stream: list[AmiEvent] = []
     for start in range(0, len(calls), CONCURRENT):
-        stream.extend(_interleave(calls[start : start + CONCURRENT], rnd))
+        stream.extend(interleave(calls[start : start + CONCURRENT], rnd))
     return stream
 
 
@@ -57,19 +58,6 @@ def _paths(patterns: list[str]) -> list[Path]:
 
 def _where(pattern: str) -> Path:
     return ASTERISK20 if pattern.endswith(".ami") else CACOFONISK
-
-
-def _interleave(calls: list[list[AmiEvent]], rnd: random.Random) -> list[AmiEvent]:
-    heads = [0] * len(calls)
-    live = list(range(len(calls)))
-    merged = []
-    while live:
-        pick = rnd.choice(live)
-        merged.append(calls[pick][heads[pick]])
-        heads[pick] += 1
-        if heads[pick] == len(calls[pick]):
-            live.remove(pick)
-    return merged
 
 
 def run(stream: list[AmiEvent]) -> tuple[list[CallEvent], CallTracker]:

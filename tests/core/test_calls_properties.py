@@ -25,9 +25,11 @@ from tests.core.replay import (
     CACOFONISK,
     AmiEvent,
     assert_well_formed,
+    interleave,
     is_agent,
     load,
     recordings,
+    with_unique_ids,
 )
 
 POOL = recordings(ASTERISK20, "*.ami") + recordings(CACOFONISK, "*/*.json")
@@ -48,25 +50,6 @@ JUNK: list[AmiEvent] = [
 def _recording(index: int) -> tuple[AmiEvent, ...]:
     """A recording without FullyBooted (logins are tested on their own)."""
     return tuple(e for e in load(POOL[index]) if e["Event"] != "FullyBooted")
-
-
-def _copy(events: tuple[AmiEvent, ...], tag: int) -> list[AmiEvent]:
-    """The recording with every id made unique to this copy (``...id`` headers)."""
-    return [{k: f"c{tag}-{v}" if k.endswith("id") else v for k, v in e.items()} for e in events]
-
-
-def _interleave(streams: list[list[AmiEvent]], rnd: random.Random) -> list[AmiEvent]:
-    """Merge keeping each stream's own order, picking the next stream at random."""
-    merged: list[AmiEvent] = []
-    heads = [0] * len(streams)
-    live = [i for i, s in enumerate(streams) if s]
-    while live:
-        pick = rnd.choice(live)
-        merged.append(streams[pick][heads[pick]])
-        heads[pick] += 1
-        if heads[pick] == len(streams[pick]):
-            live.remove(pick)
-    return merged
 
 
 def _perturb(
@@ -99,8 +82,8 @@ def _perturb(
 def test_interleaved_imperfect_streams_keep_the_contract(
     picks: list[int], rnd: random.Random, duplicate: float, drop: float, junk: float
 ) -> None:
-    streams = [_copy(_recording(index), tag) for tag, index in enumerate(picks)]
-    stream = _perturb(_interleave(streams, rnd), rnd, duplicate, drop, junk)
+    streams = [with_unique_ids(_recording(index), f"c{tag}-") for tag, index in enumerate(picks)]
+    stream = _perturb(interleave(streams, rnd), rnd, duplicate, drop, junk)
     tracker = CallTracker("pbx1", is_agent)
     out: list[CallEvent] = []
     errors = _ErrorLog()
@@ -133,13 +116,13 @@ def test_many_copies_of_every_recording_at_once(copies: int) -> None:
     """All recordings, ``copies`` times each, interleaved: every call ends exactly once."""
     rnd = random.Random(copies)
     streams = [
-        _copy(_recording(index), tag * len(POOL) + index)
+        with_unique_ids(_recording(index), f"c{tag}.{index}-")
         for tag in range(copies)
         for index in range(len(POOL))
     ]
     tracker = CallTracker("pbx1", is_agent)
     out: list[CallEvent] = []
-    for step, event in enumerate(_interleave(streams, rnd)):
+    for step, event in enumerate(interleave(streams, rnd)):
         out.extend(tracker.feed(event, 1_700_000_000.0 + step * 0.001))
     assert_well_formed(out)
     assert len(tracker) == 0
