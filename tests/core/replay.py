@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from cti_bridge.core.calls import CallTracker
@@ -325,3 +325,38 @@ class Trace:
 
     def hangup(self, name: str, cause: str = "16") -> None:
         self.add("Hangup", Cause=cause, **self.snap(name))
+
+
+def direct_call(t: Trace) -> tuple[str, str]:
+    """Bob (2001, an agent's phone) dials 1001: the caller's channel and the ringing one."""
+    caller = t.new("PJSIP/2001-00000001", None, "2001", "Bob", exten="1001")
+    phone = t.new("PJSIP/1001-00000002", caller)
+    t.dial("DialBegin", caller, phone)
+    return caller, phone
+
+
+class Feeder:
+    """A tracker fed from a Trace, 1 s per event, collecting everything it emits."""
+
+    def __init__(self, trace: Trace, agent: Callable[[str], bool] = is_agent) -> None:
+        self.trace = trace
+        self.tracker = CallTracker("pbx1", agent)
+        self.now = 1000.0
+        self.fed = 0
+        self.out: list[CallEvent] = []
+
+    def run(self) -> list[tuple[str, ...]]:
+        """Feed the events added since the last run; the brief events they produced."""
+        new: list[CallEvent] = []
+        for event in self.trace.events[self.fed :]:
+            self.now += 1
+            new.extend(self.tracker.feed(event, self.now))
+        self.fed = len(self.trace.events)
+        self.out.extend(new)
+        return [brief(e) for e in new]
+
+    def feed(self, event: Mapping[str, str], now: float | None = None) -> list[CallEvent]:
+        self.now = self.now + 1 if now is None else now
+        new = self.tracker.feed(event, self.now)
+        self.out.extend(new)
+        return new
