@@ -230,8 +230,14 @@ class CallTracker:
 
     def _on_newcallerid(self, event: Mapping[str, str], now: float) -> None:
         channel = self._channel(event)
-        if channel is not None:
-            channel.update_callerid(event)
+        if channel is None:
+            return
+        channel.update_callerid(event)
+        caller = channel.call.caller
+        if channel is caller.local_peer and not caller.number:
+            # An originated call's first channel is a Local ;1 whose dialplan side (;2)
+            # may be the one that gets the caller id: it is the caller's all the same.
+            caller.number, caller.cid_name = channel.number, channel.cid_name
 
     def _on_rename(self, event: Mapping[str, str], now: float) -> None:
         channel = self._channel(event)

@@ -289,10 +289,10 @@ class Trace:
         self.add("Newchannel", ChannelState="0", Exten=exten, **self.snap(name))
         return name
 
-    def local(self, base: str, call_of: str) -> tuple[str, str]:
+    def local(self, base: str, call_of: str | None) -> tuple[str, str]:
         """A Local channel's two halves, linked by a LocalBridge; returns (;1, ;2)."""
         one = self.new(f"{base};1", call_of)
-        two = self.new(f"{base};2", call_of)
+        two = self.new(f"{base};2", call_of or one)
         self.add("LocalBridge", **self.snap(one, "LocalOne"), **self.snap(two, "LocalTwo"))
         return one, two
 

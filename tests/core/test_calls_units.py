@@ -221,3 +221,22 @@ def test_pickup_event_withdraws_the_picked_ring() -> None:
     t.add("Pickup", **t.snap(picker), **t.snap(phone, "Target"))
     feeder = Feeder(t)
     assert feeder.run() == [offered(PHONE, "2001", "Bob"), withdrawn(PHONE, "picked_up")]
+
+
+def test_caller_id_set_on_the_dialplan_half_of_an_originated_caller() -> None:
+    t = Trace()
+    one, two = t.local("Local/s@from-pstn-00000000", None)
+    t.dial("DialBegin", None, one)  # Originate's own leg: never offered
+    t.callerid(two, *JANE)
+    t.queue("QueueCallerJoin", two, "support")
+    member = t.new("PJSIP/1001-00000001", one)
+    t.queue("AgentCalled", two, "support", member)
+    t.hangup(two)
+    t.hangup(member)
+    t.hangup(one)
+    feeder = Feeder(t, agent=lambda _interface: True)
+    assert feeder.run() == [
+        offered(PHONE, *JANE),
+        withdrawn(PHONE, "caller_hangup"),
+        abandoned(*JANE),
+    ]
