@@ -35,7 +35,13 @@ from typing import Final
 
 from cti_bridge.core import transfers
 from cti_bridge.core.callstate import Call, CallPhase, CallSnapshot
-from cti_bridge.core.channels import Channel, interface_of, is_local, parse_state
+from cti_bridge.core.channels import (
+    Channel,
+    dialed_number,
+    interface_of,
+    is_local,
+    parse_state,
+)
 from cti_bridge.core.events import CallEvent, Direction, WithdrawReason
 from cti_bridge.core.ledger import RING_STATES, Ledger
 
@@ -80,12 +86,6 @@ _DECLINED_CAUSES: Final = frozenset({"17", "18", "19", "21"})
 # A reconnect recomputes Asterisk's boot time as now - Uptime. Uptime has one-second
 # resolution and events arrive late; a boot time later than this is a restart.
 RESTART_TOLERANCE: Final = 10.0
-
-
-def _dialed(exten: str) -> str:
-    """The dialled number, when the extension is one (``s``, ``ID123`` are not)."""
-    digits = exten[1:] if exten.startswith("+") else exten
-    return exten if digits.isascii() and digits.isdigit() else ""
 
 
 def _seconds(value: str | None) -> float | None:
@@ -217,7 +217,7 @@ class CallTracker:
         ledger.add(channel)
         if first:
             call.caller = channel
-            call.dialed = _dialed(channel.exten)
+            call.dialed = dialed_number(channel.exten)
             call.direction = Direction.INTERNAL if channel.is_agent else Direction.INBOUND
 
     def _on_newstate(self, event: Mapping[str, str], now: float) -> None:
@@ -316,23 +316,10 @@ class CallTracker:
                 call.mark_answered(now)  # the caller's own dial: answered, agent or not
             call.answer(dest, now, self._out)
         elif status == "CANCEL":
-            self._dial_cancelled(call, dest, now)
+            call.cancel_dial(dest, now, self._out)
         else:
             reason = call.known_reason(dest.offer) or WithdrawReason.NO_ANSWER
             call.withdraw(dest, reason, now, self._out)
-
-    def _dial_cancelled(self, call: Call, dest: Channel, now: float) -> None:
-        """The dial to ``dest`` was torn down by its dialler.
-
-        When the dialler is the ``;2`` half of a Local channel whose ``;1`` was itself
-        withdrawn (a queue member's ring timed out), the device ends for the same reason.
-        """
-        dialler = dest.dialed_by
-        upstream = dialler.local_peer.offer if dialler and dialler.local_peer else None
-        if upstream is not None and upstream.reason is not None:
-            call.withdraw(dest, upstream.reason, now, self._out)
-        else:
-            call.cancel(dest, now, self._out)
 
     # -- queues ----------------------------------------------------------------------
 

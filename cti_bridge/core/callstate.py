@@ -219,6 +219,20 @@ class Call:
         elif channel.offer is not None and channel.offer.status is OfferStatus.RINGING:
             channel.offer.status = OfferStatus.CANCELLED
 
+    def cancel_dial(self, channel: Channel, now: float, out: list[CallEvent]) -> None:
+        """The dial to ``channel`` was torn down by its dialler (``DialEnd CANCEL``).
+
+        When the dialler is the ``;2`` half of a Local channel whose ``;1`` ring was
+        itself withdrawn (a queue member's ring timed out), the device behind it stops
+        ringing for the same reason.
+        """
+        dialler = channel.dialed_by
+        upstream = dialler.local_peer.offer if dialler and dialler.local_peer else None
+        if upstream is not None and upstream.reason is not None:
+            self.withdraw(channel, upstream.reason, now, out)
+        else:
+            self.cancel(channel, now, out)
+
     def known_reason(self, offer: Offer | None) -> WithdrawReason | None:
         """Why a ring that stops now stopped, when the call already tells us."""
         if offer is not None and self.answers > offer.answers_before:

@@ -89,6 +89,12 @@ def clean_callerid(value: str | None) -> str:
     return value.strip()
 
 
+def dialed_number(exten: str) -> str:
+    """The number a caller dialled, when the extension is one (``s``, ``ID123`` are not)."""
+    digits = exten[1:] if exten.startswith("+") else exten
+    return exten if digits.isascii() and digits.isdigit() else ""
+
+
 def parse_state(value: str | None) -> int:
     """``ChannelState`` as an int; a missing or malformed value counts as Down."""
     if value is None or not value.isdigit():
