@@ -159,7 +159,7 @@ class Daemon:
             self.calls.handle(fact)
 
     def _on_link_status(self, server: str, status: LinkStatus) -> None:
-        log.info("AMI link %s: %s", server, status.value)
+        log.debug("AMI link %s: %s", server, status.value)
         self.metrics.ami_connected.labels(server).set(1 if status is LinkStatus.CONNECTED else 0)
 
     async def _originate(self, interface: str, number: str, variables: dict[str, str]) -> None:

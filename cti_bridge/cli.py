@@ -46,10 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     agents = command("agents", "manage agents")
     agents.add_argument("action", choices=["add"])
     agents.add_argument("username")
-    agents.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    agents.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
     agents.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
-    agents.add_argument("--interface", action="append", default=[], metavar="IFACE",
-                        help="phone interface, e.g. PJSIP/1001 (repeatable)")
+    agents.add_argument(
+        "--interface",
+        action="append",
+        default=[],
+        metavar="IFACE",
+        help="phone interface, e.g. PJSIP/1001 (repeatable)",
+    )
     agents.add_argument("--name", help="display name")
     agents.add_argument("--language", choices=["en", "zh"], help="desk language")
 
@@ -64,8 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--calls-per-second", type=float, default=0.2)
     simulate.add_argument("--username", default="cti")
     simulate.add_argument("--secret", default="change-me")
-    simulate.add_argument("--agent", action="append", default=[], metavar="IFACE",
-                          help="agent interface the simulator rings (repeatable)")
+    simulate.add_argument(
+        "--agent",
+        action="append",
+        default=[],
+        metavar="IFACE",
+        help="agent interface the simulator rings (repeatable)",
+    )
     return parser
 
 
@@ -92,7 +104,7 @@ class UserError(Exception):
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from cti_bridge.app import DatabaseNotMigrated, Daemon
+    from cti_bridge.app import Daemon, DatabaseNotMigrated
 
     daemon = Daemon(settings)
     try:
@@ -148,8 +160,10 @@ async def cmd_agents(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await engine.dispose()
     verb = "created" if created else "updated"
-    print(f"agent {agent.username} {verb} (id {agent.id}, role {agent.role}, "
-          f"interfaces {', '.join(agent.interfaces) or 'none'})")
+    print(
+        f"agent {agent.username} {verb} (id {agent.id}, role {agent.role}, "
+        f"interfaces {', '.join(agent.interfaces) or 'none'})"
+    )
     return 0
 
 
@@ -164,7 +178,7 @@ async def cmd_customers(args: argparse.Namespace, settings: Settings) -> int:
     from cti_bridge.store.importer import CsvFormatError, import_customers
 
     path = Path(args.file)
-    if not path.is_file():
+    if not await asyncio.to_thread(path.is_file):
         raise UserError(f"no such file: {path}")
     engine = create_engine(settings.database.url)
 
@@ -217,13 +231,16 @@ async def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from cti_bridge.demo.run import run_demo
 
-    return await run_demo(
-        settings,
-        port=args.port,
-        data_dir=Path(args.data_dir),
-        calls_per_minute=args.calls_per_minute,
-        stop=wait_for_signal,
-    )
+    try:
+        return await run_demo(
+            settings,
+            port=args.port,
+            data_dir=Path(args.data_dir),
+            calls_per_minute=args.calls_per_minute,
+            stop=wait_for_signal,
+        )
+    except OSError as exc:
+        raise UserError(f"cannot start the demo: {exc}") from exc
 
 
 async def wait_for_signal() -> None:

@@ -54,3 +54,5 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.setLevel(level.upper())
     # aiohttp's access log would print every API call; keep it for debugging only.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Alembic narrates every plugin it loads; its warnings still show.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

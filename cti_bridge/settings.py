@@ -154,7 +154,9 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
     """Read ``path`` (optional) and apply ``CTI_*`` overrides from ``environ``."""
     env = dict(os.environ if environ is None else environ)
     data: dict[str, Any] = {}

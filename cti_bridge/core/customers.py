@@ -101,9 +101,7 @@ def normalize_phones(
     return list(result.values())
 
 
-def clean_customer_fields(
-    data: Mapping[str, Any], *, today: date, partial: bool
-) -> dict[str, Any]:
+def clean_customer_fields(data: Mapping[str, Any], *, today: date, partial: bool) -> dict[str, Any]:
     """Validated column values for the fields present in ``data`` (phones excluded).
 
     ``partial`` is for edits: absent fields stay as they are; on creation a name is required.

@@ -208,6 +208,7 @@ def build_screen_pop(
     offer: CallOffered,
     caller: CallerNumber,
     match: CallerMatch,
+    *,
     today: date,
     now: datetime,
     offered_at: datetime,

@@ -208,9 +208,16 @@ class CallService:
         pop.sent.append((seq, message))
         self._metrics.pop_sent(self._clock() - offer.at)
 
-    async def _update(self, call: LiveCall, pop: AgentPop, state: str, at: float, **extra: Any) -> None:
+    async def _update(
+        self, call: LiveCall, pop: AgentPop, state: str, at: float, **extra: Any
+    ) -> None:
         pop.state = state
-        message = {"type": "call_update", "call_id": call.call_id, "state": state, "at": iso(_dt(at))}
+        message = {
+            "type": "call_update",
+            "call_id": call.call_id,
+            "state": state,
+            "at": iso(_dt(at)),
+        }
         message.update(extra)
         seq = await self._bus.publish(pop.agent_id, message)
         pop.sent.append((seq, message))
@@ -236,7 +243,9 @@ class CallService:
         if first_answer:
             wait = max(0.0, event.at - call.started_at)
             await self._write(
-                self._calllog.answered(call.call_id, agent.id if agent else None, _dt(event.at), wait)
+                self._calllog.answered(
+                    call.call_id, agent.id if agent else None, _dt(event.at), wait
+                )
             )
         elif agent is not None:
             await self._write(self._calllog.agent_changed(call.call_id, agent.id))
@@ -289,7 +298,7 @@ class CallService:
 
     def live_messages(self, agent_id: int, after_seq: int) -> list[tuple[int, dict[str, Any]]]:
         """Messages of calls still ringing or live for this agent, above ``after_seq``."""
-        items = []
+        items: list[tuple[int, dict[str, Any]]] = []
         for call in self._calls.values():
             pop = call.pops.get(agent_id)
             if pop is not None and pop.state in ("ringing", "answered"):

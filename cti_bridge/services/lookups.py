@@ -36,8 +36,11 @@ class CallerLookup:
                     caller, datetime.now(UTC), exclude_call=call_id
                 )
         except TimeoutError:
-            log.warning("customer lookup for %s took over %.0f ms: pop sent without it",
-                        call_id, self._timeout * 1000)
+            log.warning(
+                "customer lookup for %s took over %.0f ms: pop sent without it",
+                call_id,
+                self._timeout * 1000,
+            )
             self._metrics.db_error()
             return CallerMatch(None, failed=True)
         except Exception as exc:

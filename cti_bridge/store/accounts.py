@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cti_bridge.store.db import session_factory
-from cti_bridge.store.models import Agent, AgentInterface, Role, WebSession
+from cti_bridge.store.models import Agent, AgentInterface, Role, WebSession, table
 
 TOKEN_BYTES = 32
 
@@ -148,9 +148,11 @@ async def _claim_interfaces(db: AsyncSession, agent: Agent, interfaces: Sequence
     wanted = list(dict.fromkeys(i.strip() for i in interfaces if i.strip()))
     await db.flush()
     if wanted:
-        table = AgentInterface.__table__
+        interfaces_table = table(AgentInterface)
         await db.execute(
-            delete(table).where(table.c.interface.in_(wanted), table.c.agent_id != agent.id)
+            delete(interfaces_table).where(
+                interfaces_table.c.interface.in_(wanted), interfaces_table.c.agent_id != agent.id
+            )
         )
     await db.refresh(agent, attribute_names=["interfaces"])
     current = {i.interface: i for i in agent.interfaces}

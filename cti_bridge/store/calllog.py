@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cti_bridge.store.models import Disposition, Interaction
+from cti_bridge.core.pop import iso
+from cti_bridge.store.models import Disposition, Interaction, table
 
-interactions = Interaction.__table__
-dispositions = Disposition.__table__
+interactions = table(Interaction)
+dispositions = table(Disposition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +42,6 @@ class DispositionRecord:
     created_at: datetime
 
     def as_json(self) -> dict[str, Any]:
-        from cti_bridge.core.pop import iso
-
         return {
             "id": self.id,
             "request_id": self.request_id,
@@ -139,7 +138,7 @@ class CallLog:
         try:
             async with self._engine.begin() as conn:
                 result = await conn.execute(
-                    dispositions.insert().values(
+                    insert(dispositions).values(
                         request_id=request_id,
                         call_id=call_id,
                         agent_id=agent_id,
@@ -162,7 +161,9 @@ class CallLog:
                 raise
             return raced, False
         new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        record = DispositionRecord(new_id, request_id, call_id, agent_id, customer_id, code, notes, at)
+        record = DispositionRecord(
+            new_id, request_id, call_id, agent_id, customer_id, code, notes, at
+        )
         return record, True
 
     async def disposition(self, request_id: str) -> DispositionRecord | None:

@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cti_bridge.store.audit import write_audit
-from cti_bridge.store.models import Customer, CustomerPhone
+from cti_bridge.store.models import Customer, CustomerPhone, table
 
-customers = Customer.__table__
-phones = CustomerPhone.__table__
+customers = table(Customer)
+phones = table(CustomerPhone)
 
 PhoneRow = tuple[str, str, str]  # e164, match_key, raw
 

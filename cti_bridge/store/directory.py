@@ -32,16 +32,17 @@ from cti_bridge.store.models import (
     Interaction,
     Ticket,
     TicketKind,
+    table,
 )
 
 MAX_CANDIDATES = 10
 MAX_OPEN_TICKETS = 20
 
-customers = Customer.__table__
-phones = CustomerPhone.__table__
-interactions = Interaction.__table__
-tickets = Ticket.__table__
-agents = Agent.__table__
+customers = table(Customer)
+phones = table(CustomerPhone)
+interactions = table(Interaction)
+tickets = table(Ticket)
+agents = table(Agent)
 
 
 class CustomerDirectory:
@@ -80,13 +81,13 @@ async def _matching_ids(conn: AsyncConnection, caller: CallerNumber) -> list[int
     query: Select[tuple[int]]
     if caller.e164 is not None:
         query = select(phones.c.customer_id).where(phones.c.e164 == caller.e164)
-        found = _distinct((await conn.execute(query.limit(MAX_CANDIDATES))).scalars())
+        found = _distinct(await conn.scalars(query.limit(MAX_CANDIDATES)))
         if found:
             return found
     if caller.match_key is None:
         return []
     query = select(phones.c.customer_id).where(phones.c.match_key == caller.match_key)
-    return _distinct((await conn.execute(query.limit(MAX_CANDIDATES))).scalars())
+    return _distinct(await conn.scalars(query.limit(MAX_CANDIDATES)))
 
 
 def _distinct(values: Iterable[int]) -> list[int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -289,9 +290,7 @@ class TicketEvent(Base):
     __tablename__ = "ticket_events"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(
-        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
-    )
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(32))
@@ -311,3 +310,8 @@ class AuditEntry(Base):
     target_id: Mapped[str] = mapped_column(String(96), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     remote: Mapped[str] = mapped_column(String(64), default="")
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table behind a model, typed, for the lean queries of the hot paths."""
+    return cast(Table, model.__table__)

@@ -108,7 +108,7 @@ class TicketStore:
                 )
                 db.add(ticket)
                 await db.flush()
-                _event(db, ticket.id, actor_id, now, "created", {"kind": new.kind})
+                _event(db, ticket.id, actor_id, at=now, kind="created", data={"kind": new.kind})
                 return ticket_json(ticket, now), True
         except IntegrityError:
             if new.request_id:
@@ -129,7 +129,14 @@ class TicketStore:
                 if old == value:
                     continue
                 setattr(ticket, field, value)
-                _event(db, ticket_id, actor_id, now, f"{field}_changed", _change(old, value))
+                _event(
+                    db,
+                    ticket_id,
+                    actor_id,
+                    at=now,
+                    kind=f"{field}_changed",
+                    data=_change(old, value),
+                )
             if changes.get("status") in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
                 ticket.resolved_at = ticket.resolved_at or now
             elif "status" in changes:
@@ -204,6 +211,6 @@ def _change(old: Any, new: Any) -> dict[str, Any]:
 
 
 def _event(
-    db: AsyncSession, ticket_id: int, actor_id: int | None, at: datetime, kind: str, data: Any
+    db: AsyncSession, ticket_id: int, actor_id: int | None, *, at: datetime, kind: str, data: Any
 ) -> None:
     db.add(TicketEvent(ticket_id=ticket_id, actor_id=actor_id, at=at, kind=kind, data=data))

@@ -31,7 +31,10 @@ async def disposition(request: web.Request) -> web.Response:
     codes = {d.code: d for d in ctx.settings.dispositions}
     if code not in codes:
         raise ApiError(
-            422, "invalid", f"unknown disposition code {code!r}", field="code",
+            422,
+            "invalid",
+            f"unknown disposition code {code!r}",
+            field="code",
             allowed=sorted(codes),
         )
     if codes[code].requires_note and not notes:
@@ -64,7 +67,9 @@ async def dial(request: web.Request) -> web.Response:
     if not number and customer_id is not None:
         record = await ctx.directory.get(customer_id, ctx.now())
         if record is None or not record.phones:
-            raise ApiError(422, "invalid", "that customer has no number to dial", field="customer_id")
+            raise ApiError(
+                422, "invalid", "that customer has no number to dial", field="customer_id"
+            )
         number = record.phones[0]
     if not number:
         raise ApiError(422, "invalid", "give 'number' or 'customer_id'", field="number")

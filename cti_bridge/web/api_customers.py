@@ -63,9 +63,9 @@ async def read(request: web.Request) -> web.Response:
     return web.json_response(card)
 
 
-def _validated(ctx: WebContext, body: dict[str, Any], *, partial: bool) -> tuple[
-    dict[str, Any], list[tuple[str, str, str]] | None
-]:
+def _validated(
+    ctx: WebContext, body: dict[str, Any], *, partial: bool
+) -> tuple[dict[str, Any], list[tuple[str, str, str]] | None]:
     phones = body.pop("phones", None)
     try:
         fields = clean_customer_fields(body, today=ctx.lookup.today(ctx.clock()), partial=partial)

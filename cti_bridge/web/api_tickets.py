@@ -22,9 +22,7 @@ LONG_TEXT = ("description", "root_cause", "corrective_action")
 def _choice(body: dict[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
     value = body.get(key, default)
     if value not in choices:
-        raise ApiError(
-            422, "invalid", f"'{key}' must be one of {', '.join(choices)}", field=key
-        )
+        raise ApiError(422, "invalid", f"'{key}' must be one of {', '.join(choices)}", field=key)
     return str(value)
 
 
@@ -68,13 +66,13 @@ def _changes(body: dict[str, Any], supervisor: bool) -> dict[str, Any]:
     if unknown:
         raise ApiError(422, "invalid", f"'{unknown[0]}' cannot be changed", field=unknown[0])
     changes: dict[str, Any] = {}
-    for key in body:
+    for key, value in body.items():
         if key == "status":
             changes[key] = _choice(body, key, STATUSES, "")
         elif key == "priority":
             changes[key] = _choice(body, key, PRIORITIES, "")
         elif key == "due_at":
-            changes[key] = _parse_time(body[key])
+            changes[key] = _parse_time(value)
         elif key == "assignee_id":
             changes[key] = optional_int(body, key)
         elif key == "subject":

@@ -124,7 +124,9 @@ async def login(request: web.Request) -> web.Response:
     agent, stored = found
     throttle.succeeded(username)
     if needs_rehash(stored):
-        await ctx.accounts.set_password_hash(agent.id, await asyncio.to_thread(hash_password, password))
+        await ctx.accounts.set_password_hash(
+            agent.id, await asyncio.to_thread(hash_password, password)
+        )
     lifetime = timedelta(hours=ctx.settings.web.session_hours)
     token = await ctx.accounts.open_session(agent.id, ctx.now(), lifetime)
     await ctx.audit.record("login", at=ctx.now(), actor_id=agent.id, remote=remote_of(request))

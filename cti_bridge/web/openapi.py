@@ -34,11 +34,13 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "Log in; sets the session cookie",
             "security": [],
-            "requestBody": _body({
-                "type": "object",
-                "required": ["username", "password"],
-                "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-            }),
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                }
+            ),
             "responses": {"200": _json(OBJ), **_errors(400, 401, 415, 422, 429)},
         },
         "get": {"summary": "The logged-in agent", "responses": {"200": _json(OBJ), **_errors(401)}},
@@ -47,11 +49,16 @@ PATHS: dict[str, Any] = {
     "/api/customers": {
         "get": {
             "summary": "Customers matching a phone number",
-            "parameters": [{"name": "phone", "in": "query", "required": True,
-                            "schema": {"type": "string"}}],
+            "parameters": [
+                {"name": "phone", "in": "query", "required": True, "schema": {"type": "string"}}
+            ],
             "responses": {
-                "200": _json({"type": "object", "properties": {
-                    "matches": {"type": "array", "items": CUSTOMER}}}),
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {"matches": {"type": "array", "items": CUSTOMER}},
+                    }
+                ),
                 **_errors(400, 401),
             },
         },
@@ -63,8 +70,10 @@ PATHS: dict[str, Any] = {
     },
     "/api/customers/{customer_id}": {
         "parameters": [_path_id("customer_id")],
-        "get": {"summary": "A customer's card (audited)",
-                "responses": {"200": _json(CUSTOMER), **_errors(401, 404)}},
+        "get": {
+            "summary": "A customer's card (audited)",
+            "responses": {"200": _json(CUSTOMER), **_errors(401, 404)},
+        },
         "patch": {
             "summary": "Edit a customer (audited)",
             "requestBody": _body({"$ref": "#/components/schemas/CustomerInput"}),
@@ -74,26 +83,36 @@ PATHS: dict[str, Any] = {
     "/api/calls": {
         "post": {
             "summary": "Click-to-dial from the agent's phone",
-            "requestBody": _body({"type": "object", "properties": {
-                "number": {"type": "string"}, "customer_id": {"type": "integer"}}}),
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "properties": {
+                        "number": {"type": "string"},
+                        "customer_id": {"type": "integer"},
+                    },
+                }
+            ),
             "responses": {"202": _json(OBJ), **_errors(400, 401, 422, 503)},
         },
     },
     "/api/calls/{call_id}/disposition": {
-        "parameters": [{"name": "call_id", "in": "path", "required": True,
-                        "schema": {"type": "string"}}],
+        "parameters": [
+            {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
         "post": {
             "summary": "Log a call's outcome; idempotent by request_id",
-            "requestBody": _body({
-                "type": "object",
-                "required": ["code"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "notes": {"type": "string"},
-                    "customer_id": {"type": "integer"},
-                    "request_id": {"type": "string", "maxLength": 64},
-                },
-            }),
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["code"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "notes": {"type": "string"},
+                        "customer_id": {"type": "integer"},
+                        "request_id": {"type": "string", "maxLength": 64},
+                    },
+                }
+            ),
             "responses": {
                 "201": _json(OBJ, "Recorded"),
                 "200": _json(OBJ, "Already recorded under this request_id"),
@@ -110,73 +129,110 @@ PATHS: dict[str, Any] = {
                 {"name": "assignee", "in": "query", "schema": {"type": "string"}},
                 {"name": "customer_id", "in": "query", "schema": {"type": "integer"}},
             ],
-            "responses": {"200": _json({"type": "object", "properties": {
-                "tickets": {"type": "array", "items": TICKET}}}), **_errors(400, 401)},
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {"tickets": {"type": "array", "items": TICKET}},
+                    }
+                ),
+                **_errors(400, 401),
+            },
         },
         "post": {
             "summary": "Open an inquiry, service request or complaint",
-            "requestBody": _body({
-                "type": "object",
-                "required": ["customer_id", "kind", "subject"],
-                "properties": {
-                    "customer_id": {"type": "integer"},
-                    "kind": {"enum": ["inquiry", "service", "complaint"]},
-                    "subject": {"type": "string"},
-                    "priority": {"enum": ["low", "normal", "high", "urgent"]},
-                    "description": {"type": "string"},
-                    "call_id": {"type": "string"},
-                    "assignee_id": {"type": "integer"},
-                    "category": {"type": "string"},
-                    "request_id": {"type": "string"},
-                },
-            }),
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["customer_id", "kind", "subject"],
+                    "properties": {
+                        "customer_id": {"type": "integer"},
+                        "kind": {"enum": ["inquiry", "service", "complaint"]},
+                        "subject": {"type": "string"},
+                        "priority": {"enum": ["low", "normal", "high", "urgent"]},
+                        "description": {"type": "string"},
+                        "call_id": {"type": "string"},
+                        "assignee_id": {"type": "integer"},
+                        "category": {"type": "string"},
+                        "request_id": {"type": "string"},
+                    },
+                }
+            ),
             "responses": {"201": _json(TICKET), **_errors(400, 401, 403, 415, 422)},
         },
     },
     "/api/tickets/{ticket_id}": {
         "parameters": [_path_id("ticket_id")],
-        "get": {"summary": "A ticket with its history",
-                "responses": {"200": _json(TICKET), **_errors(401, 404)}},
+        "get": {
+            "summary": "A ticket with its history",
+            "responses": {"200": _json(TICKET), **_errors(401, 404)},
+        },
         "patch": {
             "summary": "Update a ticket (due_at and assignee_id: supervisors only)",
             "requestBody": _body(OBJ),
             "responses": {"200": _json(TICKET), **_errors(400, 401, 403, 404, 415, 422)},
         },
     },
-    "/healthz": {"get": {"summary": "Process is up", "security": [],
-                         "responses": {"200": _json(OBJ)}}},
-    "/readyz": {"get": {"summary": "Database reachable and AMI connected", "security": [],
-                        "responses": {"200": _json(OBJ), "503": _json(OBJ, "Not ready")}}},
+    "/healthz": {
+        "get": {"summary": "Process is up", "security": [], "responses": {"200": _json(OBJ)}}
+    },
+    "/readyz": {
+        "get": {
+            "summary": "Database reachable and AMI connected",
+            "security": [],
+            "responses": {"200": _json(OBJ), "503": _json(OBJ, "Not ready")},
+        }
+    },
 }
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
         "required": ["error"],
-        "properties": {"error": {"type": "object", "required": ["code", "message"],
-                                 "properties": {"code": {"type": "string"},
-                                                "message": {"type": "string"}}}},
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
     },
     "CustomerInput": {
         "type": "object",
         "properties": {
-            "name": {"type": "string"}, "company": {"type": "string"},
+            "name": {"type": "string"},
+            "company": {"type": "string"},
             "grade": {"enum": ["A", "B", "C"]},
             "segment": {"enum": ["most_valuable", "most_growable", "standard", "below_zero"]},
-            "vip": {"type": "boolean"}, "birthday": {"type": ["string", "null"], "format": "date"},
-            "region": {"type": "string"}, "language": {"type": "string"},
-            "email": {"type": "string"}, "notes": {"type": "string"},
+            "vip": {"type": "boolean"},
+            "birthday": {"type": ["string", "null"], "format": "date"},
+            "region": {"type": "string"},
+            "language": {"type": "string"},
+            "email": {"type": "string"},
+            "notes": {"type": "string"},
             "external_ref": {"type": ["string", "null"]},
             "phones": {"type": "array", "items": {"type": "string"}},
         },
     },
     "Customer": {
         "type": "object",
-        "required": ["id", "name", "grade", "segment", "vip", "flags", "phones",
-                     "open_tickets", "recent_interactions"],
+        "required": [
+            "id",
+            "name",
+            "grade",
+            "segment",
+            "vip",
+            "flags",
+            "phones",
+            "open_tickets",
+            "recent_interactions",
+        ],
         "properties": {
-            "id": {"type": "integer"}, "name": {"type": "string"},
-            "grade": {"type": "string"}, "segment": {"type": "string"}, "vip": {"type": "boolean"},
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "grade": {"type": "string"},
+            "segment": {"type": "string"},
+            "vip": {"type": "boolean"},
             "flags": {"type": "array", "items": {"type": "string"}},
             "phones": {"type": "array", "items": {"type": "string"}},
             "open_tickets": {"type": "array", "items": TICKET},
@@ -186,9 +242,12 @@ SCHEMAS: dict[str, Any] = {
     "Ticket": {
         "type": "object",
         "properties": {
-            "id": {"type": "integer"}, "customer_id": {"type": "integer"},
-            "kind": {"type": "string"}, "status": {"type": "string"},
-            "priority": {"type": "string"}, "subject": {"type": "string"},
+            "id": {"type": "integer"},
+            "customer_id": {"type": "integer"},
+            "kind": {"type": "string"},
+            "status": {"type": "string"},
+            "priority": {"type": "string"},
+            "subject": {"type": "string"},
             "due_at": {"type": ["string", "null"], "format": "date-time"},
             "overdue": {"type": "boolean"},
         },
@@ -202,7 +261,9 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "CTI Bridge API", "version": __version__},
         "components": {
             "schemas": SCHEMAS,
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "cti_session"}},
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "cti_session"}
+            },
         },
         "security": [{"session": []}],
         "paths": PATHS,

@@ -25,8 +25,14 @@ TODAY = NOW.date()
 
 def customer(**changes: Any) -> CustomerRecord:
     base = CustomerRecord(
-        id=12, name="Jane Doe", company="Acme", grade="A", segment="most_valuable", vip=True,
-        birthday=None, notes="prefers email",
+        id=12,
+        name="Jane Doe",
+        company="Acme",
+        grade="A",
+        segment="most_valuable",
+        vip=True,
+        birthday=None,
+        notes="prefers email",
     )
     return dataclasses.replace(base, **changes)
 
@@ -37,9 +43,14 @@ def ticket(kind: str = "service", due: datetime | None = None) -> TicketView:
 
 def offer(**changes: object) -> CallOffered:
     values: dict[str, object] = {
-        "call_id": "pbx1:1700000000.42", "interface": "PJSIP/1001",
-        "caller": Party("5551234567", "JANE DOE"), "dialed": "+18005550100", "queue": "support",
-        "direction": Direction.INBOUND, "at": NOW.timestamp(), "started_at": NOW.timestamp() - 5,
+        "call_id": "pbx1:1700000000.42",
+        "interface": "PJSIP/1001",
+        "caller": Party("5551234567", "JANE DOE"),
+        "dialed": "+18005550100",
+        "queue": "support",
+        "direction": Direction.INBOUND,
+        "at": NOW.timestamp(),
+        "started_at": NOW.timestamp() - 5,
     }
     values.update(changes)
     return CallOffered(**values)  # type: ignore[arg-type]
@@ -67,29 +78,55 @@ def test_care_flags() -> None:
 
 
 def test_pop_for_a_known_customer_matches_the_contract() -> None:
-    history = InteractionView("pbx1:1.1", NOW - timedelta(days=3), "inbound", "answered",
-                              "Ann", "resolved", "replaced router")
-    record = customer(open_tickets=(ticket("complaint"),), recent_interactions=(history,),
-                      phones=("+15551234567",))
+    history = InteractionView(
+        "pbx1:1.1",
+        NOW - timedelta(days=3),
+        "inbound",
+        "answered",
+        "Ann",
+        "resolved",
+        "replaced router",
+    )
+    record = customer(
+        open_tickets=(ticket("complaint"),),
+        recent_interactions=(history,),
+        phones=("+15551234567",),
+    )
     caller = normalize_caller("5551234567", "US")
-    pop = build_screen_pop(offer(), caller, CallerMatch(record), TODAY, NOW, offered_at=NOW)
+    pop = build_screen_pop(
+        offer(), caller, CallerMatch(record), today=TODAY, now=NOW, offered_at=NOW
+    )
     assert pop["type"] == "screen_pop"
     assert pop["call_id"] == "pbx1:1700000000.42"
     assert pop["offered_at"] == "2026-11-22T10:00:00.000Z"
     assert pop["direction"] == "inbound"
-    assert pop["caller"] == {"number": "+15551234567", "raw": "5551234567", "name": "JANE DOE",
-                             "withheld": False}
+    assert pop["caller"] == {
+        "number": "+15551234567",
+        "raw": "5551234567",
+        "name": "JANE DOE",
+        "withheld": False,
+    }
     assert pop["dialed"] == "+18005550100"
     assert pop["queue"] == "support"
     assert pop["matches"] == []
     card = pop["customer"]
     assert (card["id"], card["name"], card["grade"], card["segment"], card["vip"]) == (
-        12, "Jane Doe", "A", "most_valuable", True)
+        12,
+        "Jane Doe",
+        "A",
+        "most_valuable",
+        True,
+    )
     assert card["flags"] == ["open_complaint"]
     assert card["open_tickets"][0]["kind"] == "complaint"
     assert card["recent_interactions"][0] == {
-        "call_id": "pbx1:1.1", "at": "2026-11-19T10:00:00.000Z", "direction": "inbound",
-        "queue": None, "agent": "Ann", "outcome": "answered", "code": "resolved",
+        "call_id": "pbx1:1.1",
+        "at": "2026-11-19T10:00:00.000Z",
+        "direction": "inbound",
+        "queue": None,
+        "agent": "Ann",
+        "outcome": "answered",
+        "code": "resolved",
         "notes": "replaced router",
     }
     assert card["notes"] == "prefers email"
@@ -97,24 +134,40 @@ def test_pop_for_a_known_customer_matches_the_contract() -> None:
 
 
 def test_pop_for_an_ambiguous_caller_lists_candidates() -> None:
-    candidates = (CustomerSummary(1, "Li Na", "", "B", False, ("+8613812345678",)),
-                  CustomerSummary(2, "Wang Wei", "Acme", "A", True, ("+8613812345678",)))
+    candidates = (
+        CustomerSummary(1, "Li Na", "", "B", False, ("+8613812345678",)),
+        CustomerSummary(2, "Wang Wei", "Acme", "A", True, ("+8613812345678",)),
+    )
     caller = normalize_caller("13812345678", "CN")
-    pop = build_screen_pop(offer(), caller, CallerMatch(None, candidates), TODAY, NOW, NOW)
+    pop = build_screen_pop(
+        offer(), caller, CallerMatch(None, candidates), today=TODAY, now=NOW, offered_at=NOW
+    )
     assert pop["customer"] is None
     assert [m["id"] for m in pop["matches"]] == [1, 2]
 
 
 def test_pop_for_a_withheld_caller_hides_the_name() -> None:
     caller = normalize_caller("anonymous", "US")
-    pop = build_screen_pop(offer(caller=Party("anonymous", "Anonymous")), caller,
-                           CallerMatch(None), TODAY, NOW, NOW)
+    pop = build_screen_pop(
+        offer(caller=Party("anonymous", "Anonymous")),
+        caller,
+        CallerMatch(None),
+        today=TODAY,
+        now=NOW,
+        offered_at=NOW,
+    )
     assert pop["caller"] == {"number": "", "raw": "anonymous", "name": "", "withheld": True}
     assert pop["customer"] is None
 
 
 def test_unknown_name_placeholder_is_dropped() -> None:
     caller = normalize_caller("+15551234567", "US")
-    pop = build_screen_pop(offer(caller=Party("+15551234567", "<unknown>")), caller,
-                           CallerMatch(None), TODAY, NOW, NOW)
+    pop = build_screen_pop(
+        offer(caller=Party("+15551234567", "<unknown>")),
+        caller,
+        CallerMatch(None),
+        today=TODAY,
+        now=NOW,
+        offered_at=NOW,
+    )
     assert pop["caller"]["name"] == ""

@@ -18,15 +18,25 @@ HOUR = timedelta(hours=1)
 async def test_upsert_agent_creates_then_updates(engine: AsyncEngine) -> None:
     accounts = Accounts(engine)
     agent, created = await accounts.upsert_agent(
-        "ann", password_hash=hash_password("secret-one"), role="agent",
-        interfaces=["PJSIP/1001", "SIP/1001"], display_name="Ann Lee")
+        "ann",
+        password_hash=hash_password("secret-one"),
+        role="agent",
+        interfaces=["PJSIP/1001", "SIP/1001"],
+        display_name="Ann Lee",
+    )
     assert created and agent.interfaces == ("PJSIP/1001", "SIP/1001")
     again, created = await accounts.upsert_agent(
-        "ann", password_hash=hash_password("secret-two"), role="supervisor",
-        interfaces=["PJSIP/1002"])
+        "ann",
+        password_hash=hash_password("secret-two"),
+        role="supervisor",
+        interfaces=["PJSIP/1002"],
+    )
     assert not created and again.id == agent.id
     assert (again.role, again.interfaces, again.display_name) == (
-        "supervisor", ("PJSIP/1002",), "Ann Lee")
+        "supervisor",
+        ("PJSIP/1002",),
+        "Ann Lee",
+    )
     found = await accounts.find_for_login("ann")
     assert found is not None and verify_password(found[1], "secret-two")
 
@@ -34,10 +44,12 @@ async def test_upsert_agent_creates_then_updates(engine: AsyncEngine) -> None:
 async def test_an_interface_moves_to_its_new_agent(engine: AsyncEngine) -> None:
     accounts = Accounts(engine)
     h = hash_password("password1")
-    ann, _ = await accounts.upsert_agent("ann", password_hash=h, role="agent",
-                                         interfaces=["PJSIP/1001"])
-    bob, _ = await accounts.upsert_agent("bob", password_hash=h, role="agent",
-                                         interfaces=["PJSIP/1001"])
+    ann, _ = await accounts.upsert_agent(
+        "ann", password_hash=h, role="agent", interfaces=["PJSIP/1001"]
+    )
+    bob, _ = await accounts.upsert_agent(
+        "bob", password_hash=h, role="agent", interfaces=["PJSIP/1001"]
+    )
     assert bob.interfaces == ("PJSIP/1001",)
     reloaded = await accounts.get(ann.id)
     assert reloaded is not None and reloaded.interfaces == ()
@@ -45,8 +57,9 @@ async def test_an_interface_moves_to_its_new_agent(engine: AsyncEngine) -> None:
 
 async def test_sessions_open_resolve_expire_close(engine: AsyncEngine) -> None:
     accounts = Accounts(engine)
-    agent, _ = await accounts.upsert_agent("ann", password_hash=hash_password("password1"),
-                                           role="agent", interfaces=[])
+    agent, _ = await accounts.upsert_agent(
+        "ann", password_hash=hash_password("password1"), role="agent", interfaces=[]
+    )
     token = await accounts.open_session(agent.id, NOW, HOUR)
     assert (await accounts.session_agent(token, NOW + 0.5 * HOUR)) == agent
     assert await accounts.session_agent(token, NOW + 2 * HOUR) is None
@@ -57,8 +70,9 @@ async def test_sessions_open_resolve_expire_close(engine: AsyncEngine) -> None:
 
 async def test_only_a_digest_of_the_token_is_stored(engine: AsyncEngine) -> None:
     accounts = Accounts(engine)
-    agent, _ = await accounts.upsert_agent("ann", password_hash=hash_password("password1"),
-                                           role="agent", interfaces=[])
+    agent, _ = await accounts.upsert_agent(
+        "ann", password_hash=hash_password("password1"), role="agent", interfaces=[]
+    )
     token = await accounts.open_session(agent.id, NOW, HOUR)
     async with engine.connect() as conn:
         stored = (await conn.execute(select(WebSession.token_hash))).scalars().all()
@@ -67,8 +81,9 @@ async def test_only_a_digest_of_the_token_is_stored(engine: AsyncEngine) -> None
 
 async def test_expired_sessions_are_swept(engine: AsyncEngine) -> None:
     accounts = Accounts(engine)
-    agent, _ = await accounts.upsert_agent("ann", password_hash=hash_password("password1"),
-                                           role="agent", interfaces=[])
+    agent, _ = await accounts.upsert_agent(
+        "ann", password_hash=hash_password("password1"), role="agent", interfaces=[]
+    )
     await accounts.open_session(agent.id, NOW, HOUR)
     await accounts.open_session(agent.id, NOW + 3 * HOUR, HOUR)
     async with engine.connect() as conn:

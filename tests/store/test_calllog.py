@@ -17,8 +17,9 @@ SEC = timedelta(seconds=1)
 
 
 def start(call_id: str = "pbx1:1.1", customer_id: int | None = None) -> CallStart:
-    return CallStart(call_id, "inbound", "+15551234567", "Jane", "+18005550100", "support",
-                     customer_id, NOW)
+    return CallStart(
+        call_id, "inbound", "+15551234567", "Jane", "+18005550100", "support", customer_id, NOW
+    )
 
 
 async def rows(engine: AsyncEngine) -> list[Interaction]:
@@ -51,11 +52,23 @@ async def test_disposition_is_written_once_per_request_id(engine: AsyncEngine) -
     log = CallLog(engine)
     await log.start(start())
     first, created = await log.add_disposition(
-        request_id="req-1", call_id="pbx1:1.1", agent_id=None, customer_id=cid,
-        code="resolved", notes="all good", at=NOW)
+        request_id="req-1",
+        call_id="pbx1:1.1",
+        agent_id=None,
+        customer_id=cid,
+        code="resolved",
+        notes="all good",
+        at=NOW,
+    )
     again, created_again = await log.add_disposition(
-        request_id="req-1", call_id="pbx1:1.1", agent_id=None, customer_id=cid,
-        code="resolved", notes="all good", at=NOW + SEC)
+        request_id="req-1",
+        call_id="pbx1:1.1",
+        agent_id=None,
+        customer_id=cid,
+        code="resolved",
+        notes="all good",
+        at=NOW + SEC,
+    )
     assert created and not created_again
     assert again == first
     async with engine.connect() as conn:
@@ -68,6 +81,13 @@ async def test_disposition_for_a_missing_customer_is_refused(engine: AsyncEngine
     log = CallLog(engine)
     await log.start(start())
     with pytest.raises(IntegrityError):
-        await log.add_disposition(request_id="r", call_id="pbx1:1.1", agent_id=None,
-                                  customer_id=999, code="info", notes="", at=NOW)
+        await log.add_disposition(
+            request_id="r",
+            call_id="pbx1:1.1",
+            agent_id=None,
+            customer_id=999,
+            code="info",
+            notes="",
+            at=NOW,
+        )
     assert await log.disposition("r") is None

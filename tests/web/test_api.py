@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from cti_bridge.store.calllog import CallStart
 from cti_bridge.store.models import AuditEntry, Disposition, Interaction
+from tests.clients import PASSWORD, Running
 from tests.store.helpers import NOW, add_customer
-from tests.web.conftest import PASSWORD, Running
 
 
 async def body(response: aiohttp.ClientResponse) -> Any:
@@ -163,6 +163,8 @@ async def test_operations_endpoints(running: Running) -> None:
         metrics = await (await anon.get("/metrics")).text()
         assert "cti_screen_pops_total" in metrics
         spec = await body(await anon.get("/api/openapi.json"))
-        assert spec["openapi"].startswith("3.") and "/api/calls/{call_id}/disposition" in spec["paths"]
+        assert (
+            spec["openapi"].startswith("3.") and "/api/calls/{call_id}/disposition" in spec["paths"]
+        )
         page = await anon.get("/")
         assert page.status == 200 and "desk.js" in await page.text()

@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 import pytest
 import websockets
-from websockets.asyncio.client import ClientConnection
 
 from cti_bridge.core.events import (
     CallAnswered,
@@ -23,48 +19,29 @@ from cti_bridge.core.events import (
     Party,
     WithdrawReason,
 )
+from tests.clients import Running, nothing_for, receive
 from tests.store.helpers import add_customer
-from tests.web.conftest import Running
 
 T0 = 1_795_385_817.0
 
 
-async def cookie_for(running: Running, username: str) -> str:
-    session = await running.login(username)
-    async with session:
-        cookie = session.cookie_jar.filter_cookies(running.url)["cti_session"]
-        return f"cti_session={cookie.value}"
-
-
-@asynccontextmanager
-async def ws(running: Running, username: str, **headers: str) -> AsyncIterator[ClientConnection]:
-    url = running.url.replace("http", "ws") + "/ws"
-    cookie = await cookie_for(running, username)
-    async with websockets.connect(url, additional_headers={"Cookie": cookie, **headers}) as conn:
-        yield conn
-
-
-async def receive(conn: ClientConnection, timeout: float = 2.0) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(conn.recv(), timeout))  # type: ignore[no-any-return]
-
-
-async def nothing_for(conn: ClientConnection, seconds: float = 0.3) -> None:
-    with pytest.raises(TimeoutError):
-        await asyncio.wait_for(conn.recv(), seconds)
-
-
 def offer(call: str, interface: str, number: str = "+15551234567") -> CallOffered:
     return CallOffered(
-        call_id=call, interface=interface, caller=Party(number, "JANE"), dialed="",
-        queue="support", direction=Direction.INBOUND, at=T0, started_at=T0 - 3,
+        call_id=call,
+        interface=interface,
+        caller=Party(number, "JANE"),
+        dialed="",
+        queue="support",
+        direction=Direction.INBOUND,
+        at=T0,
+        started_at=T0 - 3,
     )
 
 
 async def test_pop_reaches_only_the_ringing_agent(running: Running) -> None:
     cid = await add_customer(running.daemon.engine, "Jane Doe", "+15551234567")  # type: ignore[arg-type]
     calls = running.daemon.calls
-    async with ws(running, "ann") as ann, ws(running, "bob") as bob:
-        await asyncio.sleep(0.05)  # both sockets registered
+    async with running.ws("ann") as ann, running.ws("bob") as bob:
         calls.handle(offer("pbx1:1.1", "PJSIP/1001"))
         pop = await receive(ann)
         assert pop["type"] == "screen_pop" and pop["call_id"] == "pbx1:1.1"
@@ -81,8 +58,7 @@ async def test_pop_reaches_only_the_ringing_agent(running: Running) -> None:
 
 
 async def test_two_tabs_get_the_same_pop_once_each(running: Running) -> None:
-    async with ws(running, "ann") as tab1, ws(running, "ann") as tab2:
-        await asyncio.sleep(0.05)
+    async with running.ws("ann") as tab1, running.ws("ann") as tab2:
         running.daemon.calls.handle(offer("pbx1:2.2", "PJSIP/1001"))
         first, second = await receive(tab1), await receive(tab2)
         assert first == second
@@ -90,8 +66,7 @@ async def test_two_tabs_get_the_same_pop_once_each(running: Running) -> None:
 
 
 async def test_missed_when_withdrawn(running: Running) -> None:
-    async with ws(running, "bob") as bob:
-        await asyncio.sleep(0.05)
+    async with running.ws("bob") as bob:
         calls = running.daemon.calls
         calls.handle(offer("pbx1:3.3", "PJSIP/1002"))
         assert (await receive(bob))["type"] == "screen_pop"
@@ -104,27 +79,26 @@ async def test_missed_when_withdrawn(running: Running) -> None:
 
 async def test_resume_replays_what_was_missed(running: Running) -> None:
     calls = running.daemon.calls
-    async with ws(running, "ann") as ann:
-        await asyncio.sleep(0.05)
+    async with running.ws("ann") as ann:
         calls.handle(offer("pbx1:4.4", "PJSIP/1001"))
         last_seen = (await receive(ann))["seq"]
     # Disconnected: a second call rings meanwhile.
     calls.handle(offer("pbx1:5.5", "PJSIP/1001"))
     await asyncio.sleep(0.2)
-    async with ws(running, "ann") as ann:
+    async with running.ws("ann") as ann:
         await ann.send(json.dumps({"type": "resume", "last_seq": last_seen}))
         replayed = await receive(ann)
         assert (replayed["call_id"], replayed["type"]) == ("pbx1:5.5", "screen_pop")
         assert replayed["seq"] > last_seen
         await nothing_for(ann)
     # A fresh page (no last seq) gets the calls still ringing, oldest first.
-    async with ws(running, "ann") as ann:
+    async with running.ws("ann") as ann:
         await ann.send(json.dumps({"type": "resume", "last_seq": 0}))
         assert [(await receive(ann))["call_id"] for _ in range(2)] == ["pbx1:4.4", "pbx1:5.5"]
 
 
 async def test_bad_client_messages_get_errors_and_the_socket_stays(running: Running) -> None:
-    async with ws(running, "ann") as ann:
+    async with running.ws("ann") as ann:
         await ann.send("not json")
         assert (await receive(ann))["code"] == "invalid_json"
         await ann.send(json.dumps({"type": "resume", "last_seq": "x"}))
@@ -141,14 +115,17 @@ async def test_socket_needs_session_and_same_origin(running: Running) -> None:
         async with websockets.connect(url):
             pass
     assert no_session.value.response.status_code == 401
-    cookie = await cookie_for(running, "ann")
+    cookie = await running.cookie("ann")
     with pytest.raises(websockets.InvalidStatus) as foreign:
         async with websockets.connect(
-            url, additional_headers={"Cookie": cookie}, origin="https://evil.example"  # type: ignore[arg-type]
+            url,
+            additional_headers={"Cookie": cookie},
+            origin="https://evil.example",  # type: ignore[arg-type]
         ):
             pass
     assert foreign.value.response.status_code == 403
-    async with websockets.connect(url, additional_headers={"Cookie": cookie},
-                                  origin=running.url) as ok:  # type: ignore[arg-type]
+    async with websockets.connect(
+        url, additional_headers={"Cookie": cookie}, origin=running.url
+    ) as ok:  # type: ignore[arg-type]
         await ok.send(json.dumps({"type": "ping"}))
         assert (await receive(ok))["type"] == "pong"

@@ -1,0 +1,52 @@
+"""The whole path on real parts: the AMI simulator over TCP, the daemon, a real database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from cti_bridge.app import Daemon
+from cti_bridge.pbxsim import PbxSimulator
+from cti_bridge.settings import AsteriskServer, DatabaseSettings, Secret, Settings, WebSettings
+from tests.clients import Running, add_team
+
+SECRET = "sim-secret"
+PHONES = ("PJSIP/1001", "PJSIP/1002", "PJSIP/1003")
+
+
+@dataclass
+class Stack(Running):
+    sim: PbxSimulator
+
+
+def pbx_settings(db_url: str, sim_port: int, secret: str = SECRET) -> Settings:
+    server = AsteriskServer(
+        name="pbx1", port=sim_port, secret=Secret(secret), reconnect_min=0.1, reconnect_max=0.5
+    )
+    return Settings(
+        web=WebSettings(port=0), database=DatabaseSettings(url=db_url), asterisk=(server,)
+    )
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[PbxSimulator]:
+    simulator = PbxSimulator(secret=SECRET, agents=PHONES, time_scale=0.1)
+    await simulator.start()
+    try:
+        yield simulator
+    finally:
+        await simulator.close()
+
+
+@pytest.fixture
+async def stack(db_url: str, sim: PbxSimulator) -> AsyncIterator[Stack]:
+    daemon = Daemon(pbx_settings(db_url, sim.port))
+    await daemon.start()
+    try:
+        agents = await add_team(daemon)
+        assert await daemon.links["pbx1"].wait_connected(5.0)
+        yield Stack(daemon, f"http://127.0.0.1:{daemon.web_port}", agents, sim)
+    finally:
+        await daemon.stop()
