@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cti_bridge.store.db import create_engine, normalize_url
 from cti_bridge.store.migrate import upgrade
 
+pytest_plugins = ["tests.stack"]
+
 PG_URL = os.environ.get("CTI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -15,7 +15,7 @@ from cti_bridge.ami import LinkStatus
 from cti_bridge.app import Daemon
 from cti_bridge.pbxsim import PbxSimulator, encode_event
 from tests.clients import receive_type
-from tests.e2e.conftest import Stack, pbx_settings
+from tests.stack import Stack, pbx_settings
 
 
 async def until(check: object, within: float = 5.0) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from cti_bridge.store.models import Disposition, Interaction
 from tests.clients import nothing_for, receive, receive_type
-from tests.e2e.conftest import Stack
+from tests.stack import Stack
 from tests.store.helpers import add_customer
 
 JANE = "+15551234567"

@@ -1,4 +1,5 @@
-"""The whole path on real parts: the AMI simulator over TCP, the daemon, a real database."""
+"""Fixtures for the whole path on real parts: the AMI simulator over TCP, the daemon with
+its web server, a real database. Loaded for every test as a pytest plugin."""
 
 from __future__ import annotations
 
