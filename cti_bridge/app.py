@@ -80,11 +80,13 @@ class Daemon:
             metrics=self.metrics,
         )
         self.calllog = CallLog(self.engine)
+        audit = Audit(self.engine)
         self.calls = CallService(
             lookup=self.lookup,
             agents=self.agents,
             bus=self.bus,
             calllog=self.calllog,
+            audit=audit,
             default_region=s.phone.default_region,
             match_digits=s.phone.match_digits,
             metrics=self.metrics,
@@ -93,7 +95,7 @@ class Daemon:
         self.context = WebContext(
             settings=s,
             accounts=self.accounts,
-            audit=Audit(self.engine),
+            audit=audit,
             directory=directory,
             lookup=self.lookup,
             customers=CustomerWriter(self.engine),

@@ -36,6 +36,7 @@ from cti_bridge.core.pop import CallerMatch, build_screen_pop, iso
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
+from cti_bridge.store.audit import Audit
 from cti_bridge.store.calllog import CallLog, CallStart
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class CallService:
         agents: AgentDirectory,
         bus: Bus,
         calllog: CallLog,
+        audit: Audit,
         default_region: str,
         match_digits: int,
         metrics: Metrics,
@@ -108,6 +110,7 @@ class CallService:
         self._agents = agents
         self._bus = bus
         self._calllog = calllog
+        self._audit = audit
         self._region = default_region
         self._match_digits = match_digits
         self._metrics = metrics
@@ -207,6 +210,18 @@ class CallService:
         seq = await self._bus.publish(agent_id, message)
         pop.sent.append((seq, message))
         self._metrics.pop_sent(self._clock() - offer.at)
+        if call.customer_id is not None:
+            # Seeing a customer's card is a view of their record: audited, after the pop.
+            await self._write(
+                self._audit.record(
+                    "customer_pop",
+                    at=_dt(now),
+                    actor_id=agent_id,
+                    target_type="customer",
+                    target_id=call.customer_id,
+                    detail={"call_id": call.call_id},
+                )
+            )
 
     async def _update(
         self, call: LiveCall, pop: AgentPop, state: str, at: float, **extra: Any

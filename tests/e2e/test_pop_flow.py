@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cti_bridge.store.models import Disposition, Interaction
+from cti_bridge.store.models import AuditEntry, Disposition, Interaction
 from tests.clients import nothing_for, receive, receive_type
 from tests.stack import Stack
 from tests.store.helpers import add_customer
@@ -72,6 +72,14 @@ async def test_ringing_agent_gets_the_pop_and_the_outcome_goes_back(stack: Stack
         assert latest["agent"] == "ann"
     async with stack.daemon.engine.connect() as conn:  # type: ignore[union-attr]
         assert len((await conn.execute(select(Disposition.id))).all()) == 1
+        views = (
+            await conn.execute(
+                select(AuditEntry.actor_id, AuditEntry.target_id).where(
+                    AuditEntry.action == "customer_pop"
+                )
+            )
+        ).all()
+    assert (stack.agents["ann"].id, str(jane)) in [tuple(v) for v in views]
 
 
 async def test_abandoned_queue_call(stack: Stack) -> None:

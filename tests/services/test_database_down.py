@@ -1,0 +1,89 @@
+"""A pop never waits on a database that is gone: it goes out without the customer card,
+says so, and the failure is counted. (The database here really refuses connections.)"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+
+from cti_bridge.bus.local import LocalBus
+from cti_bridge.core.events import CallOffered, Direction, Party
+from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.calls import CallService
+from cti_bridge.services.lookups import CallerLookup
+from cti_bridge.services.metrics import Metrics
+from cti_bridge.store.accounts import AgentRef
+from cti_bridge.store.audit import Audit
+from cti_bridge.store.calllog import CallLog
+from cti_bridge.store.db import create_engine
+from cti_bridge.store.directory import CustomerDirectory
+
+ANN = AgentRef(1, "ann", "Ann", "agent", "en", ("PJSIP/1001",))
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens once the socket is closed
+
+
+@pytest.fixture
+async def service() -> AsyncIterator[tuple[CallService, list[dict[str, object]], Metrics]]:
+    engine = create_engine(f"postgresql://postgres@127.0.0.1:{closed_port()}/gone")
+    metrics = Metrics()
+    bus = LocalBus()
+    delivered: list[dict[str, object]] = []
+    bus.attach(lambda _agent, _seq, text: delivered.append(json.loads(text)))
+    agents = AgentDirectory(lambda: asyncio.sleep(0, [ANN]))
+    agents.replace([ANN])
+    calls = CallService(
+        lookup=CallerLookup(
+            CustomerDirectory(engine), timezone="UTC", timeout=2.0, metrics=metrics
+        ),
+        agents=agents,
+        bus=bus,
+        calllog=CallLog(engine),
+        audit=Audit(engine),
+        default_region="US",
+        match_digits=9,
+        metrics=metrics,
+    )
+    yield calls, delivered, metrics
+    await calls.close()
+    await engine.dispose()
+
+
+async def test_pop_goes_out_without_the_database(
+    service: tuple[CallService, list[dict[str, object]], Metrics], caplog: pytest.LogCaptureFixture
+) -> None:
+    calls, delivered, metrics = service
+    calls.handle(
+        CallOffered(
+            "pbx1:9.9",
+            "PJSIP/1001",
+            Party("+15551234567", "JANE"),
+            "",
+            "support",
+            Direction.INBOUND,
+            at=1.0,
+            started_at=0.5,
+        )
+    )
+    await calls.flush("pbx1:9.9")
+    [pop] = delivered
+    assert pop["type"] == "screen_pop"
+    assert pop["customer"] is None
+    assert pop["lookup_failed"] is True
+    assert pop["caller"] == {
+        "number": "+15551234567",
+        "raw": "+15551234567",
+        "name": "JANE",
+        "withheld": False,
+    }
+    errors = metrics.registry.get_sample_value("cti_db_errors_total")
+    assert errors is not None and errors >= 2  # the lookup and the call-log write
+    assert "pop sent without it" in caplog.text
