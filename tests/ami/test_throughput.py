@@ -1,12 +1,15 @@
-"""The read path keeps up with a busy PBX (PERFORMANCE.md: a slow AMI reader hurts Asterisk).
+"""The read path over a long stream cut at arbitrary 64 KB boundaries, as a busy PBX
+sends it. The rate is measured by hand, not asserted (machines are shared and noisy):
 
-Measured on the development machine: about 140,000 real-shaped events/s from the socket
-buffer to the handler (panoramisk's Manager: 69,000). The bound below leaves a wide margin
-for slow CI machines and still catches an accidental quadratic buffer or per-event logging.
+    .venv/bin/python -m tests.ami.test_throughput 200000
+
+prints events/s from the socket buffer to the handler; docs/benchmarks.md records it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import time
 
 from cti_bridge.ami import AmiLink
@@ -38,8 +41,8 @@ NEWEXTEN = encode_event(
 )
 
 
-async def test_link_ingests_tens_of_thousands_of_events_per_second() -> None:
-    count = 50_000
+async def ingest(count: int) -> tuple[int, int, float]:
+    """Feed ``count`` events through the link's protocol; (handled, counted, seconds)."""
     stream = b"Asterisk Call Manager/9.0.0\r\n" + NEWEXTEN * count
     chunks = [stream[i : i + 65536] for i in range(0, len(stream), 65536)]
     seen = 0
@@ -53,7 +56,20 @@ async def test_link_ingests_tens_of_thousands_of_events_per_second() -> None:
     started = time.perf_counter()
     for chunk in chunks:
         protocol.data_received(chunk)
-    elapsed = time.perf_counter() - started
-    assert seen == count
-    assert link.events_received == count
-    assert count / elapsed > 40_000, f"{count / elapsed:,.0f} events/s"
+    return seen, link.events_received, time.perf_counter() - started
+
+
+async def test_every_event_of_a_long_chunked_stream_arrives_once() -> None:
+    count = 50_000
+    assert (await ingest(count))[:2] == (count, count)
+
+
+async def _median_rate(runs: int) -> float:
+    rates = sorted([runs / (await ingest(runs))[2] for _ in range(5)])
+    return rates[2]
+
+
+if __name__ == "__main__":
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    rate = asyncio.run(_median_rate(runs))
+    print(f"AMI link ingest: median {rate:,.0f} events/s over {runs:,} events (5 runs)")
