@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import text
@@ -59,6 +60,8 @@ class Daemon:
     trackers: dict[str, CallTracker] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Per server: its tracker and its event counter, looked up once per event.
+    _ingest: dict[str, tuple[CallTracker, Any]] = field(default_factory=dict)
 
     async def start(self) -> None:
         s = self.settings
@@ -148,6 +151,7 @@ class Daemon:
     async def _start_link(self, server: AsteriskServer) -> None:
         tracker = CallTracker(server.name, self.agents.is_agent_interface)
         self.trackers[server.name] = tracker
+        self._ingest[server.name] = (tracker, self.metrics.ami_events.labels(server.name))
         link = AmiLink(server, self._on_ami_event, on_status=self._on_link_status)
         self.links[server.name] = link
         await link.start()
@@ -155,8 +159,9 @@ class Daemon:
     def _on_ami_event(self, server: str, event: dict[str, str]) -> None:
         """The AMI read path: feed the pure tracker, hand call facts to the call service.
         Kept synchronous and short; everything slow happens in the call's own task."""
-        self.metrics.ami_events.labels(server).inc()
-        for fact in self.trackers[server].feed(event, self.clock()):
+        tracker, counter = self._ingest[server]
+        counter.inc()
+        for fact in tracker.feed(event, self.clock()):
             self.metrics.call_events.labels(type(fact).__name__).inc()
             self.calls.handle(fact)
 

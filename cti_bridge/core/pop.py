@@ -9,7 +9,7 @@ database and read the same for the pop, the customer API and the IVR.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -79,7 +79,6 @@ class CustomerRecord:
     open_tickets: tuple[TicketView, ...] = ()
     recent_interactions: tuple[InteractionView, ...] = ()
     complaints_in_window: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

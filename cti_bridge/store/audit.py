@@ -15,28 +15,10 @@ class Audit:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def record(
-        self,
-        action: str,
-        *,
-        at: datetime,
-        actor_id: int | None = None,
-        target_type: str = "",
-        target_id: str | int = "",
-        detail: dict[str, Any] | None = None,
-        remote: str = "",
-    ) -> None:
+    async def record(self, action: str, *, at: datetime, **fields: Any) -> None:
+        """One entry in its own transaction; ``fields`` as for :func:`write_audit`."""
         async with self._engine.begin() as conn:
-            await write_audit(
-                conn,
-                action,
-                at=at,
-                actor_id=actor_id,
-                target_type=target_type,
-                target_id=target_id,
-                detail=detail,
-                remote=remote,
-            )
+            await write_audit(conn, action, at=at, **fields)
 
 
 async def write_audit(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from aiohttp import web
 
@@ -47,7 +46,6 @@ class WebContext:
     clock: Callable[[], float] = time.time
     # Click-to-dial: (agent interface, number) -> None; None when no PBX is configured.
     originate: Callable[[str, str, dict[str, str]], Awaitable[None]] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 
 from aiohttp import WSCloseCode, web
 
@@ -84,7 +83,6 @@ class Hub:
     def __init__(self, queue_size: int = 256) -> None:
         self._queue_size = queue_size
         self._sockets: dict[int, set[AgentSocket]] = {}
-        self.on_change: Callable[[], None] | None = None
 
     def add(self, agent_id: int, ws: web.WebSocketResponse) -> AgentSocket:
         sock = AgentSocket(agent_id, ws, self._queue_size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import aiohttp
@@ -50,7 +51,9 @@ async def test_bad_bodies_get_clear_errors(running: Running) -> None:
         listed = await anon.post("/api/session", json=["ann", PASSWORD])
         assert listed.status == 400
         huge = await anon.post(
-            "/api/session", data=b"x" * 2_000_000, headers={"Content-Type": "application/json"}
+            "/api/session",
+            data=io.BytesIO(b"x" * 2_000_000),
+            headers={"Content-Type": "application/json"},
         )
         assert huge.status == 413
         assert (await body(huge))["error"]["code"] == "body_too_large"
