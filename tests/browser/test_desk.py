@@ -19,6 +19,7 @@ async def open_desk(browser: Browser, stack: Stack, username: str) -> Page:
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Log in").click()
     await expect(page.locator("#link")).to_have_text("connected")
+    await expect(page.locator("#login")).to_be_hidden()
     return page
 
 
@@ -60,3 +61,13 @@ async def test_hostile_customer_name_is_shown_as_text(browser: Browser, stack: S
     await expect(name).to_have_text(hostile)
     assert await page.locator("article.pop img").count() == 0
     assert dialogs == []
+
+
+async def test_unknown_caller_card(browser: Browser, stack: Stack) -> None:
+    page = await open_desk(browser, stack, "ann")
+    stack.sim.place_call("direct_answered", caller_number="+15550001111", agents=["PJSIP/1001"])
+    card = page.locator("article.pop")
+    await expect(card.locator(".unknown-text")).to_have_text("Unknown caller")
+    await expect(card.locator(".customer")).to_be_hidden()
+    await expect(card.locator("form.complaint")).to_be_hidden()  # no customer to file against
+    await expect(card.locator("form.disposition")).to_be_visible()
