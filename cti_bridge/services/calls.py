@@ -6,8 +6,8 @@ call (a ringall queue rings several agents with one lookup), sends each ringing 
 pop and the later ``call_update``s, and writes the interaction row.
 
 Events of one call are handled strictly in order by that call's own worker task (a pop is
-never overtaken by its own ``missed``), while different calls proceed concurrently. The pop
-is sent before anything is written: the database write is off the ring-to-pop path.
+never overtaken by its own ``missed``), while different calls proceed concurrently. Database
+writes go to one ordered writer and are never awaited here, so no pop waits on a write.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from cti_bridge.core.pop import CallerMatch, build_screen_pop, iso
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
+from cti_bridge.services.writer import OrderedWriter
 from cti_bridge.store.audit import Audit
 from cti_bridge.store.calllog import CallLog, CallStart
 
@@ -116,6 +117,7 @@ class CallService:
         self._metrics = metrics
         self._clock = clock
         self._calls: dict[str, LiveCall] = {}
+        self._writer = OrderedWriter(metrics)
 
     # -- intake (synchronous: called from the AMI read path) --------------------------------
 
@@ -212,13 +214,14 @@ class CallService:
         self._metrics.pop_sent(self._clock() - offer.at)
         if call.customer_id is not None:
             # Seeing a customer's card is a view of their record: audited, after the pop.
-            await self._write(
-                self._audit.record(
+            customer_id = call.customer_id
+            self._writer.submit(
+                lambda: self._audit.record(
                     "customer_pop",
                     at=_dt(now),
                     actor_id=agent_id,
                     target_type="customer",
-                    target_id=call.customer_id,
+                    target_id=customer_id,
                     detail={"call_id": call.call_id},
                 )
             )
@@ -257,13 +260,13 @@ class CallService:
         await self._record_start(call)
         if first_answer:
             wait = max(0.0, event.at - call.started_at)
-            await self._write(
-                self._calllog.answered(
-                    call.call_id, agent.id if agent else None, _dt(event.at), wait
-                )
+            agent_id = agent.id if agent else None
+            self._writer.submit(
+                lambda: self._calllog.answered(call.call_id, agent_id, _dt(event.at), wait)
             )
         elif agent is not None:
-            await self._write(self._calllog.agent_changed(call.call_id, agent.id))
+            changed_to = agent.id
+            self._writer.submit(lambda: self._calllog.agent_changed(call.call_id, changed_to))
 
     async def _transferred(self, call: LiveCall, event: CallTransferred) -> None:
         agent = self._agents.by_interface(event.from_interface or "")
@@ -279,7 +282,9 @@ class CallService:
                 await self._update(call, pop, "missed", event.at, reason="answered_elsewhere")
         await self._record_start(call)
         talk = max(0.0, event.at - event.answered_at)
-        await self._write(self._calllog.ended(call.call_id, _dt(event.at), talk, "answered"))
+        self._writer.submit(
+            lambda: self._calllog.ended(call.call_id, _dt(event.at), talk, "answered")
+        )
         call.over = True
 
     async def _abandoned(self, call: LiveCall, event: CallAbandoned) -> None:
@@ -288,7 +293,8 @@ class CallService:
                 await self._update(call, pop, "missed", event.at, reason="caller_hangup")
         if call.match is None:
             call.match = await self._lookup.match(call.caller, call.call_id)
-        await self._write(self._calllog.abandoned(call.start_row(), _dt(event.at)))
+        row = call.start_row()
+        self._writer.submit(lambda: self._calllog.abandoned(row, _dt(event.at)))
         call.recorded = True
         call.over = True
 
@@ -297,17 +303,9 @@ class CallService:
             return
         if call.match is None:
             call.match = await self._lookup.match(call.caller, call.call_id)
-        call.recorded = await self._write(self._calllog.start(call.start_row()))
-
-    async def _write(self, operation: Any) -> bool:
-        """Run a call-log write; a database outage is logged, the call goes on."""
-        try:
-            await operation
-        except Exception:
-            log.exception("call log write failed")
-            self._metrics.db_error()
-            return False
-        return True
+        row = call.start_row()
+        self._writer.submit(lambda: self._calllog.start(row))
+        call.recorded = True
 
     # -- queries --------------------------------------------------------------------------
 
@@ -324,10 +322,11 @@ class CallService:
         return call_id in self._calls
 
     async def flush(self, call_id: str) -> None:
-        """Wait until everything queued for this call has been handled (and written)."""
+        """Wait until everything queued for this call has been handled and written."""
         call = self._calls.get(call_id)
         if call is not None and call.worker is not None and not call.worker.done():
             await asyncio.shield(call.worker)
+        await self._writer.drain()
 
     @property
     def live_count(self) -> int:
@@ -337,3 +336,4 @@ class CallService:
         workers = [c.worker for c in self._calls.values() if c.worker and not c.worker.done()]
         if workers:
             await asyncio.wait(workers, timeout=5)
+        await self._writer.close()

@@ -14,9 +14,8 @@ MAX_CALL_ID = 96
 
 
 async def _known_call(ctx: WebContext, call_id: str) -> bool:
-    if ctx.calls.knows(call_id):
-        # The row may still be on its way to the database: let the call's worker finish.
-        await ctx.calls.flush(call_id)
+    # The call's row may still be on its way to the database: let it arrive first.
+    await ctx.calls.flush(call_id)
     return await ctx.calllog.exists(call_id)
 
 
