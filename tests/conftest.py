@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cti_bridge.store.db import create_engine, normalize_url
 from cti_bridge.store.migrate import upgrade
 
-pytest_plugins = ["tests.stack"]
+pytest_plugins = ["tests.stack", "tests.servers"]
 
 PG_URL = os.environ.get("CTI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

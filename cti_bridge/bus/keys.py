@@ -1,0 +1,38 @@
+"""Every Redis key and channel name CTI Bridge uses, in one place.
+
+All names start with a prefix (``[redis] prefix``, default ``cti``) so several
+installations, or the tests, can share one Redis without seeing each other's keys.
+
+| name | type | holds |
+|---|---|---|
+| ``{p}:agent:{id}:seq`` | string | the agent's last message seq |
+| ``{p}:agent:{id}:replay`` | sorted set | recent messages (score = seq), for ``resume`` |
+| ``{p}:bus`` | pub/sub channel | every message, as ``"{node} {agent} {seq} {json}"`` |
+| ``{p}:lease:ami:{server}`` | string, expiring | the node holding that server's AMI link |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_PREFIX = "cti"
+# Replay buffers and seq counters of agents who get no messages expire after a day.
+AGENT_KEYS_TTL_SECONDS = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    prefix: str = DEFAULT_PREFIX
+
+    def seq(self, agent_id: int) -> str:
+        return f"{self.prefix}:agent:{agent_id}:seq"
+
+    def replay(self, agent_id: int) -> str:
+        return f"{self.prefix}:agent:{agent_id}:replay"
+
+    @property
+    def channel(self) -> str:
+        return f"{self.prefix}:bus"
+
+    def ami_lease(self, server: str) -> str:
+        return f"{self.prefix}:lease:ami:{server}"

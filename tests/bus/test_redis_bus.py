@@ -1,0 +1,141 @@
+"""The Redis bus on a real Redis: messages cross nodes, seqs only grow, replay works from any
+node, and an outage degrades to this-node delivery and recovers without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from cti_bridge.bus.redis import RedisBus
+from tests.servers import REDIS_URL, PrivateRedis, TcpProxy
+
+
+class Inbox:
+    """What a node's hub would get: (agent, seq, message) in order."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, int, dict[str, Any]]] = []
+
+    def __call__(self, agent_id: int, seq: int, text: str) -> None:
+        message = json.loads(text)
+        assert message["seq"] == seq
+        self.items.append((agent_id, seq, message))
+
+    def calls(self, agent_id: int) -> list[str]:
+        return [m["call_id"] for a, _, m in self.items if a == agent_id]
+
+
+async def until(check: Callable[[], bool], within: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+def pop(call: str) -> dict[str, Any]:
+    return {"type": "screen_pop", "call_id": call, "caller": {"name": "张伟"}}
+
+
+@pytest.fixture
+async def nodes(redis_prefix: str) -> AsyncIterator[tuple[RedisBus, Inbox, RedisBus, Inbox]]:
+    a, b = (RedisBus(REDIS_URL, prefix=redis_prefix, replay_size=5) for _ in range(2))
+    inbox_a, inbox_b = Inbox(), Inbox()
+    a.attach(inbox_a)
+    b.attach(inbox_b)
+    await a.start()
+    await b.start()
+    try:
+        yield a, inbox_a, b, inbox_b
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_message_reaches_every_node_once_with_growing_seqs(
+    nodes: tuple[RedisBus, Inbox, RedisBus, Inbox],
+) -> None:
+    a, inbox_a, b, inbox_b = nodes
+    seqs = [await a.publish(7, pop(f"pbx1:{i}")) for i in range(3)]
+    seqs.append(await b.publish(7, pop("pbx1:3")))
+    assert seqs == sorted(set(seqs))
+    await until(lambda: len(inbox_a.items) == 4 and len(inbox_b.items) == 4)
+    assert inbox_a.calls(7) == inbox_b.calls(7) == [f"pbx1:{i}" for i in range(4)]
+    assert inbox_b.items[0][2]["caller"]["name"] == "张伟"
+    assert not a.degraded and not b.degraded
+
+
+async def test_replay_from_another_node_is_bounded_and_after_the_seq(
+    nodes: tuple[RedisBus, Inbox, RedisBus, Inbox],
+) -> None:
+    a, _, b, _ = nodes
+    seqs = [await a.publish(9, pop(f"c{i}")) for i in range(8)]
+    replayed = await b.replay(9, seqs[4])
+    assert [seq for seq, _ in replayed] == seqs[5:]
+    # Only the last replay_size (5) messages are kept.
+    assert [seq for seq, _ in await b.replay(9, 0)] == seqs[3:]
+    assert await b.replay(10, 0) == []
+
+
+async def test_empty_message_is_refused(nodes: tuple[RedisBus, Inbox, RedisBus, Inbox]) -> None:
+    with pytest.raises(ValueError, match="type"):
+        await nodes[0].publish(1, {})
+
+
+async def test_redis_restart_falls_back_then_recovers_without_restarting(
+    private_redis: PrivateRedis, redis_prefix: str
+) -> None:
+    a, b = (RedisBus(private_redis.url, prefix=redis_prefix) for _ in range(2))
+    inbox_a, inbox_b = Inbox(), Inbox()
+    a.attach(inbox_a)
+    b.attach(inbox_b)
+    await a.start()
+    await b.start()
+    try:
+        before = await a.publish(1, pop("before"))
+        await private_redis.stop()
+        await until(lambda: a.degraded and b.degraded)
+        during = await a.publish(1, pop("during"))  # this node only
+        assert during > before
+        assert inbox_a.calls(1)[-1] == "during"
+        assert [seq for seq, _ in await a.replay(1, before)] == [during]
+        await private_redis.start()  # empty: every counter and buffer is gone
+        await until(lambda: not a.degraded and not b.degraded, within=10)
+        after = await a.publish(1, pop("after"))
+        assert after > during  # seqs keep growing although Redis lost its counter
+        await until(lambda: inbox_b.calls(1)[-1:] == ["after"])
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_node_cut_off_from_redis_catches_up_on_return(redis_prefix: str) -> None:
+    proxy = TcpProxy("127.0.0.1", int(REDIS_URL.rsplit(":", 1)[1].split("/")[0]))
+    await proxy.start()
+    a = RedisBus(REDIS_URL, prefix=redis_prefix)
+    b = RedisBus(f"redis://127.0.0.1:{proxy.port}/0", prefix=redis_prefix, local_agents=lambda: [5])
+    inbox_b = Inbox()
+    b.attach(inbox_b)
+    await a.start()
+    await b.start()
+    try:
+        await a.publish(5, pop("first"))
+        await until(lambda: inbox_b.calls(5) == ["first"])
+        await proxy.cut()
+        await until(lambda: b.degraded)
+        for call in ("missed-1", "missed-2"):
+            await a.publish(5, pop(call))
+        await proxy.restore()
+        await until(lambda: not b.degraded, within=10)
+        await until(lambda: inbox_b.calls(5) == ["first", "missed-1", "missed-2"])
+        await a.publish(5, pop("live"))
+        await until(lambda: inbox_b.calls(5)[-1:] == ["live"])
+        assert inbox_b.calls(5).count("missed-1") == 1
+    finally:
+        await a.close()
+        await b.close()
+        await proxy.close()
