@@ -235,6 +235,8 @@ class Interaction(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="in_progress")
     disposition_code: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The caller's post-call IVR survey answer, 1 (poor) to 5 (excellent); None: not given.
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
 
 
 class Disposition(Base):
@@ -341,6 +343,30 @@ class AuditEntry(Base):
     target_id: Mapped[str] = mapped_column(String(96), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     remote: Mapped[str] = mapped_column(String(64), default="")
+
+
+class IvrPin(Base):
+    """A customer's IVR PIN, argon2-hashed; the account reference is ``external_ref``."""
+
+    __tablename__ = "ivr_pins"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IvrLockout(Base):
+    """Wrong PINs per account reference *as keyed in*, whether or not such an account
+    exists: counting only real accounts would tell a caller which references exist."""
+
+    __tablename__ = "ivr_lockouts"
+
+    account_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def table(model: type[Base]) -> Table:
