@@ -33,6 +33,7 @@ from cti_bridge.store.audit import Audit
 from cti_bridge.store.calllog import CallLog
 from cti_bridge.store.customers import CustomerWriter
 from cti_bridge.store.db import create_engine
+from cti_bridge.store.desk import DeskStore
 from cti_bridge.store.directory import CustomerDirectory
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.app import create_web_app
@@ -104,6 +105,7 @@ class Daemon:
             customers=CustomerWriter(self.engine),
             calllog=self.calllog,
             tickets=TicketStore(self.engine),
+            desk=DeskStore(self.engine),
             calls=self.calls,
             agents=self.agents,
             bus=self.bus,

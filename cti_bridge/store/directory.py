@@ -24,9 +24,11 @@ from cti_bridge.core.pop import (
     InteractionView,
     TicketView,
 )
+from cti_bridge.store.desk import choice_key
 from cti_bridge.store.models import (
     OPEN_TICKET_STATUSES,
     Agent,
+    CallerChoice,
     Customer,
     CustomerPhone,
     Interaction,
@@ -43,6 +45,7 @@ phones = table(CustomerPhone)
 interactions = table(Interaction)
 tickets = table(Ticket)
 agents = table(Agent)
+caller_choices = table(CallerChoice)
 
 
 class CustomerDirectory:
@@ -57,6 +60,8 @@ class CustomerDirectory:
             return CallerMatch(None)
         async with self._engine.connect() as conn:
             ids = await _matching_ids(conn, caller)
+            if len(ids) > 1:
+                ids = await _remembered_choice(conn, caller, ids)
             if len(ids) == 1:
                 record = await _load_record(conn, ids[0], now, exclude_call)
                 return CallerMatch(record)
@@ -88,6 +93,20 @@ async def _matching_ids(conn: AsyncConnection, caller: CallerNumber) -> list[int
         return []
     query = select(phones.c.customer_id).where(phones.c.match_key == caller.match_key)
     return _distinct(await conn.scalars(query.limit(MAX_CANDIDATES)))
+
+
+async def _remembered_choice(
+    conn: AsyncConnection, caller: CallerNumber, ids: list[int]
+) -> list[int]:
+    """Narrow several matches to the customer an agent picked for this number before
+    (issue 4); a choice of someone who no longer has the number is ignored."""
+    key = choice_key(caller)
+    if key is None:
+        return ids
+    chosen = await conn.scalar(
+        select(caller_choices.c.customer_id).where(caller_choices.c.number == key)
+    )
+    return [chosen] if chosen in ids else ids
 
 
 def _distinct(values: Iterable[int]) -> list[int]:

@@ -19,7 +19,7 @@ def _customer_id(request: web.Request) -> int:
     return int(request.match_info["customer_id"])
 
 
-async def _card(ctx: WebContext, customer_id: int) -> dict[str, Any]:
+async def card_of(ctx: WebContext, customer_id: int) -> dict[str, Any]:
     record = await ctx.directory.get(customer_id, ctx.now())
     if record is None:
         raise ApiError(404, "not_found", f"no customer with id {customer_id}")
@@ -34,7 +34,7 @@ async def search(request: web.Request) -> web.Response:
     phone_settings = ctx.settings.phone
     caller = normalize_caller(phone, phone_settings.default_region, phone_settings.match_digits)
     ids = await ctx.directory.find_ids(caller)
-    matches = [await _card(ctx, cid) for cid in ids]
+    matches = [await card_of(ctx, cid) for cid in ids]
     if ids:
         await ctx.audit.record(
             "customer_search",
@@ -51,7 +51,7 @@ async def search(request: web.Request) -> web.Response:
 async def read(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     customer_id = _customer_id(request)
-    card = await _card(ctx, customer_id)
+    card = await card_of(ctx, customer_id)
     await ctx.audit.record(
         "customer_view",
         at=ctx.now(),
@@ -96,7 +96,7 @@ async def update(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", str(exc), field="external_ref") from exc
     if not found:
         raise ApiError(404, "not_found", f"no customer with id {customer_id}")
-    return web.json_response(await _card(ctx, customer_id))
+    return web.json_response(await card_of(ctx, customer_id))
 
 
 async def create(request: web.Request) -> web.Response:
@@ -112,4 +112,4 @@ async def create(request: web.Request) -> web.Response:
         )
     except DuplicateCustomer as exc:
         raise ApiError(409, "conflict", str(exc), field="external_ref") from exc
-    return web.json_response(await _card(ctx, customer_id), status=201)
+    return web.json_response(await card_of(ctx, customer_id), status=201)

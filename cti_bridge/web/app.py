@@ -8,7 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from cti_bridge.web import api_calls, api_customers, api_tickets, auth, ops, pages, ws
+from cti_bridge.web import api_calls, api_customers, api_desk, api_tickets, auth, ops, pages, ws
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.errors import error_middleware
 
@@ -29,6 +29,12 @@ def routes() -> list[web.AbstractRouteDef]:
         web.post("/api/customers", api_customers.create),
         web.get(r"/api/customers/{customer_id:\d+}", api_customers.read),
         web.patch(r"/api/customers/{customer_id:\d+}", api_customers.update),
+        web.post(r"/api/customers/{customer_id:\d+}/notes", api_desk.add_note),
+        web.get(r"/api/customers/{customer_id:\d+}/timeline", api_desk.timeline),
+        web.post("/api/caller-choices", api_desk.choose_caller),
+        web.get("/api/agents/me", api_desk.me),
+        web.patch("/api/agents/me", api_desk.update_me),
+        web.put("/api/agents/me/status", api_desk.set_status),
         web.post("/api/calls", api_calls.dial),
         web.post("/api/calls/{call_id}/disposition", api_calls.disposition),
         web.get("/api/tickets", api_tickets.search),

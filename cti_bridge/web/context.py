@@ -19,6 +19,7 @@ from cti_bridge.store.accounts import Accounts
 from cti_bridge.store.audit import Audit
 from cti_bridge.store.calllog import CallLog
 from cti_bridge.store.customers import CustomerWriter
+from cti_bridge.store.desk import DeskStore
 from cti_bridge.store.directory import CustomerDirectory
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.hub import Hub
@@ -37,6 +38,7 @@ class WebContext:
     customers: CustomerWriter
     calllog: CallLog
     tickets: TicketStore
+    desk: DeskStore
     calls: CallService
     agents: AgentDirectory
     bus: Bus

@@ -185,6 +185,112 @@ PATHS: dict[str, Any] = {
     },
 }
 
+# The agent desk's additions (issue 4).
+_NOTE_BODY = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {
+        "text": {"type": "string", "maxLength": 4000},
+        "call_id": {"type": "string"},
+        "request_id": {"type": "string", "maxLength": 64},
+    },
+}
+_TIMELINE = {
+    "type": "object",
+    "properties": {
+        "items": {
+            "type": "array",
+            "description": "Newest first: calls, tickets and notes of the customer",
+            "items": {
+                "type": "object",
+                "required": ["kind", "at", "agent"],
+                "properties": {
+                    "kind": {"enum": ["call", "ticket", "note"]},
+                    "at": {"type": "string", "format": "date-time"},
+                    "agent": {"type": ["string", "null"]},
+                    "outcome": {"type": ["string", "null"]},
+                    "code": {"type": ["string", "null"]},
+                    "text": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+_ME = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "username": {"type": "string"},
+        "name": {"type": "string"},
+        "role": {"type": "string"},
+        "language": {"enum": ["en", "zh-CN"]},
+        "status": {"enum": ["available", "away", "wrap_up", "offline"]},
+    },
+}
+PATHS.update(
+    {
+        "/api/customers/{customer_id}/notes": {
+            "parameters": [_path_id("customer_id")],
+            "post": {
+                "summary": "Add a note to a customer; idempotent by request_id",
+                "requestBody": _body(_NOTE_BODY),
+                "responses": {
+                    "201": _json(OBJ, "Added"),
+                    "200": _json(OBJ, "Already added under this request_id"),
+                    **_errors(400, 401, 404, 409, 415, 422),
+                },
+            },
+        },
+        "/api/customers/{customer_id}/timeline": {
+            "parameters": [_path_id("customer_id")],
+            "get": {
+                "summary": "The customer's last calls, tickets and notes, newest first",
+                "responses": {"200": _json(_TIMELINE), **_errors(401, 404)},
+            },
+        },
+        "/api/caller-choices": {
+            "post": {
+                "summary": "Remember which of several customers sharing a number is the caller",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["number", "customer_id"],
+                        "properties": {
+                            "number": {"type": "string"},
+                            "customer_id": {"type": "integer"},
+                            "call_id": {"type": "string"},
+                        },
+                    }
+                ),
+                "responses": {"200": _json(OBJ), **_errors(400, 401, 415, 422)},
+            },
+        },
+        "/api/agents/me": {
+            "get": {"summary": "The agent's profile and status", "responses": {"200": _json(_ME)}},
+            "patch": {
+                "summary": "Change the agent's desk language",
+                "requestBody": _body(
+                    {"type": "object", "properties": {"language": {"enum": ["en", "zh-CN"]}}}
+                ),
+                "responses": {"200": _json(_ME), **_errors(400, 401, 415, 422)},
+            },
+        },
+        "/api/agents/me/status": {
+            "put": {
+                "summary": "Set the agent's status (shown to supervisors)",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["status"],
+                        "properties": {"status": {"enum": ["available", "away", "wrap_up"]}},
+                    }
+                ),
+                "responses": {"200": _json(OBJ), **_errors(400, 401, 415, 422)},
+            },
+        },
+    }
+)
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",

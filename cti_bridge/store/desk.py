@@ -1,0 +1,258 @@
+"""What the agent desk writes and reads beyond the customer card: notes, remembered caller
+choices, the agent's own status and language, and the one timeline of a customer's
+contacts (calls, tickets, notes) that shows colleagues' work next to one's own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from cti_bridge.core.phones import CallerNumber
+from cti_bridge.core.pop import iso
+from cti_bridge.store.audit import write_audit
+from cti_bridge.store.models import (
+    Agent,
+    CallerChoice,
+    CustomerNote,
+    Interaction,
+    Ticket,
+    table,
+)
+
+TIMELINE_ITEMS = 20
+
+choices = table(CallerChoice)
+notes = table(CustomerNote)
+interactions = table(Interaction)
+tickets = table(Ticket)
+agents = table(Agent)
+
+
+def choice_key(caller: CallerNumber) -> str | None:
+    """The number a choice is remembered under: E.164 when known, else the match key."""
+    return caller.e164 or caller.match_key
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRecord:
+    id: int
+    customer_id: int
+    agent: str | None
+    call_id: str | None
+    text: str
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "customer_id": self.customer_id,
+            "agent": self.agent,
+            "call_id": self.call_id,
+            "text": self.text,
+            "created_at": iso(self.created_at),
+        }
+
+
+class DeskStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        dialect = engine.dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    # -- caller choices ---------------------------------------------------------------------
+
+    async def remember_choice(
+        self,
+        number: str,
+        customer_id: int,
+        *,
+        agent_id: int,
+        at: datetime,
+        call_id: str | None,
+        remote: str = "",
+    ) -> None:
+        """Bind ``number`` to ``customer_id`` (replacing an earlier choice), attach the call
+        that prompted it to that customer, and audit it, in one transaction."""
+        values = {"number": number, "customer_id": customer_id, "agent_id": agent_id}
+        statement = self._insert(choices).values(**values, chosen_at=at)
+        statement = statement.on_conflict_do_update(
+            index_elements=[choices.c.number], set_={**values, "chosen_at": at}
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(statement)
+            if call_id:
+                # Only a call nobody has attached yet: never move a call off a customer.
+                await conn.execute(
+                    update(interactions)
+                    .where(interactions.c.call_id == call_id, interactions.c.customer_id.is_(None))
+                    .values(customer_id=customer_id)
+                )
+            await write_audit(
+                conn,
+                "caller_choice",
+                at=at,
+                actor_id=agent_id,
+                target_type="customer",
+                target_id=customer_id,
+                detail={"number": number, "call_id": call_id},
+                remote=remote,
+            )
+
+    # -- notes ------------------------------------------------------------------------------
+
+    async def add_note(
+        self,
+        customer_id: int,
+        text: str,
+        *,
+        agent_id: int,
+        call_id: str | None,
+        request_id: str | None,
+        at: datetime,
+    ) -> tuple[NoteRecord, bool]:
+        """Store a note once per ``request_id``; returns (note, created)."""
+        if request_id is not None:
+            existing = await self._note_by_request(request_id)
+            if existing is not None:
+                return existing, False
+        try:
+            async with self._engine.begin() as conn:
+                result = await conn.execute(
+                    insert(notes).values(
+                        request_id=request_id,
+                        customer_id=customer_id,
+                        agent_id=agent_id,
+                        call_id=call_id,
+                        text=text,
+                        created_at=at,
+                    )
+                )
+                note_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        except IntegrityError:
+            raced = await self._note_by_request(request_id) if request_id else None
+            if raced is None:
+                raise  # the customer is gone (foreign key), not a retry
+            return raced, False
+        return await self._note(note_id), True
+
+    async def _note_by_request(self, request_id: str) -> NoteRecord | None:
+        async with self._engine.connect() as conn:
+            found = await conn.scalar(select(notes.c.id).where(notes.c.request_id == request_id))
+        return None if found is None else await self._note(int(found))
+
+    async def _note(self, note_id: int) -> NoteRecord:
+        query = (
+            select(notes, agents.c.display_name.label("agent_name"))
+            .outerjoin(agents, agents.c.id == notes.c.agent_id)
+            .where(notes.c.id == note_id)
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).one()
+        return NoteRecord(
+            row.id, row.customer_id, row.agent_name, row.call_id, row.text, row.created_at
+        )
+
+    # -- the agent's own settings -----------------------------------------------------------
+
+    async def set_agent(self, agent_id: int, **values: str) -> None:
+        """Set ``status`` and/or ``language`` of an agent."""
+        async with self._engine.begin() as conn:
+            await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
+
+    async def agent_status(self, agent_id: int) -> str | None:
+        async with self._engine.connect() as conn:
+            found = await conn.scalar(select(agents.c.status).where(agents.c.id == agent_id))
+            return None if found is None else str(found)
+
+    # -- timeline ---------------------------------------------------------------------------
+
+    async def timeline(self, customer_id: int, limit: int = TIMELINE_ITEMS) -> list[dict[str, Any]]:
+        """The customer's last contacts, newest first: calls, tickets and notes together."""
+        async with self._engine.connect() as conn:
+            items = (
+                await _calls(conn, customer_id, limit)
+                + await _tickets(conn, customer_id, limit)
+                + await _notes(conn, customer_id, limit)
+            )
+        items.sort(key=lambda item: (item["at"], item["kind"]), reverse=True)
+        return items[:limit]
+
+
+def _agent_join(column: Any) -> Any:
+    return agents.c.id == column
+
+
+async def _calls(conn: AsyncConnection, customer_id: int, limit: int) -> list[dict[str, Any]]:
+    query = (
+        select(interactions, agents.c.display_name.label("agent_name"))
+        .outerjoin(agents, _agent_join(interactions.c.agent_id))
+        .where(interactions.c.customer_id == customer_id)
+        .order_by(interactions.c.offered_at.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "kind": "call",
+            "at": iso(r.offered_at),
+            "agent": r.agent_name,
+            "call_id": r.call_id,
+            "direction": r.direction,
+            "queue": r.queue,
+            "outcome": r.outcome,
+            "code": r.disposition_code,
+            "text": r.notes,
+        }
+        for r in await conn.execute(query)
+    ]
+
+
+async def _tickets(conn: AsyncConnection, customer_id: int, limit: int) -> list[dict[str, Any]]:
+    query = (
+        select(tickets, agents.c.display_name.label("agent_name"))
+        .outerjoin(agents, _agent_join(tickets.c.created_by_id))
+        .where(tickets.c.customer_id == customer_id)
+        .order_by(tickets.c.created_at.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "kind": "ticket",
+            "at": iso(r.created_at),
+            "agent": r.agent_name,
+            "ticket_id": r.id,
+            "ticket_kind": r.kind,
+            "outcome": r.status,
+            "code": r.priority,
+            "text": r.subject,
+            "due_at": iso(r.due_at),
+        }
+        for r in await conn.execute(query)
+    ]
+
+
+async def _notes(conn: AsyncConnection, customer_id: int, limit: int) -> list[dict[str, Any]]:
+    query = (
+        select(notes, agents.c.display_name.label("agent_name"))
+        .outerjoin(agents, _agent_join(notes.c.agent_id))
+        .where(notes.c.customer_id == customer_id)
+        .order_by(notes.c.created_at.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "kind": "note",
+            "at": iso(r.created_at),
+            "agent": r.agent_name,
+            "call_id": r.call_id,
+            "outcome": None,
+            "code": None,
+            "text": r.text,
+        }
+        for r in await conn.execute(query)
+    ]
