@@ -40,8 +40,8 @@ LUNCH = Calendar(timezone="UTC", days=frozenset(range(5)), hours=((480, 720), (7
 BERLIN_24X7 = Calendar(timezone=BERLIN)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 H = timedelta(hours=1)
