@@ -33,7 +33,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from cti_bridge.core import transfers
+from cti_bridge.core import outbound, transfers
 from cti_bridge.core.callstate import Call, CallPhase, CallSnapshot
 from cti_bridge.core.channels import (
     Channel,
@@ -280,8 +280,11 @@ class CallTracker:
     def _on_dial_begin(self, event: Mapping[str, str], now: float) -> None:
         dest = self._channel(event, "DestUniqueid")
         source = self._ledger.channels.get(event.get("Uniqueid", ""))
-        if dest is None or source is None:
+        if dest is None:
+            return
+        if source is None:
             # No source: Asterisk itself dials an originated call's first leg, the caller.
+            outbound.originate_leg(dest)
             return
         settle = WithdrawReason.NO_ANSWER
         if dest.call is not source.call:
@@ -290,6 +293,9 @@ class CallTracker:
         dest.dialed_by = source
         dest.dial_pending = True
         if call.over or call.is_caller_side(dest):
+            return
+        if outbound.dials_out(source, dest):
+            outbound.start(source, dest, event, now, self._out)
             return
         # Ringing someone new: rings cancelled earlier were not the caller giving up.
         call.settle(settle, now, self._out)
@@ -314,6 +320,8 @@ class CallTracker:
             source = self._ledger.channels.get(event.get("Uniqueid", ""))
             if source is not None and call.is_caller_side(source):
                 call.mark_answered(now)  # the caller's own dial: answered, agent or not
+            elif source is not None and source is call.originator:
+                call.answer(source, now, self._out)  # click-to-dial: the customer answered
             call.answer(dest, now, self._out)
         elif status == "CANCEL":
             call.cancel_dial(dest, now, self._out)

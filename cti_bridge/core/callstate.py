@@ -34,6 +34,7 @@ from cti_bridge.core.events import (
     CallTransferred,
     Direction,
     OfferWithdrawn,
+    OutboundStarted,
     Party,
     TransferKind,
     WithdrawReason,
@@ -113,9 +114,16 @@ class Call:
     transfer_from: str | None = None
     transfer_kind: TransferKind = TransferKind.BLIND
     transfer_announced: bool = False
+    # Click-to-dial: the agent's channel that Asterisk rang first (``Originate``), and the
+    # party it dials out to as the pops show it (the outside leg's own caller id is the
+    # centre's outgoing number, not the customer's).
+    originator: Channel | None = None
+    shown: Party | None = None
 
     @property
     def party(self) -> Party:
+        if self.shown is not None:
+            return self.shown
         return Party(self.caller.number, self.caller.cid_name)
 
     def is_caller_side(self, channel: Channel) -> bool:
@@ -190,6 +198,28 @@ class Call:
         self.mark_answered(now)
         out.append(CallAnswered(self.call_id, channel.interface, now))
 
+    def start_outbound(
+        self, customer: Channel, number: str, now: float, out: list[CallEvent]
+    ) -> None:
+        """The originating agent's channel dials ``number`` out on ``customer``'s channel.
+
+        From here the customer is the party served (the call's *caller*, shown with the
+        dialled number), and the agent holds an offer that ``OutboundStarted`` opened
+        instead of a ``CallOffered``: it is answered when the customer answers and
+        withdrawn (no answer) when the customer is never reached.
+        """
+        agent = self.originator
+        if agent is None or self.over or agent.offer is not None:
+            return
+        self.caller = customer
+        self.shown = Party(number, "")
+        self.dialed = number
+        offer = Offer(agent.interface, agent, OfferStatus.RINGING, self.answers)
+        self.offers[agent.interface] = offer
+        agent.offer = offer
+        self.announced = True
+        out.append(OutboundStarted(self.call_id, agent.interface, number, now, self.started_at))
+
     def mark_answered(self, now: float) -> None:
         """Someone (agent or not) is talking with the caller: the call will not be abandoned."""
         if self.answered_at is None:
@@ -238,8 +268,15 @@ class Call:
         if offer is not None and self.answers > offer.answers_before:
             return WithdrawReason.ANSWERED_ELSEWHERE
         if self.caller_gone:
-            return WithdrawReason.CALLER_HANGUP
+            return self._gone_reason()
         return None
+
+    def _gone_reason(self) -> WithdrawReason:
+        # The party served hung up. For a click-to-dial call that party is the customer:
+        # their line going away before an answer means they did not pick up.
+        if self.direction is Direction.OUTBOUND and self.answered_at is None:
+            return WithdrawReason.NO_ANSWER
+        return WithdrawReason.CALLER_HANGUP
 
     def settle(self, reason: WithdrawReason, now: float, out: list[CallEvent]) -> None:
         """Withdraw every cancelled offer whose reason was pending, with ``reason``."""
@@ -254,7 +291,7 @@ class Call:
             return
         for offer in list(self.offers.values()):
             if offer.status in _OPEN:
-                reason = self.known_reason(offer) or WithdrawReason.CALLER_HANGUP
+                reason = self.known_reason(offer) or self._gone_reason()
                 self.withdraw(offer.channel, reason, now, out)
         self.over = True
         self.announced = True

@@ -115,12 +115,20 @@ class CallAbandoned:
 
 @dataclass(frozen=True, slots=True)
 class OutboundStarted:
-    """An agent's click-to-dial call is ringing out to ``number``."""
+    """An agent's click-to-dial call is ringing out to ``number``: pop the dialled customer.
+
+    It takes the place of ``CallOffered`` for the agent on ``interface`` (direction
+    outbound): the same call then gets ``CallAnswered`` for that interface when the
+    customer answers, or ``OfferWithdrawn`` (no answer) and ``CallAbandoned`` when the
+    customer is never reached, and ends like any other call.
+    """
 
     call_id: str
     interface: str
     number: str
     at: float
+    # When the agent's own phone started ringing for the Originate.
+    started_at: float = 0.0
 
 
 CallEvent = (

@@ -29,6 +29,7 @@ from cti_bridge.core.events import (
     OfferWithdrawn,
     OutboundStarted,
 )
+from cti_bridge.core.interactions import Interaction, InteractionBook
 
 AmiEvent = dict[str, str]
 
@@ -185,6 +186,10 @@ def abandoned(number: str, name: str = "") -> tuple[str, ...]:
     return ("abandoned", number, name)
 
 
+def outbound(interface: str, number: str) -> tuple[str, ...]:
+    return ("outbound", interface, number)
+
+
 def by_call(events: Iterable[CallEvent]) -> dict[str, list[tuple[str, ...]]]:
     """The brief events grouped per call id, calls in order of their first event."""
     calls: dict[str, list[tuple[str, ...]]] = {}
@@ -194,7 +199,7 @@ def by_call(events: Iterable[CallEvent]) -> dict[str, list[tuple[str, ...]]]:
 
 
 def assert_well_formed(
-    events: Iterable[CallEvent], agent: Callable[[str], bool] = is_agent, complete: bool = True
+    events: list[CallEvent], agent: Callable[[str], bool] = is_agent, complete: bool = True
 ) -> None:
     """The contract every output must keep, whatever the input.
 
@@ -210,7 +215,7 @@ def assert_well_formed(
         seen.add(event.call_id)
         assert event.call_id not in ended, f"event after the end of its call: {event}"
         match event:
-            case CallOffered() | OfferWithdrawn() | CallAnswered():
+            case CallOffered() | OfferWithdrawn() | CallAnswered() | OutboundStarted():
                 assert agent(event.interface), f"not an agent interface: {event}"
                 _check_offer(open_offers, event)
             case CallEnded() | CallAbandoned():
@@ -222,12 +227,21 @@ def assert_well_formed(
                     assert not any(k[0] == event.call_id and v for k, v in open_offers.items())
     if complete:
         assert seen == ended, f"calls that never ended: {seen - ended}"
+        finished = interactions(events)
+        assert sorted(i.call_id for i in finished) == sorted(seen), "one interaction per call"
+        assert not any(leg.open for i in finished for leg in i.legs)
+
+
+def interactions(events: Iterable[CallEvent]) -> list[Interaction]:
+    """The finished interactions the events make, in the order the calls ended."""
+    book = InteractionBook()
+    return [item for event in events if (item := book.apply(event)) is not None]
 
 
 def _check_offer(open_offers: dict[tuple[str, str], bool], event: CallEvent) -> None:
-    assert isinstance(event, CallOffered | OfferWithdrawn | CallAnswered)
+    assert isinstance(event, CallOffered | OfferWithdrawn | CallAnswered | OutboundStarted)
     key = (event.call_id, event.interface)
-    if isinstance(event, CallOffered):
+    if isinstance(event, CallOffered | OutboundStarted):
         assert open_offers.get(key) is not False, f"offered twice: {event}"
         open_offers[key] = False
     elif isinstance(event, CallAnswered):
@@ -303,14 +317,16 @@ class Trace:
         self._cid[name] = (number, cid_name)
         self.add("NewCallerid", **self.snap(name))
 
-    def dial(self, kind: str, source: str | None, dest: str, status: str = "") -> None:
+    def dial(
+        self, kind: str, source: str | None, dest: str, status: str = "", **extra: str
+    ) -> None:
         """``DialBegin``/``DialState``/``DialEnd``; no source for an Originate's own leg."""
         headers = self.snap(dest, "Dest")
         if source is not None:
             headers.update(self.snap(source))
         if status:
             headers["DialStatus"] = status
-        self.add(kind, **headers)
+        self.add(kind, **headers, **extra)
 
     def queue(self, kind: str, caller: str, queue: str, member: str | None = None) -> None:
         """A queue event (``QueueCallerJoin``, ``AgentCalled``...) for ``member``'s ring."""
