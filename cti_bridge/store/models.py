@@ -284,6 +284,29 @@ class Ticket(Base):
     responsible_party: Mapped[str] = mapped_column(String(200), default="")
     root_cause: Mapped[str] = mapped_column(Text, default="")
     corrective_action: Mapped[str] = mapped_column(Text, default="")
+    # received | contained | cause_found | action_verified | closed (complaints only).
+    complaint_step: Mapped[str] = mapped_column(String(20), default="")
+    # Where the ticket came from (phone, web, email, ivr...): assignment rules match on it.
+    channel: Mapped[str] = mapped_column(String(16), default="phone")
+    # Service-level clock (core.sla.SlaClock): business seconds spent before
+    # ``sla_running_since`` (None while stopped), the two targets in business seconds (None:
+    # not planned yet) and the calendar they run on.
+    response_due_at: Mapped[datetime | None] = mapped_column()
+    responded_at: Mapped[datetime | None] = mapped_column()
+    response_target: Mapped[float | None] = mapped_column(Float)
+    resolution_target: Mapped[float | None] = mapped_column(Float)
+    sla_calendar: Mapped[str] = mapped_column(String(32), default="")
+    sla_consumed: Mapped[float] = mapped_column(Float, default=0.0)
+    sla_running_since: Mapped[datetime | None] = mapped_column()
+    # The standing the monitor last announced, and when it must look again (indexed: the
+    # monitor reads only tickets whose moment has come, never all open tickets).
+    sla_target: Mapped[str] = mapped_column(String(12), default="response")
+    sla_state: Mapped[str] = mapped_column(String(12), default="on_time")
+    sla_level: Mapped[int] = mapped_column(Integer, default=0)
+    sla_next_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Bumped by every write that touches the clock: the monitor's conditional update loses
+    # against a concurrent change instead of announcing a stale standing.
+    sla_rev: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TicketEvent(Base):
@@ -328,6 +351,23 @@ class CustomerNote(Base):
     call_id: Mapped[str | None] = mapped_column(String(96))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SlaAlert(Base):
+    """An SLA transition announced by the monitor (the outbox of ``alert`` messages): written
+    in the same transaction as the ticket's new standing, delivered after the commit, and
+    marked delivered; one left undelivered by a crash is delivered at the next start."""
+
+    __tablename__ = "sla_alerts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    # ticket_due_soon | ticket_overdue
+    kind: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(12))
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class AuditEntry(Base):
