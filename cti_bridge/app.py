@@ -20,7 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_bridge.ami import AmiLink, LinkStatus
-from cti_bridge.bus.local import LocalBus
+from cti_bridge.bus.base import Bus
+from cti_bridge.bus.cluster import AmiLeases, bus_check, make_bus
+from cti_bridge.bus.redis import RedisBus
 from cti_bridge.core.calls import CallTracker
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
@@ -59,6 +61,8 @@ class Daemon:
     engine: AsyncEngine | None = None
     links: dict[str, AmiLink] = field(default_factory=dict)
     trackers: dict[str, CallTracker] = field(default_factory=dict)
+    # In a cluster (Redis): this node's AMI leases, one per Asterisk server.
+    leases: AmiLeases | None = None
     _runner: web.AppRunner | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Per server: its tracker and its event counter, looked up once per event.
@@ -68,9 +72,11 @@ class Daemon:
         s = self.settings
         self.engine = create_engine(s.database.url, echo=s.database.echo)
         await self._check_schema(self.engine)
-        self.bus = LocalBus(replay_size=s.web.replay_buffer, clock=self.clock)
         self.hub = Hub(queue_size=s.web.socket_queue_size)
+        self.bus: Bus = make_bus(s, self.hub.agent_ids, self.clock)
         self.bus.attach(self.hub.deliver)
+        if isinstance(self.bus, RedisBus):
+            self.leases = AmiLeases(s, self.bus.node_id)
         await self.bus.start()
         self.accounts = Accounts(self.engine)
         self.agents = AgentDirectory(self.accounts.all_active)
@@ -151,6 +157,23 @@ class Daemon:
         return int(self._runner.addresses[0][1])
 
     async def _start_link(self, server: AsteriskServer) -> None:
+        if self.leases is None:
+            await self._open_link(server)
+            return
+        await self.leases.compete(
+            server.name, lambda: self._open_link(server), lambda: self._drop_link(server.name)
+        )
+
+    async def _drop_link(self, name: str) -> None:
+        """Another node holds this server now: stop listening to it here."""
+        link = self.links.pop(name, None)
+        if link is not None:
+            await link.close()
+        self._ingest.pop(name, None)
+        self.trackers.pop(name, None)
+        self.metrics.ami_connected.labels(name).set(0)
+
+    async def _open_link(self, server: AsteriskServer) -> None:
         tracker = CallTracker(server.name, self.agents.is_agent_interface)
         self.trackers[server.name] = tracker
         self._ingest[server.name] = (tracker, self.metrics.ami_events.labels(server.name))
@@ -198,6 +221,11 @@ class Daemon:
         checks["database"] = await self._database_ok()
         for name, link in self.links.items():
             checks[f"ami:{name}"] = (link.status is LinkStatus.CONNECTED, link.status.value)
+        if self.leases is not None:
+            checks.update(self.leases.checks())
+        bus = bus_check(self.bus) if hasattr(self, "bus") else None
+        if bus is not None:
+            checks["redis"] = bus
         return checks
 
     async def _database_ok(self) -> tuple[bool, str]:
@@ -212,6 +240,8 @@ class Daemon:
         return True, "ok"
 
     async def stop(self) -> None:
+        if self.leases is not None:
+            await self.leases.close()  # hands each lease over at once
         for link in self.links.values():
             await link.close()
         for task in self._tasks:

@@ -72,6 +72,10 @@ class DatabaseSettings:
 @dataclass(frozen=True, slots=True)
 class RedisSettings:
     url: str = ""
+    # Start of every key and channel name: installations sharing a Redis use different ones.
+    prefix: str = "cti"
+    # An AMI lease expires this long after its holder stopped renewing it (takeover time).
+    lease_seconds: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)

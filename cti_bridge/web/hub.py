@@ -106,6 +106,10 @@ class Hub:
     def connected(self, agent_id: int) -> bool:
         return agent_id in self._sockets
 
+    def agent_ids(self) -> list[int]:
+        """Agents with at least one socket on this node."""
+        return list(self._sockets)
+
     @property
     def socket_count(self) -> int:
         return sum(len(s) for s in self._sockets.values())

@@ -1,0 +1,129 @@
+"""Two daemons on one Redis and one PostgreSQL, one simulated Asterisk: exactly one node
+holds the AMI link, a pop reaches the agent on whichever node their socket is, ``resume``
+works on the other node, and when the holder dies the other takes over within seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from cti_bridge.ami import LinkStatus
+from cti_bridge.app import Daemon
+from cti_bridge.pbxsim import PbxSimulator
+from cti_bridge.settings import RedisSettings, Settings
+from tests.clients import Running, add_team, receive, receive_type
+from tests.servers import REDIS_URL
+from tests.stack import SECRET, pbx_settings
+
+pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+
+
+def node_settings(db_url: str, sim: PbxSimulator, prefix: str, lease: float = 1.5) -> Settings:
+    settings = pbx_settings(db_url, sim.port)
+    return settings.replace(redis=RedisSettings(url=REDIS_URL, prefix=prefix, lease_seconds=lease))
+
+
+async def until(check: Callable[[], bool], within: float = 8.0) -> float:
+    """Waits for ``check``; returns the seconds it took."""
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > within:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+def holds(daemon: Daemon) -> bool:
+    link = daemon.links.get("pbx1")
+    return link is not None and link.status is LinkStatus.CONNECTED
+
+
+@pytest.fixture
+async def two_nodes(
+    db_url: str, sim: PbxSimulator, redis_prefix: str
+) -> AsyncIterator[tuple[Running, Running]]:
+    first = Daemon(node_settings(db_url, sim, redis_prefix))
+    await first.start()
+    second = Daemon(node_settings(db_url, sim, redis_prefix))
+    try:
+        agents = await add_team(first)
+        await until(lambda: holds(first))
+        await second.start()
+        await second.agents.refresh()
+        yield (
+            Running(first, f"http://127.0.0.1:{first.web_port}", agents),
+            Running(second, f"http://127.0.0.1:{second.web_port}", agents),
+        )
+    finally:
+        await second.stop()
+        await first.stop()
+
+
+async def test_one_ami_link_pops_cross_nodes_and_resume_elsewhere(
+    two_nodes: tuple[Running, Running], sim: PbxSimulator
+) -> None:
+    holder, other = two_nodes
+    await asyncio.sleep(1.0)  # several lease rounds: the other node must stay standing by
+    assert "pbx1" not in other.daemon.links
+    assert len(sim.clients) == 1
+    async with other.ws("ann") as ann:
+        sim.place_call("direct_answered", caller_number="+15551230100", agents=["PJSIP/1001"])
+        pop = await receive_type(ann, "screen_pop")
+        assert pop["caller"]["number"] == "+15551230100"
+    async with holder.ws("ann") as again:  # the browser reconnects to the other node
+        await again.send(json.dumps({"type": "resume", "last_seq": pop["seq"] - 1}))
+        # The call goes on meanwhile: its live updates may come before the replay.
+        replayed = await receive(again)
+        while replayed["seq"] != pop["seq"]:
+            replayed = await receive(again)
+        assert replayed["call_id"] == pop["call_id"]
+    async with other.client() as anon:
+        ready = await (await anon.get("/readyz")).json()
+        assert ready["checks"]["redis"]["ok"] is True
+        assert ready["checks"]["ami:pbx1"]["detail"].startswith("standby")
+    await holder.daemon.stop()  # a clean stop hands the lease over at once
+    await until(lambda: holds(other.daemon), within=5)
+    async with other.ws("bob") as bob:
+        sim.place_call("direct_answered", caller_number="+15551230101", agents=["PJSIP/1002"])
+        assert (await receive_type(bob, "screen_pop"))["caller"]["number"] == "+15551230101"
+    assert len(sim.clients) == 1
+
+
+async def test_holder_killed_another_node_takes_over_within_five_seconds(
+    db_url: str, sim: PbxSimulator, redis_prefix: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "node.toml"
+    config.write_text(
+        f'[database]\nurl = "{db_url}"\n[web]\nport = 0\n'
+        f'[redis]\nurl = "{REDIS_URL}"\nprefix = "{redis_prefix}"\n'
+        f'[[asterisk]]\nname = "pbx1"\nport = {sim.port}\nsecret = "{SECRET}"\n'
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cti_bridge", "run", "--config", str(config),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "CTI_REDIS_LEASE_SECONDS": "3"},
+    )  # fmt: skip
+    survivor = Daemon(node_settings(db_url, sim, redis_prefix, lease=3.0))
+    try:
+        await until(lambda: len(sim.clients) == 1, within=30)
+        await survivor.start()
+        await asyncio.sleep(1.0)
+        assert "pbx1" not in survivor.links
+        process.send_signal(signal.SIGKILL)  # no clean hand-over: the lease must expire
+        await process.wait()
+        took = await until(lambda: holds(survivor), within=10)
+        assert took < 5.0, f"takeover took {took:.1f} s"
+        assert len(sim.clients) == 1
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await survivor.stop()
