@@ -8,7 +8,6 @@ database and read the same for the pop, the customer API and the IVR.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -89,6 +88,33 @@ class CallerMatch:
     candidates: tuple[CustomerSummary, ...] = ()
     # The lookup could not be made (database down or too slow): the pop goes out anyway.
     failed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffNote:
+    """A disposition or note an earlier agent saved on the call."""
+
+    agent: str
+    at: datetime
+    code: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """What the agent a caller is transferred to learns from the agent before."""
+
+    from_agent: str
+    notes: tuple[HandoffNote, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "from_agent": self.from_agent,
+            "notes": [
+                {"agent": n.agent, "at": iso(n.at), "code": n.code, "text": n.text}
+                for n in self.notes
+            ],
+        }
 
 
 def is_birthday(birthday: date | None, today: date) -> bool:
@@ -212,9 +238,13 @@ def build_screen_pop(
     now: datetime,
     offered_at: datetime,
     dialed: str = "",
-    previous_notes: Sequence[str] = (),
+    handoff: Handoff | None = None,
 ) -> dict[str, Any]:
-    """The ``screen_pop`` message for one ringing agent (without ``seq``: the bus adds it)."""
+    """The ``screen_pop`` message for one ringing agent (without ``seq``: the bus adds it).
+
+    ``handoff`` is set on the pop of an agent the caller is transferred to: who handed the
+    caller over and the notes logged on the call so far (warm hand-off). The field is
+    always present, ``null`` on every other pop."""
     customer = None if match.customer is None else customer_json(match.customer, today, now)
     message: dict[str, Any] = {
         "type": "screen_pop",
@@ -227,7 +257,5 @@ def build_screen_pop(
         "customer": customer,
         "matches": [summary_json(c) for c in match.candidates],
     }
-    if offer.transferred_from is not None:
-        message["transferred_from"] = offer.transferred_from
-        message["previous_notes"] = list(previous_notes)
+    message["handoff"] = None if handoff is None else handoff.as_json()
     return message

@@ -29,16 +29,20 @@ from cti_bridge.core.events import (
     CallEvent,
     CallOffered,
     CallTransferred,
+    Direction,
     OfferWithdrawn,
+    OutboundStarted,
+    Party,
 )
 from cti_bridge.core.phones import CallerNumber, normalize_caller
-from cti_bridge.core.pop import CallerMatch, build_screen_pop, iso
+from cti_bridge.core.pop import CallerMatch, Handoff, build_screen_pop, iso
 from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.handoff import LEG_OFFERED, LEG_OUTBOUND, LEG_TRANSFER, HandoffBuilder
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
 from cti_bridge.services.writer import OrderedWriter
 from cti_bridge.store.audit import Audit
-from cti_bridge.store.calllog import CallLog, CallStart
+from cti_bridge.store.calllog import CallLog, CallStart, LegStart
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,9 @@ class AgentPop:
     interfaces: set[str]
     state: str  # ringing | answered | missed | ended | transferred_away
     sent: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    # This pop's leg of the call (interaction_legs.leg_no) and how the leg began.
+    leg_no: int = 0
+    kind: str = LEG_OFFERED
 
 
 @dataclass
@@ -69,6 +76,7 @@ class LiveCall:
     pending: deque[CallEvent] = field(default_factory=deque)
     worker: asyncio.Task[None] | None = None
     over: bool = False
+    legs: int = 0
 
     @property
     def customer_id(self) -> int | None:
@@ -93,6 +101,28 @@ def _dt(moment: float) -> datetime:
     return datetime.fromtimestamp(moment, UTC)
 
 
+def _leg_kind(offer: CallOffered) -> str:
+    if offer.direction is Direction.OUTBOUND:
+        return LEG_OUTBOUND
+    return LEG_OFFERED if offer.transferred_from is None else LEG_TRANSFER
+
+
+def outbound_offer(event: OutboundStarted) -> CallOffered:
+    """A click-to-dial seen as an offer to the dialling agent, with the dialled customer as
+    the caller: the agent's pop shows who they are calling (``direction: "outbound"``)."""
+    party = Party(event.number, "")
+    return CallOffered(
+        event.call_id,
+        event.interface,
+        party,
+        event.number,
+        None,
+        Direction.OUTBOUND,
+        event.at,
+        event.at,
+    )
+
+
 class CallService:
     def __init__(
         self,
@@ -106,6 +136,7 @@ class CallService:
         match_digits: int,
         metrics: Metrics,
         clock: Callable[[], float] = time.time,
+        handoff_timeout: float = 0.3,
     ) -> None:
         self._lookup = lookup
         self._agents = agents
@@ -118,6 +149,7 @@ class CallService:
         self._clock = clock
         self._calls: dict[str, LiveCall] = {}
         self._writer = OrderedWriter(metrics)
+        self._handoffs = HandoffBuilder(calllog, agents, handoff_timeout)
 
     # -- intake (synchronous: called from the AMI read path) --------------------------------
 
@@ -136,6 +168,8 @@ class CallService:
             )
 
     def _open(self, event: CallEvent) -> LiveCall | None:
+        if isinstance(event, OutboundStarted):
+            event = outbound_offer(event)
         if isinstance(event, CallOffered | CallAbandoned):
             caller = normalize_caller(event.caller.number, self._region, self._match_digits)
             call = LiveCall(
@@ -175,8 +209,8 @@ class CallService:
                 await self._ended(call, event)
             case CallAbandoned():
                 await self._abandoned(call, event)
-            case _:
-                log.debug("no handling for %s yet", type(event).__name__)
+            case OutboundStarted():
+                await self._offered(call, outbound_offer(event))
 
     # -- the call's life ------------------------------------------------------------------
 
@@ -195,6 +229,9 @@ class CallService:
     async def _send_pop(self, call: LiveCall, offer: CallOffered, agent_id: int) -> None:
         if call.match is None:
             call.match = await self._lookup.match(call.caller, call.call_id)
+        handoff: Handoff | None = None
+        if offer.transferred_from is not None:
+            handoff = await self._handoffs.build(call.call_id, offer.transferred_from)
         now = self._clock()
         message = build_screen_pop(
             offer,
@@ -204,14 +241,20 @@ class CallService:
             now=_dt(now),
             offered_at=_dt(offer.at),
             dialed=call.dialed,
+            handoff=handoff,
         )
         if call.match.failed:
             message["lookup_failed"] = True
-        pop = AgentPop(agent_id, {offer.interface}, "ringing")
+        pop = AgentPop(agent_id, {offer.interface}, "ringing", kind=_leg_kind(offer))
         call.pops[agent_id] = pop
         seq = await self._bus.publish(agent_id, message)
         pop.sent.append((seq, message))
         self._metrics.pop_sent(self._clock() - offer.at)
+        await self._record_start(call)
+        call.legs += 1
+        pop.leg_no = call.legs
+        leg = LegStart(call.call_id, pop.leg_no, agent_id, offer.interface, pop.kind, _dt(offer.at))
+        self._writer.submit(lambda: self._calllog.leg_offered(leg))
         if call.customer_id is not None:
             # Seeing a customer's card is a view of their record: audited, after the pop.
             customer_id = call.customer_id
@@ -239,6 +282,11 @@ class CallService:
         message.update(extra)
         seq = await self._bus.publish(pop.agent_id, message)
         pop.sent.append((seq, message))
+        if pop.leg_no:
+            leg_no, reason = pop.leg_no, extra.get("reason")
+            self._writer.submit(
+                lambda: self._calllog.leg_changed(call.call_id, leg_no, state, _dt(at), reason)
+            )
 
     async def _withdrawn(self, call: LiveCall, event: OfferWithdrawn) -> None:
         agent = self._agents.by_interface(event.interface)
@@ -276,7 +324,7 @@ class CallService:
 
     async def _ended(self, call: LiveCall, event: CallEnded) -> None:
         for pop in call.pops.values():
-            if pop.state == "answered":
+            if pop.state == "answered" or (pop.state == "ringing" and pop.kind == LEG_OUTBOUND):
                 await self._update(call, pop, "ended", event.at)
             elif pop.state == "ringing":
                 await self._update(call, pop, "missed", event.at, reason="answered_elsewhere")

@@ -11,11 +11,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cti_bridge.core.pop import iso
-from cti_bridge.store.models import Disposition, Interaction, table
+from cti_bridge.core.pop import HandoffNote, iso
+from cti_bridge.store.models import Agent, Disposition, Interaction, InteractionLeg, table
 
 interactions = table(Interaction)
 dispositions = table(Disposition)
+legs = table(InteractionLeg)
+agents = table(Agent)
+
+# Leg outcomes that close a leg (``ended_at`` is set); "answered" only stamps the answer.
+CLOSING_OUTCOMES = frozenset({"missed", "transferred_away", "ended", "abandoned"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,31 @@ class CallStart:
     queue: str | None
     customer_id: int | None
     offered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LegStart:
+    """An agent's interface was offered the call: the start of one leg."""
+
+    call_id: str
+    leg_no: int
+    agent_id: int | None
+    interface: str
+    kind: str
+    offered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LegRow:
+    leg_no: int
+    agent_id: int | None
+    interface: str
+    kind: str
+    offered_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    outcome: str
+    reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +142,73 @@ class CallLog:
                 .where(interactions.c.call_id == call.call_id)
                 .values(ended_at=at, wait_seconds=wait, outcome="abandoned")
             )
+
+    async def leg_offered(self, leg: LegStart) -> None:
+        """Record a leg (after the call's row: the writer keeps that order)."""
+        values = {
+            "call_id": leg.call_id,
+            "leg_no": leg.leg_no,
+            "agent_id": leg.agent_id,
+            "interface": leg.interface[:128],
+            "kind": leg.kind,
+            "offered_at": leg.offered_at,
+            "outcome": "ringing",
+        }
+        statement = self._insert(legs).values(**values).on_conflict_do_nothing()
+        async with self._engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def leg_changed(
+        self, call_id: str, leg_no: int, outcome: str, at: datetime, reason: str | None = None
+    ) -> None:
+        """A leg was answered, or ended as ``outcome`` (missed, transferred_away...)."""
+        values: dict[str, Any] = {"outcome": outcome}
+        if outcome == "answered":
+            values["answered_at"] = at
+        elif outcome in CLOSING_OUTCOMES:
+            values["ended_at"] = at
+        if reason is not None:
+            values["reason"] = reason[:32]
+        where = (legs.c.call_id == call_id, legs.c.leg_no == leg_no)
+        async with self._engine.begin() as conn:
+            await conn.execute(update(legs).where(*where).values(**values))
+
+    async def legs(self, call_id: str) -> list[LegRow]:
+        """The call's legs in the order they were offered."""
+        query = select(legs).where(legs.c.call_id == call_id).order_by(legs.c.leg_no)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            LegRow(
+                r.leg_no,
+                r.agent_id,
+                r.interface,
+                r.kind,
+                r.offered_at,
+                r.answered_at,
+                r.ended_at,
+                r.outcome,
+                r.reason,
+            )
+            for r in rows
+        ]
+
+    async def notes_so_far(self, call_id: str) -> list[HandoffNote]:
+        """Dispositions and notes agents saved on this call, oldest first (warm hand-off)."""
+        query = (
+            select(
+                agents.c.display_name,
+                dispositions.c.created_at,
+                dispositions.c.code,
+                dispositions.c.notes,
+            )
+            .select_from(dispositions.outerjoin(agents, agents.c.id == dispositions.c.agent_id))
+            .where(dispositions.c.call_id == call_id)
+            .order_by(dispositions.c.created_at, dispositions.c.id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [HandoffNote(name or "", at, code, text) for name, at, code, text in rows]
 
     async def exists(self, call_id: str) -> bool:
         async with self._engine.connect() as conn:

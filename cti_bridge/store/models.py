@@ -239,6 +239,33 @@ class Interaction(Base):
     satisfaction: Mapped[int | None] = mapped_column(Integer)
 
 
+class InteractionLeg(Base):
+    """One agent leg of a call: an interface offered the call (a pop), and what became of
+    it. A call transferred from agent to agent has several legs but one interaction row."""
+
+    __tablename__ = "interaction_legs"
+    __table_args__ = (UniqueConstraint("call_id", "leg_no"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    call_id: Mapped[str] = mapped_column(
+        ForeignKey("interactions.call_id", ondelete="CASCADE"), index=True
+    )
+    # 1, 2, ... in the order the legs were offered within the call.
+    leg_no: Mapped[int] = mapped_column(Integer)
+    agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL"), index=True
+    )
+    interface: Mapped[str] = mapped_column(String(128))
+    # How the leg began: offered (queue/dial), transfer (handed over), outbound (click-to-dial).
+    kind: Mapped[str] = mapped_column(String(16), default="offered")
+    offered_at: Mapped[datetime] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    # ringing | answered | missed | transferred_away | ended | abandoned (call_update states)
+    outcome: Mapped[str] = mapped_column(String(24), default="ringing")
+    reason: Mapped[str | None] = mapped_column(String(32))
+
+
 class Disposition(Base):
     """What an agent logged for a call; ``request_id`` makes a retried POST harmless."""
 
