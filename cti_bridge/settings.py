@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cti_bridge.core.sla import DEFAULT_POLICY, Policy
+from cti_bridge.core.sla_config import build_policy
+
 ENV_PREFIX = "CTI_"
 
 
@@ -136,6 +139,60 @@ class CentreSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SlaSettings:
+    """``[sla]``: service levels. ``[sla.calendars.NAME]`` and ``[sla.targets.KIND]`` are
+    read by :mod:`cti_bridge.core.sla_config` into ``policy``."""
+
+    calendar: str = "always"
+    due_soon_share: float = 0.8
+    escalation_minutes: float = 60.0
+    preferred_factor: float = 0.5
+    # The monitor sleeps until the next transition, but at most this long (it also notices
+    # tickets changed by another node this way).
+    max_sleep_seconds: float = 30.0
+    policy: Policy = DEFAULT_POLICY
+
+
+DEFAULT_COMPLAINT_CATEGORIES = (
+    "product_defect",
+    "delivery",
+    "billing",
+    "staff_conduct",
+    "process",
+    "third_party",
+    "other",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintSettings:
+    # Root-cause categories a complaint is filed under when its cause is found.
+    categories: tuple[str, ...] = DEFAULT_COMPLAINT_CATEGORIES
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSettings:
+    # A handled call counts as resolved at first contact when its disposition is one of
+    # these and the same customer does not call again within repeat_days.
+    resolved_codes: tuple[str, ...] = ("resolved",)
+    repeat_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRule:
+    """``[[assignment]]``: new tickets matching every given condition (empty = any) go to
+    the next of ``agents`` (usernames) in turn; the first matching rule wins."""
+
+    name: str
+    agents: tuple[str, ...]
+    channels: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str = "INFO"
     # "text" for people, "json" for log shippers.
@@ -153,6 +210,10 @@ class Settings:
     dispositions: tuple[DispositionCode, ...] = DEFAULT_DISPOSITIONS
     centre: CentreSettings = CentreSettings()
     log: LogSettings = LogSettings()
+    sla: SlaSettings = SlaSettings()
+    complaints: ComplaintSettings = ComplaintSettings()
+    reports: ReportSettings = ReportSettings()
+    assignment: tuple[AssignmentRule, ...] = ()
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -181,7 +242,7 @@ def settings_from_mapping(data: Mapping[str, Any], env: Mapping[str, str]) -> Se
         raise SettingsError(f"unknown settings section(s): {', '.join(sorted(unknown))}")
     sections: dict[str, Any] = {}
     for f in dataclasses.fields(Settings):
-        if f.name in ("asterisk", "dispositions"):
+        if f.name in ("asterisk", "dispositions", "sla", "assignment"):
             continue
         cls = _hint(Settings, f.name)
         prefix = f"{ENV_PREFIX}{f.name.upper()}_"
@@ -192,7 +253,33 @@ def settings_from_mapping(data: Mapping[str, Any], env: Mapping[str, str]) -> Se
             _build(DispositionCode, _as_table(item, "dispositions"), {}, "", "dispositions")
             for item in _as_list(data["dispositions"], "dispositions")
         )
+    sections["sla"] = _sla(_table(data, "sla"), env)
+    sections["assignment"] = tuple(
+        _build(AssignmentRule, _as_table(item, "assignment"), {}, "", "assignment")
+        for item in _as_list(data.get("assignment", []), "assignment")
+    )
     return Settings(**sections)
+
+
+def _sla(table: Mapping[str, Any], env: Mapping[str, str]) -> SlaSettings:
+    """Scalars the usual way (``CTI_SLA_DUE_SOON_SHARE``...), the nested calendars and
+    targets through the policy builder."""
+    nested = {k: table[k] for k in ("calendars", "targets") if k in table}
+    if "policy" in table:
+        raise SettingsError("unknown key(s) in [sla]: policy")
+    scalars = {k: v for k, v in table.items() if k not in nested}
+    sla: SlaSettings = _build(SlaSettings, scalars, env, f"{ENV_PREFIX}SLA_", "sla")
+    try:
+        policy = build_policy(
+            nested,
+            calendar=sla.calendar,
+            due_soon_share=sla.due_soon_share,
+            escalation_minutes=sla.escalation_minutes,
+            preferred_factor=sla.preferred_factor,
+        )
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc
+    return dataclasses.replace(sla, policy=policy)
 
 
 def _asterisk_servers(raw: Any, env: Mapping[str, str]) -> tuple[AsteriskServer, ...]:
