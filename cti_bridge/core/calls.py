@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from functools import partial
 from typing import Final
 
-from cti_bridge.core import outbound, transfers
+from cti_bridge.core import outbound, queues, transfers
 from cti_bridge.core.callstate import Call, CallPhase, CallSnapshot
 from cti_bridge.core.channels import (
     Channel,
@@ -44,12 +45,14 @@ from cti_bridge.core.channels import (
 )
 from cti_bridge.core.events import CallEvent, Direction, WithdrawReason
 from cti_bridge.core.ledger import RING_STATES, Ledger
+from cti_bridge.core.resync import Resync
 
 __all__ = ["HANDLED_EVENTS", "CallPhase", "CallSnapshot", "CallTracker", "interface_of"]
 
 _log = logging.getLogger(__name__)
 
 Handler = Callable[[Mapping[str, str], float], None]
+LedgerHandler = Callable[[Ledger, Mapping[str, str], float, list[CallEvent]], None]
 
 # Event name -> handler method. Everything else is ignored at the cost of one lookup.
 _HANDLERS: Final = {
@@ -63,21 +66,24 @@ _HANDLERS: Final = {
     "DialBegin": "_on_dial_begin",
     "DialState": "_on_dial_state",
     "DialEnd": "_on_dial_end",
-    "QueueCallerJoin": "_on_queue_caller_join",
-    "QueueCallerAbandon": "_on_queue_caller_abandon",
-    "AgentCalled": "_on_agent_called",
-    "AgentRingNoAnswer": "_on_agent_ring_no_answer",
-    "AgentConnect": "_on_agent_connect",
     "BridgeEnter": "_on_bridge_enter",
     "BridgeLeave": "_on_bridge_leave",
-    "BlindTransfer": "_on_blind_transfer",
-    "AttendedTransfer": "_on_attended_transfer",
-    "Pickup": "_on_pickup",
+}
+# Handlers that live with their subject: they take (ledger, event, now, out).
+_LEDGER_HANDLERS: Final[dict[str, LedgerHandler]] = {
+    "QueueCallerJoin": queues.caller_join,
+    "QueueCallerAbandon": queues.caller_abandon,
+    "AgentCalled": queues.agent_called,
+    "AgentRingNoAnswer": queues.agent_ring_no_answer,
+    "AgentConnect": queues.agent_connect,
+    "BlindTransfer": transfers.blind_transfer,
+    "AttendedTransfer": transfers.attended_transfer,
+    "Pickup": transfers.pickup,
 }
 
 # The AMI events the tracker reads: an adapter may filter the stream down to these
 # (e.g. with a manager.conf ``eventfilter``) to spare Asterisk and itself the rest.
-HANDLED_EVENTS: Final = frozenset(_HANDLERS)
+HANDLED_EVENTS: Final = frozenset(_HANDLERS) | frozenset(_LEDGER_HANDLERS)
 
 # DialState statuses that mean the dialled device alerts (180 Ringing, 183 with media).
 _RINGING_DIAL_STATES: Final = frozenset({"RINGING", "PROGRESS"})
@@ -116,6 +122,8 @@ class CallTracker:
         self._handlers: dict[str, Handler] = {
             name: getattr(self, method) for name, method in _HANDLERS.items()
         }
+        for name, function in _LEDGER_HANDLERS.items():
+            self._handlers[name] = partial(self._with_ledger, function)
 
     def feed(self, event: Mapping[str, str], now: float) -> list[CallEvent]:
         """Take one AMI event (headers to values, ``Event`` included) read at ``now``."""
@@ -156,6 +164,40 @@ class CallTracker:
         self._ledger.clear()
         return out
 
+    def channel_ids(self) -> frozenset[str]:
+        """Uniqueids of the channels live now: what a later :meth:`resync` may declare
+        gone. Take them right before asking Asterisk for ``CoreShowChannels``."""
+        return frozenset(self._ledger.channels)
+
+    def resync(
+        self,
+        channels: Iterable[Mapping[str, str]],
+        now: float,
+        *,
+        queue_entries: Iterable[Mapping[str, str]] = (),
+        known_before: Collection[str] | None = None,
+    ) -> list[CallEvent]:
+        """Catch up with Asterisk after a gap in the event stream (see ``resync.py``).
+
+        ``channels``: the ``CoreShowChannel`` dicts; ``queue_entries``: ``QueueStatus``
+        items (``QueueEntry`` ones are used); ``known_before``: :meth:`channel_ids` taken
+        before the snapshot was asked for (default: every channel known now). Returns
+        the events that bring the rest of the product up to date, dated ``now``.
+        """
+        out: list[CallEvent] = []
+        self._out = out
+        known = self.channel_ids() if known_before is None else known_before
+
+        def apply(event: Mapping[str, str]) -> None:
+            self._handlers[event["Event"]](event, now)
+
+        try:
+            Resync(self._ledger, apply, now, out).run(channels, queue_entries, known)
+        except Exception:
+            _log.exception("call tracker resync failed")
+        self._last_now = max(self._last_now, now)
+        return out
+
     def __len__(self) -> int:
         """Channels, calls and bridges held: 0 once every channel has hung up."""
         return self._ledger.size()
@@ -167,6 +209,9 @@ class CallTracker:
         if channel is None:
             _log.debug("%s for unknown channel %s skipped", event.get("Event"), event.get(key))
         return channel
+
+    def _with_ledger(self, handler: LedgerHandler, event: Mapping[str, str], now: float) -> None:
+        handler(self._ledger, event, now, self._out)
 
     def _new_call(self, linkedid: str, now: float) -> Call:
         call = Call(f"{self._pbx}:{linkedid}", "", Direction.INBOUND, now)
@@ -329,47 +374,6 @@ class CallTracker:
             reason = call.known_reason(dest.offer) or WithdrawReason.NO_ANSWER
             call.withdraw(dest, reason, now, self._out)
 
-    # -- queues ----------------------------------------------------------------------
-
-    def _on_queue_caller_join(self, event: Mapping[str, str], now: float) -> None:
-        channel = self._channel(event)
-        if channel is not None and event.get("Queue"):
-            channel.call.queue = event["Queue"]
-
-    def _on_queue_caller_abandon(self, event: Mapping[str, str], now: float) -> None:
-        channel = self._channel(event)
-        if channel is None or channel.call.over:
-            return
-        call = channel.call
-        call.queue = event.get("Queue") or call.queue
-        call.caller_gone = True
-        call.finish(now, self._out)
-
-    def _on_agent_called(self, event: Mapping[str, str], now: float) -> None:
-        dest = self._channel(event, "DestUniqueid")
-        if dest is None:
-            return
-        call = dest.call
-        if event.get("Queue"):
-            call.queue = event["Queue"]
-        source = self._ledger.channels.get(event.get("Uniqueid", ""))
-        if source is not None and source.call is call:
-            dest.dialed_by = source
-        dest.dial_pending = True
-        call.settle(WithdrawReason.NO_ANSWER, now, self._out)
-        transfers.check_moved_on(self._ledger, call)
-        call.offer(dest, now, self._out)
-
-    def _on_agent_ring_no_answer(self, event: Mapping[str, str], now: float) -> None:
-        dest = self._channel(event, "DestUniqueid")
-        if dest is not None:
-            dest.call.withdraw(dest, WithdrawReason.NO_ANSWER, now, self._out)
-
-    def _on_agent_connect(self, event: Mapping[str, str], now: float) -> None:
-        dest = self._channel(event, "DestUniqueid")
-        if dest is not None:
-            dest.call.answer(dest, now, self._out)
-
     # -- bridges ---------------------------------------------------------------------
 
     def _on_bridge_enter(self, event: Mapping[str, str], now: float) -> None:
@@ -384,14 +388,3 @@ class CallTracker:
         channel = self._channel(event)
         if channel is not None:
             self._ledger.leave_bridge(channel, event.get("BridgeUniqueid"))
-
-    # -- transfers and pickups (see transfers.py) ------------------------------------
-
-    def _on_blind_transfer(self, event: Mapping[str, str], now: float) -> None:
-        transfers.blind_transfer(self._ledger, event, now, self._out)
-
-    def _on_attended_transfer(self, event: Mapping[str, str], now: float) -> None:
-        transfers.attended_transfer(self._ledger, event, now, self._out)
-
-    def _on_pickup(self, event: Mapping[str, str], now: float) -> None:
-        transfers.pickup(self._ledger, event, now, self._out)
