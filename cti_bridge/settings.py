@@ -110,7 +110,21 @@ class IvrSettings:
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     tokens: tuple[Secret, ...] = ()
+    # Every IVR answer is given within this, with safe defaults when the database is late.
     budget_ms: int = 300
+    # The same for the IVR's writes (callback ticket, survey answer, PIN failure count).
+    write_budget_ms: int = 2000
+    # Wrong PINs for one account reference before it is locked, and for how long.
+    pin_max_attempts: int = 3
+    pin_lockout_minutes: float = 30.0
+    # CTI_PRIORITY (the dialplan's QUEUE_PRIO) is the sum of the rules that apply.
+    priority_vip: int = 10
+    priority_grade_a: int = 5
+    priority_grade_b: int = 2
+    priority_grade_c: int = 0
+    priority_open_complaint: int = 3
+    # Priority of the service ticket a caller's callback request opens.
+    callback_priority: str = "high"
 
 
 @dataclass(frozen=True, slots=True)

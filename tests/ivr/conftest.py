@@ -1,0 +1,63 @@
+"""The IVR on real parts: a FastAGI server on a TCP port over a real database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cti_bridge.ivr.journeys import IvrJourneys
+from cti_bridge.ivr.server import FastAgiServer, pbx_resolver
+from cti_bridge.ivr.service import IvrService
+from cti_bridge.settings import IvrSettings, PhoneSettings
+from cti_bridge.store.ivr import IvrStore
+from cti_bridge.store.tickets import TicketStore
+from tests.store.helpers import NOW
+
+IVR_SETTINGS = IvrSettings(agi_port=0, pin_max_attempts=3, pin_lockout_minutes=30.0)
+
+
+@dataclass
+class Ivr:
+    service: IvrService
+    server: FastAgiServer
+    engine: AsyncEngine
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+
+def make_service(engine: AsyncEngine, settings: IvrSettings = IVR_SETTINGS) -> IvrService:
+    return IvrService(
+        IvrStore(engine),
+        TicketStore(engine),
+        IvrJourneys(),
+        settings=settings,
+        phone=PhoneSettings(),
+        clock=NOW.timestamp,
+    )
+
+
+async def start_ivr(engine: AsyncEngine, settings: IvrSettings = IVR_SETTINGS) -> Ivr:
+    server = FastAgiServer(
+        make_service(engine, settings),
+        host="127.0.0.1",
+        port=0,
+        pbx_for=pbx_resolver([("pbx1", "127.0.0.1")]),
+        header_timeout=1.0,
+        reply_timeout=2.0,
+    )
+    await server.start()
+    return Ivr(server.service, server, engine)
+
+
+@pytest.fixture
+async def ivr(engine: AsyncEngine) -> AsyncIterator[Ivr]:
+    running = await start_ivr(engine)
+    try:
+        yield running
+    finally:
+        await running.server.close()
