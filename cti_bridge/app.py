@@ -37,9 +37,11 @@ from cti_bridge.store.customers import CustomerWriter
 from cti_bridge.store.db import create_engine
 from cti_bridge.store.desk import DeskStore
 from cti_bridge.store.directory import CustomerDirectory
+from cti_bridge.store.journal import Journal
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.app import create_web_app
 from cti_bridge.web.context import WebContext
+from cti_bridge.web.durable import register_replays
 from cti_bridge.web.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,8 @@ class Daemon:
     trackers: dict[str, CallTracker] = field(default_factory=dict)
     # In a cluster (Redis): this node's AMI leases, one per Asterisk server.
     leases: AmiLeases | None = None
+    # Acknowledged writes waiting for the database (DESIGN §7).
+    journal: Journal | None = None
     _runner: web.AppRunner | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Per server: its tracker and its event counter, looked up once per event.
@@ -102,6 +106,7 @@ class Daemon:
             metrics=self.metrics,
             clock=self.clock,
         )
+        journal = self.journal = Journal(s.database.journal_dir)
         self.context = WebContext(
             settings=s,
             accounts=self.accounts,
@@ -120,7 +125,10 @@ class Daemon:
             readiness=self.readiness,
             clock=self.clock,
             originate=self._originate if s.asterisk else None,
+            journal=journal,
         )
+        register_replays(journal, self.context)
+        await journal.open()  # replays what a previous run left, if anything
         await self._start_web()
         for server in s.asterisk:
             await self._start_link(server)
@@ -219,6 +227,12 @@ class Daemon:
     async def readiness(self) -> dict[str, tuple[bool, str]]:
         checks: dict[str, tuple[bool, str]] = {}
         checks["database"] = await self._database_ok()
+        if self.journal is not None:
+            checks["journal"] = self.journal.check()
+            if not checks["database"][0]:
+                # Writes are still acknowledged (journaled): degraded, not out of service.
+                detail = checks["database"][1]
+                checks["database"] = (False, f"degraded: {detail}, writes journaled")
         for name, link in self.links.items():
             checks[f"ami:{name}"] = (link.status is LinkStatus.CONNECTED, link.status.value)
         if self.leases is not None:
@@ -254,5 +268,7 @@ class Daemon:
         if hasattr(self, "calls"):
             await self.calls.close()
             await self.bus.close()
+        if self.journal is not None:
+            await self.journal.close()  # what is still held is replayed on the next start
         if self.engine is not None:
             await self.engine.dispose()

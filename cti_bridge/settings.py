@@ -70,6 +70,8 @@ class WebSettings:
 class DatabaseSettings:
     url: str = "sqlite+aiosqlite:///data/cti.db"
     echo: bool = False
+    # Where acknowledged writes wait while the database is unreachable (one per node).
+    journal_dir: str = "data/journal"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cti_bridge.store.db import session_factory
+from cti_bridge.store.journal import database_unavailable
 from cti_bridge.store.models import Agent, AgentInterface, Role, WebSession, table
 
 TOKEN_BYTES = 32
@@ -61,6 +62,9 @@ def token_digest(token: str) -> str:
 class Accounts:
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = session_factory(engine)
+        # Sessions last found valid, by token digest: used only while the database is
+        # unreachable, so agents stay logged in and their writes can be journaled.
+        self._known: dict[str, tuple[AgentRef, datetime]] = {}
 
     async def upsert_agent(
         self,
@@ -130,14 +134,32 @@ class Accounts:
         return token
 
     async def session_agent(self, token: str, now: datetime) -> AgentRef | None:
+        digest = token_digest(token)
+        try:
+            found = await self._session_agent(digest, now)
+        except Exception as exc:
+            known = self._known.get(digest)
+            if known is None or known[1] < now or not database_unavailable(exc):
+                raise
+            return known[0]
+        if found is None:
+            self._known.pop(digest, None)
+            return None
+        self._known[digest] = found
+        return found[0]
+
+    async def _session_agent(self, digest: str, now: datetime) -> tuple[AgentRef, datetime] | None:
         async with self._sessions() as db:
-            row = await db.get(WebSession, token_digest(token))
+            row = await db.get(WebSession, digest)
             if row is None or row.expires_at < now:
                 return None
             agent = await db.get(Agent, row.agent_id)
-            return None if agent is None or not agent.active else _ref(agent)
+            if agent is None or not agent.active:
+                return None
+            return _ref(agent), row.expires_at
 
     async def close_session(self, token: str) -> None:
+        self._known.pop(token_digest(token), None)
         async with self._sessions.begin() as db:
             await db.execute(delete(WebSession).where(WebSession.token_hash == token_digest(token)))
 

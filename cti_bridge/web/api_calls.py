@@ -6,8 +6,10 @@ import uuid
 
 from aiohttp import web
 
+from cti_bridge.core.pop import iso
 from cti_bridge.web.auth import current_agent
 from cti_bridge.web.context import CONTEXT, WebContext
+from cti_bridge.web.durable import write_or_hold
 from cti_bridge.web.errors import ApiError, optional_int, optional_str, read_json, require_str
 
 MAX_CALL_ID = 96
@@ -38,22 +40,41 @@ async def disposition(request: web.Request) -> web.Response:
         )
     if codes[code].requires_note and not notes:
         raise ApiError(422, "invalid", f"disposition {code!r} needs a note", field="notes")
-    if len(call_id) > MAX_CALL_ID or not await _known_call(ctx, call_id):
+    if len(call_id) > MAX_CALL_ID:
         raise ApiError(404, "not_found", f"no call with id {call_id!r}")
-    if customer_id is not None and await ctx.directory.get(customer_id, ctx.now()) is None:
-        raise ApiError(422, "invalid", f"no customer with id {customer_id}", field="customer_id")
-    record, created = await ctx.calllog.add_disposition(
-        request_id=request_id,
-        call_id=call_id,
-        agent_id=current_agent(request).id,
-        customer_id=customer_id,
-        code=code,
-        notes=notes,
-        at=ctx.now(),
-    )
-    if not created and record.call_id != call_id:
-        raise ApiError(409, "conflict", "this request_id was used for another call")
-    return web.json_response(record.as_json(), status=201 if created else 200)
+    at = ctx.now()
+    agent_id = current_agent(request).id
+
+    async def direct() -> web.Response:
+        if not await _known_call(ctx, call_id):
+            raise ApiError(404, "not_found", f"no call with id {call_id!r}")
+        if customer_id is not None and await ctx.directory.get(customer_id, at) is None:
+            raise ApiError(
+                422, "invalid", f"no customer with id {customer_id}", field="customer_id"
+            )
+        record, created = await ctx.calllog.add_disposition(
+            request_id=request_id,
+            call_id=call_id,
+            agent_id=agent_id,
+            customer_id=customer_id,
+            code=code,
+            notes=notes,
+            at=at,
+        )
+        if not created and record.call_id != call_id:
+            raise ApiError(409, "conflict", "this request_id was used for another call")
+        return web.json_response(record.as_json(), status=201 if created else 200)
+
+    # Database unreachable: held in the journal (202), replayed in order when it is back.
+    payload = {
+        "call_id": call_id,
+        "agent_id": agent_id,
+        "customer_id": customer_id,
+        "code": code,
+        "notes": notes,
+        "at": iso(at),
+    }
+    return await write_or_hold(ctx, "disposition", request_id, payload, direct)
 
 
 async def dial(request: web.Request) -> web.Response:

@@ -21,6 +21,7 @@ from cti_bridge.store.calllog import CallLog
 from cti_bridge.store.customers import CustomerWriter
 from cti_bridge.store.desk import DeskStore
 from cti_bridge.store.directory import CustomerDirectory
+from cti_bridge.store.journal import Journal
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.hub import Hub
 
@@ -48,6 +49,8 @@ class WebContext:
     clock: Callable[[], float] = time.time
     # Click-to-dial: (agent interface, number) -> None; None when no PBX is configured.
     originate: Callable[[str, str, dict[str, str]], Awaitable[None]] | None = None
+    # Holds acknowledged writes while the database is unreachable; None: no journal.
+    journal: Journal | None = None
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

@@ -13,14 +13,23 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """``ready`` (200); ``degraded`` (200) when every failing check still serves in a lesser
+    way (its detail starts with ``degraded``: Redis away so only this node's agents get
+    pops, database away so writes are journaled); otherwise ``not_ready`` (503)."""
     ctx = request.app[CONTEXT]
     checks = await ctx.readiness()
-    ready = all(ok for ok, _detail in checks.values())
+    failing = [detail for ok, detail in checks.values() if not ok]
+    if not failing:
+        status, code = "ready", 200
+    elif all(detail.startswith("degraded") for detail in failing):
+        status, code = "degraded", 200
+    else:
+        status, code = "not_ready", 503
     body = {
-        "status": "ready" if ready else "not_ready",
+        "status": status,
         "checks": {name: {"ok": ok, "detail": detail} for name, (ok, detail) in checks.items()},
     }
-    return web.json_response(body, status=200 if ready else 503)
+    return web.json_response(body, status=code)
 
 
 async def metrics(request: web.Request) -> web.Response:
