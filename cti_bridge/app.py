@@ -19,11 +19,13 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cti_bridge.ami import AmiLink, LinkStatus
+from cti_bridge.ami import AmiError, AmiLink, LinkStatus
+from cti_bridge.ami.resync import catch_up
 from cti_bridge.bus.base import Bus
 from cti_bridge.bus.cluster import AmiLeases, bus_check, make_bus
 from cti_bridge.bus.redis import RedisBus
 from cti_bridge.core.calls import CallTracker
+from cti_bridge.core.events import CallEvent
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
 from cti_bridge.services.lookups import CallerLookup
@@ -69,6 +71,7 @@ class Daemon:
     journal: Journal | None = None
     _runner: web.AppRunner | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _resyncs: set[asyncio.Task[None]] = field(default_factory=set)
     # Per server: its tracker and its event counter, looked up once per event.
     _ingest: dict[str, tuple[CallTracker, Any]] = field(default_factory=dict)
 
@@ -195,12 +198,30 @@ class Daemon:
         tracker, counter = self._ingest[server]
         counter.inc()
         for fact in tracker.feed(event, self.clock()):
-            self.metrics.call_events.labels(type(fact).__name__).inc()
-            self.calls.handle(fact)
+            self._dispatch(fact)
+
+    def _dispatch(self, fact: CallEvent) -> None:
+        """One call fact, live or from a resync, to the call service."""
+        self.metrics.call_events.labels(type(fact).__name__).inc()
+        self.calls.handle(fact)
 
     def _on_link_status(self, server: str, status: LinkStatus) -> None:
         log.debug("AMI link %s: %s", server, status.value)
         self.metrics.ami_connected.labels(server).set(1 if status is LinkStatus.CONNECTED else 0)
+        if status is LinkStatus.CONNECTED:
+            # After every login: what happened while we were not listening.
+            task = asyncio.create_task(self._resync(server), name=f"ami-resync-{server}")
+            self._resyncs.add(task)
+            task.add_done_callback(self._resyncs.discard)
+
+    async def _resync(self, server: str) -> None:
+        try:
+            facts = await catch_up(self.links[server], self._ingest[server][0], self.clock)
+        except (AmiError, TimeoutError) as exc:
+            log.warning("AMI %s: resync after login failed (%s); live events go on", server, exc)
+            return
+        for fact in facts:
+            self._dispatch(fact)
 
     async def _originate(self, interface: str, number: str, variables: dict[str, str]) -> None:
         for name, link in self.links.items():
@@ -258,6 +279,10 @@ class Daemon:
             await self.leases.close()  # hands each lease over at once
         for link in self.links.values():
             await link.close()
+        for resync in list(self._resyncs):
+            resync.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await resync
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

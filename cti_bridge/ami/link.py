@@ -339,9 +339,12 @@ class AmiLink:
             fields["Variable"] = [f"{name}={value}" for name, value in variables.items()]
         await self.action(fields, as_list=False)
 
-    async def core_show_channels(self) -> list[dict[str, str]]:
+    async def core_show_channels(
+        self,
+        timeout: float = 5.0,  # noqa: ASYNC109 - public API: a deadline per action
+    ) -> list[dict[str, str]]:
         """One ``CoreShowChannel`` dict per live channel (for resync after reconnect)."""
-        replies = await self.action({"Action": "CoreShowChannels"})
+        replies = await self.action({"Action": "CoreShowChannels"}, timeout=timeout)
         return [frame for frame in replies if frame.get("Event") == "CoreShowChannel"]
 
     async def queue_status(self) -> list[dict[str, str]]:
