@@ -1,0 +1,94 @@
+// The live channel (/ws): reconnects by itself and never loses a pop.
+//
+// Every message carries the agent's increasing seq. The last seq seen is kept per tab
+// (sessionStorage, so a reload keeps it too); after any reconnect the page sends
+// {"type": "resume", "last_seq": N} and the server replays what was sent meanwhile, then
+// the pops of calls still ringing or live. Each message is acknowledged.
+
+const SEQ_KEY = "cti.lastSeq";
+const MIN_DELAY = 300;
+const MAX_DELAY = 5000;
+
+export class Link {
+  constructor({ onMessage, onUp, onDown, onRefused }) {
+    this.onMessage = onMessage;
+    this.onUp = onUp;
+    this.onDown = onDown;
+    this.onRefused = onRefused;
+    this.socket = null;
+    this.delay = MIN_DELAY;
+    this.timer = null;
+    this.lastSeq = Number(sessionStorage.getItem(SEQ_KEY) || 0);
+    // Come back at once when the machine is back online or the agent returns to the tab.
+    window.addEventListener("online", () => this.retryNow());
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) this.retryNow();
+    });
+  }
+
+  get up() {
+    return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  connect() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+    this.socket = socket;
+    let opened = false;
+    socket.addEventListener("open", () => {
+      opened = true;
+      this.delay = MIN_DELAY;
+      this.onUp();
+      socket.send(JSON.stringify({ type: "resume", last_seq: this.lastSeq }));
+    });
+    socket.addEventListener("message", (event) => this.receive(socket, event.data));
+    socket.addEventListener("close", () => {
+      if (this.socket !== socket) return;
+      this.onDown();
+      if (!opened) this.onRefused(); // maybe the session expired: let the page check
+      this.schedule();
+    });
+  }
+
+  schedule() {
+    // Jitter spreads a whole floor's reconnects after a daemon restart.
+    const wait = this.delay * (0.75 + Math.random() / 2);
+    this.delay = Math.min(this.delay * 2, MAX_DELAY);
+    this.timer = setTimeout(() => this.connect(), wait);
+  }
+
+  retryNow() {
+    if (this.timer !== null) {
+      this.delay = MIN_DELAY;
+      this.connect();
+    }
+  }
+
+  receive(socket, data) {
+    let message;
+    try {
+      message = JSON.parse(data);
+    } catch (_error) {
+      return;
+    }
+    if (typeof message.seq === "number" && message.seq > 0) {
+      if (message.seq > this.lastSeq) {
+        this.lastSeq = message.seq;
+        sessionStorage.setItem(SEQ_KEY, String(this.lastSeq));
+      }
+      socket.send(JSON.stringify({ type: "ack", seq: message.seq }));
+    }
+    this.onMessage(message);
+  }
+
+  close() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) socket.close();
+    sessionStorage.removeItem(SEQ_KEY);
+  }
+}
