@@ -170,4 +170,4 @@ async def test_operations_endpoints(running: Running) -> None:
             spec["openapi"].startswith("3.") and "/api/calls/{call_id}/disposition" in spec["paths"]
         )
         page = await anon.get("/")
-        assert page.status == 200 and "desk.js" in await page.text()
+        assert page.status == 200 and "/static/desk/main.js" in await page.text()
