@@ -14,10 +14,10 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from cti_bridge.core.ivr import (
     IvrCustomer,
@@ -85,21 +85,49 @@ class IvrService:
         self._phone = phone
         self._rules = rules_from(settings)
         self._clock = clock
+        self._stragglers: set[asyncio.Future[Any]] = set()
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
 
-    async def _bounded(self, what: str, step: Awaitable[T], *, write: bool = False) -> T:
-        """Run a database step under the budget; :class:`Unavailable` past it."""
+    async def _bounded(self, what: str, step: Coroutine[Any, Any, T], *, write: bool = False) -> T:
+        """Run a database step under the budget; :class:`Unavailable` past it.
+
+        The step runs as its own task and is *not* awaited once late: cancelling a
+        database call can itself block (aiosqlite's close waits for its thread, stuck on
+        a lock), and the caller must hear an answer now. The straggler is cancelled and
+        left to finish on its own; ``close()`` waits for the last of them."""
         budget = (self._settings.write_budget_ms if write else self._settings.budget_ms) / 1000
+        task = asyncio.ensure_future(step)
         try:
-            async with asyncio.timeout(budget):
-                return await step
-        except TimeoutError:
+            done, _ = await asyncio.wait({task}, timeout=budget)
+        except asyncio.CancelledError:
+            self._abandon(task)  # the caller went away: nobody waits for the answer
+            raise
+        if not done:
+            self._abandon(task)
             log.warning("IVR %s took over %.0f ms: answered with defaults", what, budget * 1000)
+            raise Unavailable(what)
+        try:
+            return task.result()
         except Exception as exc:
             log.warning("IVR %s failed (%s): answered with defaults", what, type(exc).__name__)
-        raise Unavailable(what)
+            raise Unavailable(what) from exc
+
+    def _abandon(self, task: asyncio.Future[Any]) -> None:
+        task.cancel()
+        self._stragglers.add(task)
+        task.add_done_callback(self._reap)
+
+    def _reap(self, task: asyncio.Future[Any]) -> None:
+        self._stragglers.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: a late failure was already answered for
+
+    async def close(self) -> None:
+        """Wait (a little) for database steps that outlived their budget."""
+        if self._stragglers:
+            await asyncio.wait(set(self._stragglers), timeout=5)
 
     # -- who is calling ------------------------------------------------------------------
 
