@@ -60,7 +60,7 @@ def _queue_items(queue: QueueState, action_id: str) -> list[list[Header]]:
         ("Event", "QueueParams"),
         ("Queue", queue.name),
         ("Max", "0"),
-        ("Strategy", "ringall"),
+        ("Strategy", queue.strategy),
         ("Calls", str(len(queue.waiting))),
         ("Holdtime", "0"),
         ("TalkTime", "0"),
@@ -96,8 +96,12 @@ def _queue_items(queue: QueueState, action_id: str) -> list[list[Header]]:
 
 
 def queue_status(pbx: Pbx, action_id: str, queue_filter: str = "") -> list[bytes]:
-    queue = pbx.queue
-    items = _queue_items(queue, action_id) if queue_filter in ("", queue.name) else []
+    items = [
+        item
+        for queue in pbx.queues.values()
+        if queue_filter in ("", queue.name)
+        for item in _queue_items(queue, action_id)
+    ]
     return _list(action_id, "Queue status will follow", "QueueStatusComplete", items)
 
 

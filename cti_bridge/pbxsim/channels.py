@@ -54,7 +54,22 @@ _SNAPSHOT_KEYS = (
     "Uniqueid",
     "Linkedid",
 )
-_PREFIXED = {"": _SNAPSHOT_KEYS, "Dest": tuple("Dest" + key for key in _SNAPSHOT_KEYS)}
+# Events about several channels repeat the block with a prefix per party: ``Dest`` (dial,
+# queue), ``Target`` (pickup), ``Transferer``/``Transferee`` (blind transfer),
+# ``OrigTransferer``/``SecondTransferer``/``TransferTarget`` (attended transfer).
+_PREFIXED = {
+    prefix: tuple(prefix + key for key in _SNAPSHOT_KEYS)
+    for prefix in (
+        "",
+        "Dest",
+        "Target",
+        "Transferer",
+        "Transferee",
+        "OrigTransferer",
+        "SecondTransferer",
+        "TransferTarget",
+    )
+}
 
 
 @dataclass(slots=True, eq=False)
@@ -111,15 +126,17 @@ class Bridge:
     uniqueid: str = field(default_factory=lambda: str(uuid.uuid4()))
     members: int = 0
 
-    def headers(self) -> list[Header]:
+    def headers(self, prefix: str = "") -> list[Header]:
+        """The bridge block; ``prefix`` for the two bridges of an ``AttendedTransfer``
+        (``OrigBridgeUniqueid``, ``SecondBridgeUniqueid``...)."""
         return [
-            ("BridgeUniqueid", self.uniqueid),
-            ("BridgeType", "basic"),
-            ("BridgeTechnology", "simple_bridge"),
-            ("BridgeCreator", UNKNOWN),
-            ("BridgeName", UNKNOWN),
-            ("BridgeNumChannels", str(self.members)),
-            ("BridgeVideoSourceMode", "none"),
+            (prefix + "BridgeUniqueid", self.uniqueid),
+            (prefix + "BridgeType", "basic"),
+            (prefix + "BridgeTechnology", "simple_bridge"),
+            (prefix + "BridgeCreator", UNKNOWN),
+            (prefix + "BridgeName", UNKNOWN),
+            (prefix + "BridgeNumChannels", str(self.members)),
+            (prefix + "BridgeVideoSourceMode", "none"),
         ]
 
 

@@ -67,13 +67,16 @@ class CallFlow:
         exten: str,
         cid: tuple[str, str] = (UNKNOWN, UNKNOWN),
         uniqueid: str | None = None,
+        linkedid: str | None = None,
     ) -> Channel:
+        """A new channel; it belongs to the call's ``Linkedid`` unless given another one (a
+        channel dialled from a channel of another call, e.g. an agent's consultation)."""
         chan = self.pbx.channels.create(
             device,
             state=state,
             context=context,
             exten=exten,
-            linkedid=self.call.linkedid,
+            linkedid=linkedid or self.call.linkedid,
             uniqueid=uniqueid,
         )
         chan.cid_num, chan.cid_name = cid
@@ -144,12 +147,16 @@ class CallFlow:
         bridge = Bridge()
         self.emit("BridgeCreate", CALL, bridge.headers())
         for chan in (first, second):
-            bridge.members += 1
-            chan.bridge_id = bridge.uniqueid
-            self.emit("BridgeEnter", CALL, [*bridge.headers(), *chan.snapshot()])
+            self.bridge_enter(bridge, chan)
         self.varset(first, "BRIDGEPEER", second.name)
         self.varset(second, "BRIDGEPEER", first.name)
         return bridge
+
+    def bridge_enter(self, bridge: Bridge, chan: Channel) -> None:
+        """One more channel joins an existing bridge (a transfer target)."""
+        bridge.members += 1
+        chan.bridge_id = bridge.uniqueid
+        self.emit("BridgeEnter", CALL, [*bridge.headers(), *chan.snapshot()])
 
     def bridge_leave(self, bridge: Bridge, chan: Channel) -> None:
         self.varset(chan, "BRIDGEPEER", "")

@@ -94,20 +94,27 @@ def ivr_lookup(flow: CallFlow, chan: Channel) -> None:
     flow.varset(chan, "QUEUE_PRIO", "0")
 
 
-def ring(flow: CallFlow, caller: Inbound, interfaces: Sequence[str], *, queue: bool) -> list[Leg]:
-    """Create a channel per phone and make each ring (AgentCalled first when queued)."""
+def ring(
+    flow: CallFlow, caller: Inbound, interfaces: Sequence[str], *, queue: str | None
+) -> list[Leg]:
+    """Create a channel per phone and make each ring (AgentCalled first when ``queue``
+    names the queue ringing them). The phones' channels take the caller's Linkedid."""
     legs: list[Leg] = []
     cnum, cname = caller.chan.cid_num, caller.chan.cid_name
     for interface in interfaces:
         chan = flow.new_channel(
-            interface, state=ChannelState.DOWN, context=AGENT_CONTEXT, exten="s"
+            interface,
+            state=ChannelState.DOWN,
+            context=AGENT_CONTEXT,
+            exten="s",
+            linkedid=caller.chan.linkedid,
         )
         leg = Leg(interface, chan)
         flow.caller_id(chan, cnum, cname, caller.presentation)
         flow.varset(chan, "DIALEDPEERNUMBER", leg.dial_string)
-        if queue:
+        if queue is not None:
             extra = [
-                ("Queue", flow.pbx.queue.name),
+                ("Queue", queue),
                 ("Interface", interface),
                 ("MemberName", member_name(flow, leg)),
             ]
@@ -188,11 +195,8 @@ def teardown(
     else:
         flow.hangup_request(second, soft=True)
     flow.hangup(second)
-    member = flow.pbx.member(agent.interface)
-    if member is not None:
-        member.calls_taken += 1
-        member.last_call = int(time.time())
-    flow.agent_device(agent.interface, NOT_INUSE)
+    if agent.interface != TRUNK:  # the trunk's state follows its channels (flow._device_use)
+        flow.agent_device(agent.interface, NOT_INUSE)
 
 
 def _dial_times(caller: Inbound) -> list[tuple[str, str]]:
@@ -209,5 +213,10 @@ def _dial_times(caller: Inbound) -> list[tuple[str, str]]:
 
 
 def member_name(flow: CallFlow, leg: Leg) -> str:
-    member = flow.pbx.member(leg.interface)
-    return member.name if member else leg.interface
+    return interface_name(flow, leg.interface)
+
+
+def interface_name(flow: CallFlow, interface: str) -> str:
+    """The display name of the agent on a phone (``Agent 1001``), else the interface."""
+    member = flow.pbx.member(interface)
+    return member.name if member else interface

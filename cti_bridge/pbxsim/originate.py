@@ -20,7 +20,7 @@ from cti_bridge.pbxsim.flow import PRESENTATION_ALLOWED, CallFlow
 from cti_bridge.pbxsim.legs import AGENT_CONTEXT, INBOUND_CONTEXT, TRUNK, Inbound, Leg, teardown
 from cti_bridge.pbxsim.pbx import INUSE, NOT_INUSE, RINGING
 from cti_bridge.pbxsim.protocol import CALL, ActionRequest
-from cti_bridge.pbxsim.scenarios import DIAL_START_VARS
+from cti_bridge.pbxsim.queueing import DIAL_START_VARS
 
 _CALLER_ID = re.compile(r'^\s*"?(?P<name>[^"<]*?)"?\s*<(?P<num>[^>]*)>\s*$')
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -24,6 +25,14 @@ NOT_INUSE = 1
 INUSE = 2
 RINGING = 6
 DEVICE_STATE_NAMES = {NOT_INUSE: "NOT_INUSE", INUSE: "INUSE", RINGING: "RINGING"}
+
+# app_queue strategies the simulator plays: ring everyone, or one member at a time.
+RINGALL = "ringall"
+RRMEMORY = "rrmemory"
+LEASTRECENT = "leastrecent"
+# Extra queues a PBX of a call centre has besides the main one, with their strategies;
+# created when a call first uses them (so a plain demo stream stays as it was).
+EXTRA_QUEUES = {"sales": RRMEMORY, "billing": LEASTRECENT}
 
 # A PBX that has been up for a week: after restart_pbx() the small Uptime stands out.
 _INITIAL_UPTIME = 7 * 24 * 3600
@@ -81,10 +90,29 @@ class QueueState:
 
     name: str
     members: dict[str, Member]
+    strategy: str = RINGALL
     waiting: list[Channel] = field(default_factory=list)
     joined_at: dict[str, float] = field(default_factory=dict)
     completed: int = 0
     abandoned: int = 0
+    # rrmemory: the member rung last, so the next call starts with the one after it.
+    last_rung: str | None = None
+
+    def ring_order(self, interfaces: Sequence[str]) -> list[str]:
+        """The order app_queue tries ``interfaces`` in, one at a time (not for ringall).
+
+        rrmemory starts after the member rung last (in member order) and wraps round;
+        leastrecent starts with the member whose last call ended longest ago.
+        """
+        chosen = list(interfaces)
+        if self.strategy == LEASTRECENT:
+            return sorted(
+                chosen, key=lambda i: self.members[i].last_call if i in self.members else 0
+            )
+        if self.strategy == RRMEMORY and self.last_rung in chosen:
+            start = chosen.index(self.last_rung) + 1
+            return chosen[start:] + chosen[:start]
+        return chosen
 
     def join(self, caller: Channel) -> tuple[int, int]:
         """Queue the caller; returns (position, count) for QueueCallerJoin."""
@@ -111,20 +139,37 @@ class Pbx:
         # The number customers dial (the DID the trunk delivers inbound calls to).
         self.dialed = dialed
         self._agents = dict(agents)
-        self.queue = self._new_queue(queue)
+        self._main = queue
+        self.queues: dict[str, QueueState] = {queue: self._new_queue(queue, RINGALL)}
         self.sinks: set[EventSink] = set()
         # Live channels per non-agent device (the trunk), for its DeviceStateChange.
         self.device_use: Counter[str] = Counter()
         self.boot_time = time.time() - _INITIAL_UPTIME
         self.events_emitted = 0
 
-    def _new_queue(self, name: str) -> QueueState:
+    def _new_queue(self, name: str, strategy: str) -> QueueState:
         login = int(time.time())
         members = {
             iface: Member(interface=iface, name=label, login_time=login)
             for iface, label in self._agents.items()
         }
-        return QueueState(name=name, members=members)
+        return QueueState(name=name, members=members, strategy=strategy)
+
+    @property
+    def queue(self) -> QueueState:
+        """The main queue (``support``, ringall) most calls go to."""
+        return self.queues[self._main]
+
+    def queue_named(self, name: str) -> QueueState:
+        """A queue by name; one of ``EXTRA_QUEUES`` is set up on first use."""
+        queue = self.queues.get(name)
+        if queue is None:
+            if name not in EXTRA_QUEUES:
+                raise ValueError(
+                    f"no queue {name!r}; known: {self._main}, {', '.join(EXTRA_QUEUES)}"
+                )
+            queue = self.queues[name] = self._new_queue(name, EXTRA_QUEUES[name])
+        return queue
 
     @property
     def uptime(self) -> int:
@@ -144,17 +189,19 @@ class Pbx:
         return self.queue.members.get(interface)
 
     def set_member_status(self, interface: str, status: int) -> None:
-        """Change a member's device state and report it as app_queue does."""
-        member = self.member(interface)
-        if member is None:
-            return
-        member.status = status
-        member.in_call = 1 if status == INUSE else 0
-        self.emit("QueueMemberStatus", AGENT, member.status_event(self.queue.name))
+        """Change a member's device state and report it as app_queue does: once for every
+        queue the device is a member of (device state is shared between queues)."""
+        for queue in self.queues.values():
+            member = queue.members.get(interface)
+            if member is None:
+                continue
+            member.status = status
+            member.in_call = 1 if status == INUSE else 0
+            self.emit("QueueMemberStatus", AGENT, member.status_event(queue.name))
 
     def reset(self) -> None:
         """An Asterisk restart: no channels, fresh queue statistics, Uptime from zero."""
         self.channels.reset()
         self.device_use.clear()
-        self.queue = self._new_queue(self.queue.name)
+        self.queues = {name: self._new_queue(name, q.strategy) for name, q in self.queues.items()}
         self.boot_time = time.time()

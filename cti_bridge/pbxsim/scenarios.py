@@ -1,201 +1,75 @@
-"""Inbound call scenarios, event for event as Asterisk 20 reports them.
+"""Call scenarios, event for event as Asterisk 20 reports them.
 
 The model is the recording ``asterisk20/queue_ringall_answered.ami`` with the members made
 device members (``PJSIP/1001``), as most centres configure them, instead of the recording's
-``Local/agentN@agents`` channels; the legs themselves are built in
-:mod:`cti_bridge.pbxsim.legs`. The dialplan ends in ``Queue(support,tT,,,60)`` or
-``Dial(PJSIP/1001,20,tT)``.
+``Local/agentN@agents`` channels. The phases (queue, dial, talk) are in
+:mod:`cti_bridge.pbxsim.queueing`, pickups in :mod:`cti_bridge.pbxsim.pickup`, transfers in
+:mod:`cti_bridge.pbxsim.transfer`.
 
-Scenarios (``SCENARIOS``, names used by ``cti-bridge simulate --scenario``):
+Scenarios (``SCENARIOS``, names used by ``cti-bridge simulate --scenario`` and
+``PbxSimulator.place_call``); ``agents`` are the phones the call may ring, ``answer_by``
+the one that answers (default: the first rung):
 
-* ``queue_ringall_answered`` - queued, all given agents ring, ``answer_by`` (or the first)
-  answers, talk, the agent hangs up (or the caller, after ``hangup_caller()``).
-* ``direct_answered`` - ``Dial()`` to the first agent only, answered.
-* ``queue_abandoned`` - queued, agents ring, the caller hangs up after the ring time.
-* ``withheld_caller`` - as the first, caller id ``anonymous``/``Anonymous`` with
-  presentation prohibited (``caller_number="<unknown>"``: a trunk without any CLI).
+* ``queue_ringall_answered`` - queue ``support`` (ringall): all agents ring, one answers.
+* ``queue_rrmemory`` / ``queue_leastrecent`` - queues ``sales`` / ``billing``: one agent
+  at a time in the strategy's order; each before ``answer_by`` rings out
+  (``AgentRingNoAnswer``) and the queue moves on.
+* ``queue_abandoned`` - ringall queue, every agent rings, the caller hangs up.
+* ``direct_answered`` - ``Dial()`` to the first agent only.
+* ``ring_group`` - ``Dial(A&B&C)`` to every agent at once.
+* ``withheld_caller`` - as the first, caller id ``anonymous`` with presentation prohibited
+  (``caller_number="<unknown>"``: a trunk without any CLI).
+* ``pickup_directed`` / ``pickup_group`` - the first agent's (every other agent's) phone
+  rings and ``answer_by`` (default: the last agent) picks the call up with ``**ext`` /
+  ``*8``.
+* ``blind_transfer`` / ``attended_transfer`` - a queue call answered by ``answer_by`` (or
+  the first agent) who hands the caller to ``transfer_to`` (default: the next agent).
+* ``transfer_to_queue`` - as blind, to the ``support`` queue, which rings the other agents.
+* ``transfer_to_outside`` - as blind, to an outside number (``transfer_to``) on the trunk.
 
-What the call tracker has to cope with is reproduced on purpose: the queue caller stays in
-state ``Ring`` until a member answers; every losing member gets *two* ``DialEnd CANCEL``;
-``VarSet`` events whose last header is an empty ``Value:``; ``QueueMemberStatus`` for a
-direct call (device state is shared with the queue); CDRs at the end.
+Every phase lasts its ring/talk time, or until ``SimCall.advance()``. What the call tracker
+has to cope with is reproduced on purpose: the queue caller stays in state ``Ring`` until
+a member answers; every losing member gets *two* ``DialEnd CANCEL``; ``VarSet`` events
+whose last header is an empty ``Value:``; ``QueueMemberStatus`` for a direct call (device
+state is shared with the queue); CDRs at the end.
 """
 
 from __future__ import annotations
 
 import functools
-import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from cti_bridge.pbxsim.channels import ChannelState
+from cti_bridge.pbxsim import pickup, transfer
 from cti_bridge.pbxsim.flow import CallFlow
-from cti_bridge.pbxsim.legs import (
-    Inbound,
-    Leg,
-    answer,
-    inbound,
-    member_name,
-    pick_winner,
-    ring,
-    teardown,
-)
-from cti_bridge.pbxsim.pbx import NOT_INUSE
-from cti_bridge.pbxsim.protocol import AGENT
-
-# Variables app_queue / app_dial clear when they start: VarSet with an empty last header.
-QUEUE_START_VARS = ("ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS")
-QUEUE_WAIT_VARS = ("QUEUEWAIT", "QUEUEWAIT_MS")
-DIAL_START_VARS = (
-    "DIALSTATUS",
-    "DIALEDPEERNUMBER",
-    "DIALEDPEERNAME",
-    *QUEUE_START_VARS,
-    "RINGTIME",
-    "RINGTIME_MS",
-    "PROGRESSTIME",
-    "PROGRESSTIME_MS",
-)
+from cti_bridge.pbxsim.legs import inbound
+from cti_bridge.pbxsim.queueing import dial_ring, enter_queue, queue_ring, talk_and_hang_up
 
 Scenario = Callable[[CallFlow], Coroutine[Any, Any, None]]
 
 
-def queue_join(flow: CallFlow, caller: Inbound) -> None:
-    queue = flow.pbx.queue
-    position, count = queue.join(caller.chan)
-    if count == 1:
-        flow.device_state(f"Queue:{queue.name}", "RINGING")
-    extra = [("Queue", queue.name), ("Position", str(position)), ("Count", str(count))]
-    flow.chan_event("QueueCallerJoin", caller.chan, extra, AGENT)
-    flow.chan_event("MusicOnHoldStart", caller.chan, [("Class", "default")])
-
-
-def queue_leave(flow: CallFlow, caller: Inbound) -> tuple[int, int]:
-    """MOH stops and the caller leaves the queue; returns (position, seconds waited)."""
-    queue = flow.pbx.queue
-    waited = queue.waited(caller.chan)
-    flow.chan_event("MusicOnHoldStop", caller.chan)
-    position, count = queue.leave(caller.chan)
-    if count == 0:
-        flow.device_state(f"Queue:{queue.name}", "NOT_INUSE")
-    return position, waited
-
-
-def queue_left(flow: CallFlow, caller: Inbound, position: int, waited: int) -> None:
-    queue = flow.pbx.queue
-    extra = [("Queue", queue.name), ("Position", str(position)), ("Count", str(len(queue.waiting)))]
-    flow.chan_event("QueueCallerLeave", caller.chan, extra, AGENT)
-    flow.varsets(
-        caller.chan,
-        [
-            ("QUEUEPOSITION", str(position)),
-            ("QUEUEWAIT", str(waited)),
-            ("QUEUEWAIT_MS", str(waited * 1000)),
-        ],
-    )
-
-
-def abandon(flow: CallFlow, caller: Inbound, legs: Sequence[Leg], *, queue: bool) -> None:
-    """The caller hangs up while members still ring."""
-    flow.hangup_request(caller.chan)
-    for leg in legs:
-        flow.pair_event("DialEnd", caller.chan, leg.chan, [("DialStatus", "CANCEL")])
-        flow.hangup(leg.chan, 16)
-        flow.agent_device(leg.interface, NOT_INUSE)
-    if queue:
-        position, waited = queue_leave(flow, caller)
-        extra = [
-            ("Queue", flow.pbx.queue.name),
-            ("Position", str(position)),
-            ("OriginalPosition", str(position)),
-            ("HoldTime", str(waited)),
-        ]
-        flow.chan_event("QueueCallerAbandon", caller.chan, extra, AGENT)
-        queue_left(flow, caller, position, waited)
-        flow.pbx.queue.abandoned += 1
-    else:
-        flow.varset(caller.chan, "DIALSTATUS", "CANCEL")
-    flow.hangup(caller.chan, 16)
-    seconds = int(time.monotonic() - caller.started)
-    flow.cdr(caller.chan, legs[-1].chan if legs else None, answered=False, seconds=seconds)
-
-
-async def queue_call(flow: CallFlow, *, withheld: bool = False, give_up: bool = False) -> None:
-    """A caller queues, every member rings, one answers (or the caller gives up)."""
+async def queue_call(
+    flow: CallFlow, *, queue: str = "", withheld: bool = False, give_up: bool = False
+) -> None:
+    """A caller queues, members ring by the queue's strategy, one answers (or the caller
+    gives up: ``give_up`` hangs up once the ring time is over)."""
     call = flow.call
+    chosen = flow.pbx.queue_named(queue) if queue else flow.pbx.queue
     caller = inbound(flow, withheld=withheld)
-    flow.newexten(caller.chan, "Queue", f"{flow.pbx.queue.name},tT,,,60", priority=5)
-    flow.varsets(caller.chan, [(name, "") for name in (*QUEUE_START_VARS, *QUEUE_WAIT_VARS)])
-    queue_join(flow, caller)
-    legs = ring(flow, caller, call.agents, queue=True)
-    if await call.pause(call.timing.ring) or give_up or not legs:
-        abandon(flow, caller, legs, queue=True)
-        return
-    rang = int(time.monotonic() - caller.started)
-    winner = pick_winner(legs, call.answer_by)
-    answer(flow, caller, legs, winner)
-    position, waited = queue_leave(flow, caller)
-    queue_left(flow, caller, position, waited)
-    queue_info = [
-        ("Queue", flow.pbx.queue.name),
-        ("Interface", winner.interface),
-        ("MemberName", member_name(flow, winner)),
-    ]
-    timing = [("HoldTime", str(waited)), ("RingTime", str(rang))]
-    flow.varsets(caller.chan, _member_vars(flow, winner))
-    flow.pair_event("AgentConnect", caller.chan, winner.chan, [*queue_info, *timing], AGENT)
-    flow.new_state(caller.chan, ChannelState.UP)
-    flow.pbx.queue.completed += 1
-    bridge = flow.bridge(winner.chan, caller.chan)
-    talk_start = caller.answered = time.monotonic()
-    caller_first = await call.pause(call.timing.talk)
-
-    def complete(reason: str) -> None:
-        talk = int(time.monotonic() - talk_start)
-        extra = [("HoldTime", str(waited)), ("TalkTime", str(talk)), ("Reason", reason)]
-        flow.pair_event("AgentComplete", caller.chan, winner.chan, [*queue_info, *extra], AGENT)
-
-    teardown(flow, caller, winner, bridge, caller_first=caller_first, on_request=complete)
-    seconds = int(time.monotonic() - caller.started)
-    for leg in legs:
-        flow.cdr(caller.chan, leg.chan, answered=leg is winner, seconds=seconds)
+    enter_queue(flow, caller, chosen)
+    connected = await queue_ring(flow, caller, chosen, call.agents, give_up=give_up)
+    if connected is not None:
+        await talk_and_hang_up(flow, connected)
 
 
-def _member_vars(flow: CallFlow, leg: Leg) -> list[tuple[str, str]]:
-    """What ``setinterfacevar=yes`` (common in call centres) sets on the caller."""
-    member = flow.pbx.member(leg.interface)
-    calls, last = (member.calls_taken, member.last_call) if member else (0, 0)
-    return [
-        ("MEMBERINTERFACE", leg.interface),
-        ("MEMBERNAME", member_name(flow, leg)),
-        ("MEMBERCALLS", str(calls)),
-        ("MEMBERLASTCALL", str(last)),
-        ("MEMBERPENALTY", "0"),
-        ("MEMBERDYNAMIC", "0"),
-        ("MEMBERREALTIME", "0"),
-    ]
-
-
-async def direct_call(flow: CallFlow) -> None:
-    """``Dial()`` straight to the first agent's phone, answered after the ring time."""
+async def direct_call(flow: CallFlow, *, group: bool = False) -> None:
+    """``Dial()`` straight to the first agent's phone, or to every agent's (ring group)."""
     call = flow.call
     caller = inbound(flow, withheld=False)
-    target = call.agents[0]
-    flow.newexten(caller.chan, "Dial", f"{target},20,tT", priority=5)
-    flow.varsets(caller.chan, [(name, "") for name in DIAL_START_VARS])
-    legs = ring(flow, caller, [target], queue=False)
-    flow.varsets(caller.chan, [("RINGTIME", "0"), ("RINGTIME_MS", "0")])
-    if await call.pause(call.timing.ring):
-        abandon(flow, caller, legs, queue=False)
-        return
-    answer(flow, caller, legs, legs[0])
-    flow.new_state(caller.chan, ChannelState.UP)
-    bridge = flow.bridge(legs[0].chan, caller.chan)
-    caller.answered = time.monotonic()
-    caller_first = await call.pause(call.timing.talk)
-    teardown(flow, caller, legs[0], bridge, caller_first=caller_first)
-    seconds = int(time.monotonic() - caller.started)
-    flow.cdr(caller.chan, legs[0].chan, answered=True, seconds=seconds)
+    targets = list(call.agents) if group else [call.agents[0]]
+    connected = await dial_ring(flow, caller, targets)
+    if connected is not None:
+        await talk_and_hang_up(flow, connected)
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -203,4 +77,13 @@ SCENARIOS: dict[str, Scenario] = {
     "direct_answered": direct_call,
     "queue_abandoned": functools.partial(queue_call, give_up=True),
     "withheld_caller": functools.partial(queue_call, withheld=True),
+    "queue_rrmemory": functools.partial(queue_call, queue="sales"),
+    "queue_leastrecent": functools.partial(queue_call, queue="billing"),
+    "ring_group": functools.partial(direct_call, group=True),
+    "pickup_directed": pickup.directed_pickup,
+    "pickup_group": pickup.group_pickup,
+    "blind_transfer": transfer.blind_to_agent,
+    "attended_transfer": transfer.attended_to_agent,
+    "transfer_to_queue": transfer.blind_to_queue,
+    "transfer_to_outside": transfer.blind_to_outside,
 }

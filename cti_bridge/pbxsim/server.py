@@ -237,11 +237,13 @@ class PbxSimulator:
         answer_by: str | None = None,
         ring_seconds: float | None = None,
         talk_seconds: float | None = None,
+        transfer_to: str | None = None,
     ) -> SimCall:
         """Start a call now (needs a running event loop); see ``SCENARIOS`` for names.
 
         ``ring_seconds``/``talk_seconds`` override the simulator's defaults for this call;
-        both are multiplied by ``time_scale``.
+        both are multiplied by ``time_scale``. ``transfer_to`` is where a transfer
+        scenario hands the caller: an agent interface, a queue name, an outside number.
         """
         runner = SCENARIOS.get(scenario)
         if runner is None:
@@ -260,6 +262,7 @@ class PbxSimulator:
             answer_by=answer_by,
             timing=timing,
         )
+        call.transfer_to = transfer_to
         self._launch(call, runner(CallFlow(self.pbx, call)))
         return call
 

@@ -35,6 +35,7 @@ class SimCall:
         agents: Sequence[str],
         answer_by: str | None,
         timing: Timing,
+        transfer_to: str | None = None,
     ) -> None:
         self.scenario = scenario
         self.linkedid = linkedid
@@ -43,12 +44,17 @@ class SimCall:
         self.agents = tuple(agents)
         self.answer_by = answer_by
         self.timing = timing
+        # Where a transfer scenario sends the caller: an agent's interface, a queue name or
+        # an outside number (None: the scenario's default).
+        self.transfer_to = transfer_to
         self.ring_times: dict[str, float] = {}
         self.answered_by: str | None = None
         # "answered", "abandoned", "missed", or "vanished" (PBX restarted mid-call).
         self.outcome = ""
         self.events = 0
         self._hangup = asyncio.Event()
+        # Set by hangup_caller() and advance(): ends the current pause early.
+        self._wake = asyncio.Event()
         self._done = asyncio.Event()
 
     @property
@@ -63,6 +69,13 @@ class SimCall:
         """Let the caller hang up now: while ringing this abandons the call, while talking
         it ends it from the caller's side. No effect once the call is over."""
         self._hangup.set()
+        self._wake.set()
+
+    def advance(self) -> None:
+        """End the current phase now (stop ringing and answer, stop talking and transfer
+        or hang up), as if its time had run out: lets a test act in the middle of a call
+        and then move it on."""
+        self._wake.set()
 
     @property
     def caller_hung_up(self) -> bool:
@@ -74,10 +87,13 @@ class SimCall:
             return True
         try:
             async with asyncio.timeout(seconds):
-                await self._hangup.wait()
+                await self._wake.wait()
         except TimeoutError:
             return False
-        return True
+        if self._hangup.is_set():
+            return True
+        self._wake.clear()  # advanced: this phase is over, the next one waits afresh
+        return False
 
     def finish(self, outcome: str) -> None:
         if not self.outcome:
