@@ -93,7 +93,7 @@ async function showDesk(agent) {
   });
   stack.restore(loadCards());
   persist();
-  link = new Link({ onMessage: receive, onUp: linkUp, onDown: linkDown, onRefused: checkSession });
+  link = new Link({ onMessage: receive, onUp: linkUp, onDown: linkDown, onRefused: checkSession, known: (id) => stack.cards.has(id) });
   link.connect();
   setupShortcuts({ accept, disposition: () => focusNewest(".disposition select"), note, ready: () => status.ready() });
   listen(fromOtherTab);

@@ -6,19 +6,26 @@
 // the pops of calls still ringing or live. Each message is acknowledged.
 
 const SEQ_KEY = "cti.lastSeq";
+const FIRST_KEY = "cti.firstConnected";
 const MIN_DELAY = 300;
 const MAX_DELAY = 5000;
 
 export class Link {
-  constructor({ onMessage, onUp, onDown, onRefused }) {
+  constructor({ onMessage, onUp, onDown, onRefused, known }) {
     this.onMessage = onMessage;
+    this.known = known;
     this.onUp = onUp;
     this.onDown = onDown;
     this.onRefused = onRefused;
     this.socket = null;
     this.delay = MIN_DELAY;
     this.timer = null;
+    this.wholeBuffer = false;
     this.lastSeq = Number(sessionStorage.getItem(SEQ_KEY) || 0);
+    // When this tab first got through. A tab that has had no message yet resumes with
+    // last_seq 0, which replays nothing; so after a drop it asks for the whole buffer and
+    // keeps only what was offered since then (see fromBuffer).
+    this.firstConnected = Number(sessionStorage.getItem(FIRST_KEY) || 0);
     // Come back at once when the machine is back online or the agent returns to the tab.
     window.addEventListener("online", () => this.retryNow());
     document.addEventListener("visibilitychange", () => {
@@ -41,7 +48,14 @@ export class Link {
       opened = true;
       this.delay = MIN_DELAY;
       this.onUp();
-      socket.send(JSON.stringify({ type: "resume", last_seq: this.lastSeq }));
+      const again = this.firstConnected > 0;
+      if (!again) {
+        this.firstConnected = Date.now();
+        sessionStorage.setItem(FIRST_KEY, String(this.firstConnected));
+      }
+      this.wholeBuffer = again && !this.lastSeq;
+      const lastSeq = this.lastSeq || (this.wholeBuffer ? 1 : 0);
+      socket.send(JSON.stringify({ type: "resume", last_seq: lastSeq }));
     });
     socket.addEventListener("message", (event) => this.receive(socket, event.data));
     socket.addEventListener("close", () => {
@@ -80,7 +94,16 @@ export class Link {
       }
       socket.send(JSON.stringify({ type: "ack", seq: message.seq }));
     }
+    if (this.fromBefore(message)) return;
     this.onMessage(message);
+  }
+
+  // A pop from the buffer that rang before this tab was first connected is history, not a
+  // call the agent missed (only asked for when the tab had no seq to resume from).
+  fromBefore(message) {
+    return this.wholeBuffer && message.type === "screen_pop"
+      && Date.parse(message.offered_at) < this.firstConnected - 5000
+      && !this.known(message.call_id);
   }
 
   close() {
@@ -90,5 +113,6 @@ export class Link {
     this.socket = null;
     if (socket) socket.close();
     sessionStorage.removeItem(SEQ_KEY);
+    sessionStorage.removeItem(FIRST_KEY);
   }
 }
