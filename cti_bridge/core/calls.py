@@ -345,6 +345,8 @@ class CallTracker:
         # Ringing someone new: rings cancelled earlier were not the caller giving up.
         call.settle(settle, now, self._out)
         transfers.check_moved_on(self._ledger, call)
+        if call.transfer_pending and not dest.is_agent and not dest.is_local:
+            call.announce_transfer(dest.interface, now, self._out)  # e.g. an outside number
         if dest.state in RING_STATES:
             call.offer(dest, now, self._out)
 

@@ -49,9 +49,13 @@ class OfferStatus(Enum):
     CANCELLED = "cancelled"
     WITHDRAWN = "withdrawn"
     ANSWERED = "answered"
+    # The agent talked and then handed the caller on (transfer): a later ring of another
+    # of its channels (a transfer back) is a new offer.
+    HANDED_OVER = "handed_over"
 
 
 _OPEN = (OfferStatus.RINGING, OfferStatus.CANCELLED)
+_CLOSED = (OfferStatus.WITHDRAWN, OfferStatus.HANDED_OVER)
 
 
 @dataclass(slots=True, eq=False)
@@ -135,9 +139,7 @@ class Call:
         if self.over or not channel.is_agent or self.is_caller_side(channel):
             return
         current = self.offers.get(channel.interface)
-        if current is not None and (
-            current.status is not OfferStatus.WITHDRAWN or current.channel is channel
-        ):
+        if current is not None and (current.status not in _CLOSED or current.channel is channel):
             return
         self._new_offer(channel, now, out)
 
@@ -179,12 +181,19 @@ class Call:
         out.append(
             CallTransferred(self.call_id, self.transfer_from, to_interface, self.transfer_kind, now)
         )
+        handed = self.offers.get(self.transfer_from) if self.transfer_from else None
+        if handed is not None and handed.status is OfferStatus.ANSWERED:
+            handed.status = OfferStatus.HANDED_OVER
 
     def answer(self, channel: Channel, now: float, out: list[CallEvent]) -> None:
         """The agent on ``channel`` is connected with the caller (once per offer)."""
         if self.over or not channel.is_agent or self.is_caller_side(channel):
             return
         offer = self.offers.get(channel.interface)
+        if offer is not None and offer.status is OfferStatus.HANDED_OVER:
+            if offer.channel is channel:
+                return  # the transferer's own leg, still bridged for a moment
+            offer = None
         if offer is None or offer.status is OfferStatus.WITHDRAWN:
             offer = self._new_offer(channel, now, out)
         if offer.status is OfferStatus.ANSWERED:

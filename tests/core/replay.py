@@ -37,7 +37,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ami"
 CACOFONISK = FIXTURES / "asterisk13-cacofonisk"
 ASTERISK20 = FIXTURES / "asterisk20"
 
-_AGENT = re.compile(r"^(SIP/1500100\d\d|SIP/1000600\d\d|PJSIP/\d{3,4}|Local/agent\d+@agents)$")
+_AGENT = re.compile(r"^(SIP/1500100\d\d|SIP/1000600\d\d|(PJ)?SIP/\d{3,4}|Local/agent\d+@agents)$")
 
 
 def is_agent(interface: str) -> bool:
