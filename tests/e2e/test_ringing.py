@@ -1,0 +1,104 @@
+"""Who rings and who is withdrawn, end to end: call pickup, an abandoned ringall queue, a
+ring-no-answer queue moving on, a ring group. Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from tests.e2e.helpers import JANE, add_agent, drain, interactions, next_for_call, settled_legs
+from tests.stack import Stack
+from tests.store.helpers import add_customer
+
+
+async def test_pickup_pops_the_picker_and_withdraws_the_rung_agent(stack: Stack) -> None:
+    jane = await add_customer(stack.daemon.engine, "Jane Doe", JANE)  # type: ignore[arg-type]
+    async with stack.ws("ann") as ann, stack.ws("bob") as bob:
+        # ann's phone rings; bob dials **1001 and takes the call.
+        call = stack.sim.place_call(
+            "pickup_directed", caller_number=JANE, agents=["PJSIP/1001", "PJSIP/1002"]
+        )
+        call_id = f"pbx1:{call.linkedid}"
+        first = await next_for_call(ann, call_id, "screen_pop")
+        assert first["customer"]["id"] == jane
+        missed = await next_for_call(ann, call_id)
+        assert (missed["state"], missed["reason"]) == ("missed", "picked_up")
+        pop = await next_for_call(bob, call_id, "screen_pop")
+        assert pop["caller"]["number"] == JANE  # the caller, not ann's extension
+        assert pop["customer"]["id"] == jane
+        assert pop["handoff"] is None
+        assert (await next_for_call(bob, call_id))["state"] == "answered"
+        assert (await next_for_call(bob, call_id))["state"] == "ended"
+        await call.wait()
+        assert [m for m in await drain(ann) if m.get("call_id") == call_id] == []
+    legs = await settled_legs(stack.daemon, call_id)
+    assert [(leg.agent_id, leg.outcome, leg.reason) for leg in legs] == [
+        (stack.agents["ann"].id, "missed", "picked_up"),
+        (stack.agents["bob"].id, "ended", None),
+    ]
+    [row] = await interactions(stack.daemon)
+    assert (row.call_id, row.outcome, row.agent_id) == (call_id, "answered", stack.agents["bob"].id)
+
+
+async def test_abandoned_ringall_withdraws_every_ringing_pop(stack: Stack) -> None:
+    await add_agent(stack, "cat", "PJSIP/1003")
+    async with stack.ws("ann") as ann, stack.ws("bob") as bob, stack.ws("cat") as cat:
+        call = stack.sim.place_call(
+            "queue_abandoned",
+            caller_number=JANE,
+            agents=["PJSIP/1001", "PJSIP/1002", "PJSIP/1003"],
+        )
+        call_id = f"pbx1:{call.linkedid}"
+        for agent in (ann, bob, cat):
+            pop = await next_for_call(agent, call_id, "screen_pop")
+            assert pop["queue"] == "support"
+            missed = await next_for_call(agent, call_id)
+            assert (missed["state"], missed["reason"]) == ("missed", "caller_hangup")
+        await call.wait()
+        for agent in (ann, bob, cat):
+            assert [m for m in await drain(agent, 0.2) if m.get("call_id") == call_id] == []
+    legs = await settled_legs(stack.daemon, call_id)
+    assert sorted(leg.agent_id for leg in legs) == sorted(
+        stack.agents[name].id for name in ("ann", "bob", "cat")
+    )
+    assert {(leg.outcome, leg.reason, leg.answered_at) for leg in legs} == {
+        ("missed", "caller_hangup", None)
+    }
+    [row] = await interactions(stack.daemon)
+    assert (row.outcome, row.answered_at, row.agent_id) == ("abandoned", None, None)
+
+
+async def test_rrmemory_ring_no_answer_moves_on_to_the_next_agent(stack: Stack) -> None:
+    async with stack.ws("ann") as ann, stack.ws("bob") as bob:
+        call = stack.sim.place_call(
+            "queue_rrmemory",
+            caller_number=JANE,
+            agents=["PJSIP/1001", "PJSIP/1002"],
+            answer_by="PJSIP/1002",
+        )
+        call_id = f"pbx1:{call.linkedid}"
+        assert (await next_for_call(ann, call_id, "screen_pop"))["queue"] == "sales"
+        missed = await next_for_call(ann, call_id)
+        assert (missed["state"], missed["reason"]) == ("missed", "no_answer")
+        await next_for_call(bob, call_id, "screen_pop")
+        assert (await next_for_call(bob, call_id))["state"] == "answered"
+        assert (await next_for_call(bob, call_id))["state"] == "ended"
+        await call.wait()
+    [row] = await interactions(stack.daemon)
+    assert (row.queue, row.outcome, row.agent_id) == ("sales", "answered", stack.agents["bob"].id)
+
+
+async def test_ring_group_answered_by_one_withdraws_the_others(stack: Stack) -> None:
+    async with stack.ws("ann") as ann, stack.ws("bob") as bob:
+        call = stack.sim.place_call(
+            "ring_group",
+            caller_number=JANE,
+            agents=["PJSIP/1001", "PJSIP/1002"],
+            answer_by="PJSIP/1002",
+        )
+        call_id = f"pbx1:{call.linkedid}"
+        await next_for_call(ann, call_id, "screen_pop")
+        missed = await next_for_call(ann, call_id)
+        assert (missed["state"], missed["reason"]) == ("missed", "answered_elsewhere")
+        await next_for_call(bob, call_id, "screen_pop")
+        assert (await next_for_call(bob, call_id))["state"] == "answered"
+        await call.wait()
+    [row] = await interactions(stack.daemon)
+    assert row.agent_id == stack.agents["bob"].id

@@ -1,0 +1,132 @@
+"""Transfers end to end: the simulator plays a blind and an attended transfer over AMI, the
+daemon tracks them, and the agents' websockets see exactly what the desk needs.
+
+The agent the caller is handed to gets a fresh pop with the ORIGINAL caller (not the
+colleague who transferred) and the notes saved on the call so far (``handoff``); the
+agent who handed over gets ``transferred_away``; the call stays one interaction row with
+one leg per agent. Runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection
+
+from cti_bridge.pbxsim import SimCall
+from tests.clients import receive_type
+from tests.e2e.helpers import JANE, drain, interactions, next_for_call, settled_legs
+from tests.stack import Stack
+from tests.store.helpers import add_customer
+
+NOTE = "Router broken since Monday; wants a technician visit"
+
+
+async def ann_answers_and_writes_a_note(
+    stack: Stack, ann: ClientConnection, call: SimCall
+) -> tuple[str, dict[str, Any]]:
+    call_id = f"pbx1:{call.linkedid}"
+    pop = await next_for_call(ann, call_id, "screen_pop")
+    assert pop["handoff"] is None  # always present, null when nobody handed over
+    assert (await next_for_call(ann, call_id))["state"] == "answered"
+    async with await stack.login("ann") as http:
+        response = await http.post(
+            f"/api/calls/{call_id}/disposition",
+            json={"code": "follow_up", "notes": NOTE, "request_id": f"note-{call_id}"},
+        )
+        assert response.status == 201, await response.text()
+    return call_id, pop
+
+
+def assert_handed_over(stack: Stack, pop: dict[str, Any], first_pop: dict[str, Any]) -> None:
+    assert pop["caller"] == first_pop["caller"]  # the original caller, not ann
+    assert pop["caller"]["number"] == JANE
+    assert pop["customer"]["id"] == first_pop["customer"]["id"]
+    handoff = pop["handoff"]
+    assert handoff["from_agent"] == stack.agents["ann"].display_name
+    [note] = handoff["notes"]
+    assert (note["agent"], note["code"], note["text"]) == (
+        stack.agents["ann"].display_name,
+        "follow_up",
+        NOTE,
+    )
+    assert note["at"].endswith("Z")
+
+
+async def assert_one_interaction_two_legs(stack: Stack, call_id: str, kind: str) -> None:
+    legs = await settled_legs(stack.daemon, call_id)
+    ann, bob = stack.agents["ann"].id, stack.agents["bob"].id
+    assert [(leg.agent_id, leg.kind, leg.outcome) for leg in legs] == [
+        (ann, "offered", "transferred_away"),
+        (bob, kind, "ended"),
+    ]
+    assert all(leg.answered_at is not None and leg.ended_at is not None for leg in legs)
+    assert legs[0].ended_at <= legs[1].answered_at  # type: ignore[operator]
+    rows = [row for row in await interactions(stack.daemon) if row.call_id == call_id]
+    [row] = rows
+    assert (row.outcome, row.agent_id, row.disposition_code) == ("answered", bob, "follow_up")
+    async with await stack.login("bob") as http:
+        response = await http.get(f"/api/customers/{row.customer_id}")
+        history = (await response.json())["recent_interactions"]
+    assert [item["call_id"] for item in history].count(call_id) == 1
+
+
+async def test_blind_transfer_hands_caller_and_notes_to_the_colleague(stack: Stack) -> None:
+    await add_customer(stack.daemon.engine, "Jane Doe", JANE, grade="A")  # type: ignore[arg-type]
+    async with stack.ws("ann") as ann, stack.ws("bob") as bob:
+        call = stack.sim.place_call(
+            "blind_transfer",
+            caller_number=JANE,
+            caller_name="JANE DOE",
+            agents=["PJSIP/1001", "PJSIP/1002"],
+            talk_seconds=100,
+        )
+        call_id, first_pop = await ann_answers_and_writes_a_note(stack, ann, call)
+        call.advance()  # ann presses transfer, dials bob
+        away = await next_for_call(ann, call_id)
+        assert (away["type"], away["state"], away["to"]) == (
+            "call_update",
+            "transferred_away",
+            "PJSIP/1002",
+        )
+        pop = await next_for_call(bob, call_id, "screen_pop")
+        assert_handed_over(stack, pop, first_pop)
+        assert (await next_for_call(bob, call_id))["state"] == "answered"
+        call.advance()  # bob finishes the call
+        assert (await next_for_call(bob, call_id))["state"] == "ended"
+        await call.wait()
+        assert [m for m in await drain(ann) if m.get("call_id") == call_id] == []
+        assert [m for m in await drain(bob) if m.get("call_id") == call_id] == []
+    await assert_one_interaction_two_legs(stack, call_id, "transfer")
+
+
+async def test_attended_transfer_hands_caller_and_notes_to_the_colleague(stack: Stack) -> None:
+    await add_customer(stack.daemon.engine, "Jane Doe", JANE, grade="A")  # type: ignore[arg-type]
+    async with stack.ws("ann") as ann, stack.ws("bob") as bob:
+        call = stack.sim.place_call(
+            "attended_transfer",
+            caller_number=JANE,
+            caller_name="JANE DOE",
+            agents=["PJSIP/1001", "PJSIP/1002"],
+            talk_seconds=100,
+        )
+        call_id, first_pop = await ann_answers_and_writes_a_note(stack, ann, call)
+        call.advance()  # ann puts Jane on hold and calls bob on her second line
+        # Bob's phone rings for ann's own call (another call id); he answers it.
+        consultation = await receive_type(bob, "screen_pop")
+        assert consultation["call_id"] != call_id
+        assert consultation["handoff"] is None
+        assert (await next_for_call(bob, consultation["call_id"]))["state"] == "answered"
+        call.advance()  # ann completes the transfer: Jane now talks to bob
+        pop = await next_for_call(bob, call_id, "screen_pop")
+        assert_handed_over(stack, pop, first_pop)
+        assert (await next_for_call(bob, call_id))["state"] == "answered"
+        away = await next_for_call(ann, call_id)
+        assert (away["state"], away["to"]) == ("transferred_away", "PJSIP/1002")
+        call.hangup_caller()
+        assert (await next_for_call(bob, call_id))["state"] == "ended"
+        await call.wait()
+        assert [m for m in await drain(ann) if m.get("call_id") == call_id] == []
+        late = [m for m in await drain(bob) if m.get("call_id") == call_id]
+        assert late == []
+    await assert_one_interaction_two_legs(stack, call_id, "transfer")
