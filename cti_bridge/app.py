@@ -24,12 +24,14 @@ from cti_bridge.ami.resync import catch_up
 from cti_bridge.bus.base import Bus
 from cti_bridge.bus.cluster import AmiLeases, bus_check, make_bus
 from cti_bridge.bus.redis import RedisBus
-from cti_bridge.core.calls import CallTracker
+from cti_bridge.core.calls import CallSnapshot, CallTracker
 from cti_bridge.core.events import CallEvent
 from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.assignment import RuleAssigner
 from cti_bridge.services.calls import CallService
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
+from cti_bridge.services.supervision import build_supervision
 from cti_bridge.settings import AsteriskServer, Settings
 from cti_bridge.store import migrate
 from cti_bridge.store.accounts import Accounts
@@ -109,6 +111,18 @@ class Daemon:
             metrics=self.metrics,
             clock=self.clock,
         )
+        tickets = TicketStore(self.engine, s.sla.policy, RuleAssigner(s.assignment, self.agents))
+        self.supervision = build_supervision(
+            self.engine,
+            s,
+            tickets=tickets,
+            bus=self.bus,
+            agents=self.agents,
+            calls=self.calls,
+            connected=self.hub.connected,
+            live_calls=self.live_calls,
+            clock=self.clock,
+        )
         journal = self.journal = Journal(s.database.journal_dir)
         self.context = WebContext(
             settings=s,
@@ -118,7 +132,7 @@ class Daemon:
             lookup=self.lookup,
             customers=CustomerWriter(self.engine),
             calllog=self.calllog,
-            tickets=TicketStore(self.engine),
+            tickets=tickets,
             desk=DeskStore(self.engine),
             calls=self.calls,
             agents=self.agents,
@@ -129,12 +143,18 @@ class Daemon:
             clock=self.clock,
             originate=self._originate if s.asterisk else None,
             journal=journal,
+            supervision=self.supervision,
         )
         register_replays(journal, self.context)
         await journal.open()  # replays what a previous run left, if anything
         await self._start_web()
+        await self.supervision.start()
         for server in s.asterisk:
             await self._start_link(server)
+
+    def live_calls(self) -> list[CallSnapshot]:
+        """Calls in progress on every Asterisk server (for the supervisors' board)."""
+        return [call for tracker in self.trackers.values() for call in tracker.snapshot()]
 
     async def _check_schema(self, engine: AsyncEngine) -> None:
         if self.migrate_on_start:
@@ -290,6 +310,8 @@ class Daemon:
         if self._runner is not None:
             await self.hub.close_all()
             await self._runner.cleanup()
+        if hasattr(self, "supervision"):
+            await self.supervision.stop()
         if hasattr(self, "calls"):
             await self.calls.close()
             await self.bus.close()

@@ -150,6 +150,9 @@ class CallService:
         self._calls: dict[str, LiveCall] = {}
         self._writer = OrderedWriter(metrics)
         self._handoffs = HandoffBuilder(calllog, agents, handoff_timeout)
+        # Told of every pop (call id, agent id, caller match), after it went out: the
+        # supervisors' board watches for customers with overdue tickets calling in.
+        self.pop_watchers: list[Callable[[str, int, CallerMatch], None]] = []
 
     # -- intake (synchronous: called from the AMI read path) --------------------------------
 
@@ -250,6 +253,8 @@ class CallService:
         seq = await self._bus.publish(agent_id, message)
         pop.sent.append((seq, message))
         self._metrics.pop_sent(self._clock() - offer.at)
+        for watch in self.pop_watchers:
+            watch(call.call_id, agent_id, call.match)
         await self._record_start(call)
         call.legs += 1
         pop.leg_no = call.legs

@@ -328,7 +328,7 @@ class Ticket(Base):
     # The standing the monitor last announced, and when it must look again (indexed: the
     # monitor reads only tickets whose moment has come, never all open tickets).
     sla_target: Mapped[str] = mapped_column(String(12), default="response")
-    sla_state: Mapped[str] = mapped_column(String(12), default="on_time")
+    sla_state: Mapped[str] = mapped_column(String(12), default="on_time", index=True)
     sla_level: Mapped[int] = mapped_column(Integer, default=0)
     sla_next_at: Mapped[datetime | None] = mapped_column(index=True)
     # Bumped by every write that touches the clock: the monitor's conditional update loses

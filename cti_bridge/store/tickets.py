@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,16 +11,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from cti_bridge.core import sla
 from cti_bridge.core.pop import iso
+from cti_bridge.core.sla import DEFAULT_POLICY, Policy, SlaClock
 from cti_bridge.store.db import session_factory
 from cti_bridge.store.models import (
     OPEN_TICKET_STATUSES,
     Customer,
+    Interaction,
     Ticket,
     TicketEvent,
+    TicketKind,
     TicketStatus,
 )
+from cti_bridge.store.service_levels import clock_of, new_clock, store_clock
 
 LIST_LIMIT = 500
 # Fields anyone working the ticket may change; the rest are for supervisors.
@@ -35,6 +38,8 @@ AGENT_FIELDS = (
     "corrective_action",
 )
 SUPERVISOR_FIELDS = ("due_at", "assignee_id")
+# Statuses in which the service-level clock stands still.
+CLOCK_STOPPED = (TicketStatus.WAITING_CUSTOMER, TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
 class UnknownCustomer(LookupError):
@@ -52,6 +57,22 @@ class NewTicket:
     assignee_id: int | None = None
     category: str = ""
     request_id: str | None = None
+    channel: str = "phone"
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentFacts:
+    """What assignment rules match a new ticket on."""
+
+    kind: str
+    channel: str
+    category: str
+    region: str
+    number: str
+
+
+# facts -> agent id to assign, or None when no rule matches.
+Assigner = Callable[[AssignmentFacts], int | None]
 
 
 def ticket_json(ticket: Ticket, now: datetime) -> dict[str, Any]:
@@ -76,12 +97,39 @@ def ticket_json(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "responsible_party": ticket.responsible_party,
         "root_cause": ticket.root_cause,
         "corrective_action": ticket.corrective_action,
+        "complaint_step": ticket.complaint_step,
+        "channel": ticket.channel,
+        "response_due_at": iso(ticket.response_due_at),
+        "responded_at": iso(ticket.responded_at),
+        "sla": {
+            "target": ticket.sla_target,
+            "state": ticket.sla_state,
+            "level": ticket.sla_level,
+            "paused": open_ and ticket.sla_running_since is None,
+        },
     }
 
 
 class TicketStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """Tickets with their service-level clock: every write re-plans the clock (see
+    :mod:`cti_bridge.store.service_levels`) and then tells the ``listeners`` (the SLA
+    monitor) that a ticket changed."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        policy: Policy = DEFAULT_POLICY,
+        assigner: Assigner | None = None,
+    ) -> None:
         self._sessions = session_factory(engine)
+        self.sessions = self._sessions  # for workflows that extend a ticket write
+        self.policy = policy
+        self._assigner = assigner
+        self.listeners: list[Callable[[], None]] = []
+
+    def changed(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     async def create(
         self, new: NewTicket, *, actor_id: int | None, now: datetime
@@ -102,14 +150,25 @@ class TicketStore:
                     created_by_id=actor_id,
                     created_at=now,
                     updated_at=now,
-                    due_at=sla.due_at(
-                        new.kind, new.priority, now, vip=customer.vip, grade=customer.grade
-                    ),
+                    complaint_step="received" if new.kind == TicketKind.COMPLAINT else "",
+                    sla_target="response",
+                    sla_state="on_time",
+                    sla_level=0,
+                    sla_rev=0,
                 )
+                if ticket.assignee_id is None:
+                    ticket.assignee_id = await self._assign(db, new, customer) or actor_id
+                name, clock = new_clock(
+                    self.policy, new.kind, new.priority, now, vip=customer.vip, grade=customer.grade
+                )
+                ticket.sla_calendar = name
+                store_clock(ticket, clock, self.policy, now)
                 db.add(ticket)
                 await db.flush()
                 _event(db, ticket.id, actor_id, at=now, kind="created", data={"kind": new.kind})
-                return ticket_json(ticket, now), True
+                result = ticket_json(ticket, now)
+            self.changed()
+            return result, True
         except IntegrityError:
             if new.request_id:
                 raced = await self._by_request(new.request_id, now)
@@ -142,7 +201,52 @@ class TicketStore:
             elif "status" in changes:
                 ticket.resolved_at = None
             ticket.updated_at = now
-            return ticket_json(ticket, now)
+            if {"status", "priority", "due_at"} & set(changes):
+                customer = await db.get(Customer, ticket.customer_id)
+                self.replan(ticket, changes, now, customer)
+            result = ticket_json(ticket, now)
+        self.changed()
+        return result
+
+    def replan(
+        self, ticket: Ticket, changes: dict[str, Any], now: datetime, customer: Customer | None
+    ) -> None:
+        """Move the clock for changed status, priority or due time.
+
+        Leaving ``open`` is the first response. Waiting on the customer, resolved and closed
+        stop the clock; going back to open or in progress restarts it. A new priority takes
+        that priority's targets; a due time set by a supervisor becomes the resolution
+        target (the working time until then)."""
+        if ticket.resolution_target is None:
+            return  # not planned yet: the monitor plans it from its due time
+        clock = clock_of(ticket, self.policy)
+        status = changes.get("status")
+        if status is not None:
+            if status != TicketStatus.OPEN and ticket.responded_at is None:
+                ticket.responded_at = now
+                clock = clock.respond()
+            stopped = status in CLOCK_STOPPED
+            clock = clock.pause(now) if stopped else clock.resume(now)
+        if "priority" in changes:
+            clock = _retarget(clock, self.policy, ticket, customer)
+        due = changes.get("due_at")
+        if due is not None:
+            clock = clock.due_by(due, now)
+        store_clock(ticket, clock, self.policy, now)
+        if due is not None and clock.running:
+            ticket.due_at = due
+
+    async def _assign(self, db: AsyncSession, new: NewTicket, customer: Customer) -> int | None:
+        if self._assigner is None:
+            return None
+        number = customer.phones[0].e164 if customer.phones else ""
+        if new.call_id:
+            called = await db.scalar(
+                select(Interaction.caller_number).where(Interaction.call_id == new.call_id)
+            )
+            number = called or number
+        facts = AssignmentFacts(new.kind, new.channel, new.category, customer.region, number)
+        return self._assigner(facts)
 
     async def get(self, ticket_id: int, now: datetime) -> dict[str, Any] | None:
         async with self._sessions() as db:
@@ -200,7 +304,17 @@ def _columns(new: NewTicket) -> dict[str, Any]:
         "assignee_id": new.assignee_id,
         "category": new.category,
         "request_id": new.request_id,
+        "channel": new.channel,
     }
+
+
+def _retarget(
+    clock: SlaClock, policy: Policy, ticket: Ticket, customer: Customer | None
+) -> SlaClock:
+    vip = customer.vip if customer else False
+    grade = customer.grade if customer else "C"
+    response, resolution = policy.targets(ticket.kind, ticket.priority, vip=vip, grade=grade)
+    return replace(clock, response_target=response, resolution_target=resolution)
 
 
 def _change(old: Any, new: Any) -> dict[str, Any]:

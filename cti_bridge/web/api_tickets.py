@@ -16,6 +16,7 @@ from cti_bridge.web.errors import ApiError, optional_int, optional_str, read_jso
 KINDS = tuple(k.value for k in TicketKind)
 PRIORITIES = tuple(p.value for p in Priority)
 STATUSES = tuple(s.value for s in TicketStatus)
+CHANNELS = ("phone", "web", "email", "ivr", "chat", "letter")
 LONG_TEXT = ("description", "root_cause", "corrective_action")
 
 
@@ -40,11 +41,13 @@ async def create(request: web.Request) -> web.Response:
         priority=_choice(body, "priority", PRIORITIES, "normal"),
         description=optional_str(body, "description"),
         call_id=optional_str(body, "call_id", max_len=96) or None,
-        assignee_id=optional_int(body, "assignee_id") or agent.id,
+        # No assignee given: the assignment rules pick one, else the creating agent.
+        assignee_id=optional_int(body, "assignee_id"),
         category=optional_str(body, "category", max_len=64),
         request_id=optional_str(body, "request_id", max_len=64) or None,
+        channel=_choice(body, "channel", CHANNELS, "phone"),
     )
-    if new.assignee_id != agent.id and not agent.is_supervisor:
+    if new.assignee_id not in (None, agent.id) and not agent.is_supervisor:
         raise ApiError(403, "forbidden", "only supervisors assign tickets to others")
     if new.assignee_id is not None and ctx.agents.by_id(new.assignee_id) is None:
         await ctx.agents.refresh()

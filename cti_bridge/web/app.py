@@ -8,7 +8,17 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from cti_bridge.web import api_calls, api_customers, api_desk, api_tickets, auth, ops, pages, ws
+from cti_bridge.web import (
+    api_calls,
+    api_customers,
+    api_desk,
+    api_tickets,
+    auth,
+    ops,
+    pages,
+    supervisor_pages,
+    ws,
+)
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.errors import error_middleware
 
@@ -42,6 +52,7 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get(r"/api/tickets/{ticket_id:\d+}", api_tickets.read),
         web.patch(r"/api/tickets/{ticket_id:\d+}", api_tickets.update),
         web.get("/ws", ws.websocket),
+        *supervisor_pages.routes(),
     ]
 
 

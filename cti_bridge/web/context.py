@@ -14,6 +14,7 @@ from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
+from cti_bridge.services.supervision import Supervision
 from cti_bridge.settings import Settings
 from cti_bridge.store.accounts import Accounts
 from cti_bridge.store.audit import Audit
@@ -51,6 +52,8 @@ class WebContext:
     originate: Callable[[str, str, dict[str, str]], Awaitable[None]] | None = None
     # Holds acknowledged writes while the database is unreachable; None: no journal.
     journal: Journal | None = None
+    # SLA monitor, board, complaints and figures (issue 5); None in bare test contexts.
+    supervision: Supervision | None = None
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

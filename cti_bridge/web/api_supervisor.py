@@ -1,0 +1,145 @@
+"""Supervisor API: the board (DESIGN §6.2), complaints by step and their workflow, and the
+figures as JSON or CSV. Board, complaint list and figures need the supervisor role."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from cti_bridge.core.figures import compute, csv_rows
+from cti_bridge.services.supervision import Supervision
+from cti_bridge.store.complaints import REQUIRED, Step, StepError
+from cti_bridge.web.auth import current_agent, require_supervisor
+from cti_bridge.web.context import CONTEXT, WebContext
+from cti_bridge.web.errors import ApiError, optional_str, read_json, require_str
+
+DEFAULT_DAYS = 28
+MAX_DAYS = 366
+
+
+def supervision(ctx: WebContext) -> Supervision:
+    if ctx.supervision is None:
+        raise ApiError(503, "unavailable", "supervision is not running on this node")
+    return ctx.supervision
+
+
+async def board(request: web.Request) -> web.Response:
+    require_supervisor(request)
+    ctx = request.app[CONTEXT]
+    sup = supervision(ctx)
+    now = ctx.now()
+    floor = await sup.board.floor()
+    overdue, due_soon = await asyncio.gather(
+        sup.board.store.late_tickets("overdue", now), sup.board.store.late_tickets("due_soon", now)
+    )
+    return web.json_response(
+        {
+            "calls": floor["calls"],
+            "agents": floor["agents"],
+            "queues": floor["queues"],
+            "tickets": {"overdue": overdue, "due_soon": due_soon},
+        }
+    )
+
+
+async def complaints(request: web.Request) -> web.Response:
+    require_supervisor(request)
+    ctx = request.app[CONTEXT]
+    sup = supervision(ctx)
+    steps = await sup.board.store.complaints(ctx.now())
+    return web.json_response({"steps": steps, "categories": list(sup.complaints.categories)})
+
+
+async def advance_complaint(request: web.Request) -> web.Response:
+    """``POST /api/tickets/{id}/complaint-steps`` ``{"step", ...fields}``: the next step."""
+    ctx = request.app[CONTEXT]
+    agent = current_agent(request)
+    sup = supervision(ctx)
+    ticket_id = int(request.match_info["ticket_id"])
+    body = await read_json(request)
+    name = require_str(body, "step", max_len=32)
+    if name not in REQUIRED:
+        raise ApiError(422, "invalid", f"'step' must be one of {', '.join(REQUIRED)}", field="step")
+    fields = {
+        key: optional_str(body, key, max_len=limit)
+        for key, limit in REQUIRED[name].items()
+        if key != "note"
+    }
+    if not agent.is_supervisor:
+        ticket = await ctx.tickets.get(ticket_id, ctx.now())
+        if ticket is not None and ticket["assignee_id"] != agent.id:
+            raise ApiError(403, "forbidden", "only the assignee or a supervisor moves a complaint")
+    step = Step(name, fields, note=optional_str(body, "note"))
+    try:
+        ticket = await sup.complaints.advance(ticket_id, step, actor_id=agent.id, now=ctx.now())
+    except StepError as exc:
+        extra = {"field": exc.field} if exc.field else {}
+        code = {404: "not_found", 409: "conflict"}.get(exc.status, "invalid")
+        raise ApiError(exc.status, code, str(exc), **extra) from exc
+    ticket["history"] = await ctx.tickets.history(ticket_id)
+    return web.json_response(ticket)
+
+
+def period(query: Any, timezone: str, today: date) -> tuple[date, date]:
+    """``from``/``to`` (inclusive local dates); by default the last 28 days."""
+    try:
+        last = date.fromisoformat(query["to"]) if query.get("to") else today
+        first = (
+            date.fromisoformat(query["from"])
+            if query.get("from")
+            else last - timedelta(days=DEFAULT_DAYS - 1)
+        )
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", "'from' and 'to' are dates like 2026-11-23") from exc
+    if first > last or (last - first).days >= MAX_DAYS:
+        raise ApiError(400, "bad_request", f"a period is 1 to {MAX_DAYS} days, from <= to")
+    return first, last
+
+
+async def figures_for(ctx: WebContext, query: Any) -> dict[str, Any]:
+    sup = supervision(ctx)
+    zone = ctx.settings.centre.timezone
+    now = ctx.now()
+    first, last = period(query, zone, now.astimezone(ZoneInfo(zone)).date())
+    start = _midnight(first, zone)
+    end = _midnight(last + timedelta(days=1), zone)
+    repeat = timedelta(days=ctx.settings.reports.repeat_days)
+    calls, followups, complaint_facts = await sup.reports.period(start, end, repeat)
+    result = compute(
+        calls,
+        complaint_facts,
+        agent_names=await sup.reports.agent_names(),
+        timezone=zone,
+        resolved_codes=ctx.settings.reports.resolved_codes,
+        repeat=repeat,
+        followups=followups,
+    )
+    return {"from": first.isoformat(), "to": last.isoformat(), "timezone": zone, **result}
+
+
+def _midnight(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+async def figures(request: web.Request) -> web.Response:
+    require_supervisor(request)
+    return web.json_response(await figures_for(request.app[CONTEXT], request.query))
+
+
+async def figures_csv(request: web.Request) -> web.Response:
+    require_supervisor(request)
+    result = await figures_for(request.app[CONTEXT], request.query)
+    out = io.StringIO()
+    csv.writer(out).writerows(csv_rows(result))
+    name = f"figures-{result['from']}-{result['to']}.csv"
+    return web.Response(
+        text=out.getvalue(),
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

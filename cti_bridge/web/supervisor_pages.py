@@ -1,0 +1,95 @@
+"""The supervisor pages: the live board (a page that loads its data from the API and the
+websocket) and the reports (rendered here: tables and inline SVG charts, nothing from a
+CDN, so the page works on a closed network)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from cti_bridge.core.figures import DIMENSIONS
+from cti_bridge.web import api_supervisor
+from cti_bridge.web.api_supervisor import figures_for
+from cti_bridge.web.auth import COOKIE
+from cti_bridge.web.context import CONTEXT
+from cti_bridge.web.errors import ApiError
+
+# Charts on the reports page: (dimension, field, title, unit).
+CHARTS = (
+    ("agent", "complaint_rate", "Complaints per 100 handled calls, by agent", ""),
+    ("agent", "satisfaction", "Satisfaction (1-5), by agent", ""),
+    ("queue", "abandon_rate", "Abandon rate, by queue", "%"),
+    ("queue", "p90_wait", "90th-percentile wait, by queue", "s"),
+    ("category", "complaints", "Complaints by root-cause category", ""),
+    ("week", "complaint_rate", "Complaints per 100 handled calls, by week", ""),
+)
+BAR_HEIGHT = 20
+LABEL_WIDTH = 170
+PLOT_WIDTH = 380
+
+
+@aiohttp_jinja2.template("board.html")
+async def board(request: web.Request) -> dict[str, Any]:
+    return {}
+
+
+def chart(rows: list[dict[str, Any]], field: str, title: str, unit: str) -> dict[str, Any]:
+    """Geometry of one horizontal bar chart (the template draws it as SVG)."""
+    values = [(r["label"], r[field]) for r in rows if r[field] is not None]
+    top = max((v for _, v in values), default=0) or 1
+    bars = [
+        {
+            "label": label,
+            "y": i * BAR_HEIGHT,
+            "width": round(PLOT_WIDTH * value / top, 1),
+            "text": f"{value}{unit}",
+        }
+        for i, (label, value) in enumerate(values)
+    ]
+    return {
+        "title": title,
+        "bars": bars,
+        "height": max(len(bars), 1) * BAR_HEIGHT,
+        "label_width": LABEL_WIDTH,
+        "plot_width": PLOT_WIDTH,
+    }
+
+
+async def reports(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    token = request.cookies.get(COOKIE, "")
+    agent = await ctx.accounts.session_agent(token, ctx.now()) if token else None
+    context: dict[str, Any] = {"logged_in": agent is not None, "query": dict(request.query)}
+    if agent is not None and not agent.is_supervisor:
+        context["error"] = "The reports are for supervisors."
+    elif agent is not None:
+        try:
+            figures = await figures_for(ctx, request.query)
+        except ApiError as exc:
+            context["error"] = exc.message
+        else:
+            context.update(
+                figures=figures,
+                dimensions=DIMENSIONS,
+                charts=[
+                    chart(figures["rows"][dim], field, title, unit)
+                    for dim, field, title, unit in CHARTS
+                ],
+                csv_query=request.query_string,
+            )
+    return aiohttp_jinja2.render_template("reports.html", request, context)
+
+
+def routes() -> list[web.AbstractRouteDef]:
+    """The supervisor's pages and API (issue 5), added to the application's route table."""
+    return [
+        web.get("/board", board, name="board"),
+        web.get("/reports", reports, name="reports"),
+        web.get("/api/supervisor/board", api_supervisor.board),
+        web.get("/api/supervisor/complaints", api_supervisor.complaints),
+        web.post(r"/api/tickets/{ticket_id:\d+}/complaint-steps", api_supervisor.advance_complaint),
+        web.get("/api/reports/figures", api_supervisor.figures),
+        web.get("/api/reports/figures.csv", api_supervisor.figures_csv),
+    ]
