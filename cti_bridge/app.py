@@ -26,6 +26,7 @@ from cti_bridge.bus.cluster import AmiLeases, bus_check, make_bus
 from cti_bridge.bus.redis import RedisBus
 from cti_bridge.core.calls import CallSnapshot, CallTracker
 from cti_bridge.core.events import CallEvent
+from cti_bridge.ivr.assembly import IvrParts
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.assignment import RuleAssigner
 from cti_bridge.services.calls import CallService
@@ -98,6 +99,7 @@ class Daemon:
             timeout=s.centre.lookup_timeout_ms / 1000,
             metrics=self.metrics,
         )
+        self.ivr = IvrParts(s, clock=self.clock)
         self.calllog = CallLog(self.engine)
         audit = Audit(self.engine)
         self.calls = CallService(
@@ -110,6 +112,7 @@ class Daemon:
             match_digits=s.phone.match_digits,
             metrics=self.metrics,
             clock=self.clock,
+            ivr_journey=self.ivr.journeys.pop_field,
         )
         tickets = TicketStore(self.engine, s.sla.policy, RuleAssigner(s.assignment, self.agents))
         self.supervision = build_supervision(
@@ -147,6 +150,7 @@ class Daemon:
         )
         register_replays(journal, self.context)
         await journal.open()  # replays what a previous run left, if anything
+        self.context.ivr = await self.ivr.start(self.engine, self.context.tickets)
         await self._start_web()
         await self.supervision.start()
         for server in s.asterisk:
@@ -307,6 +311,8 @@ class Daemon:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if hasattr(self, "ivr"):
+            await self.ivr.stop()
         if self._runner is not None:
             await self.hub.close_all()
             await self._runner.cleanup()

@@ -239,12 +239,14 @@ def build_screen_pop(
     offered_at: datetime,
     dialed: str = "",
     handoff: Handoff | None = None,
+    ivr: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``screen_pop`` message for one ringing agent (without ``seq``: the bus adds it).
 
     ``handoff`` is set on the pop of an agent the caller is transferred to: who handed the
     caller over and the notes logged on the call so far (warm hand-off). The field is
-    always present, ``null`` on every other pop."""
+    always present, ``null`` on every other pop. ``ivr`` is what the caller did in the IVR
+    before reaching the queue (account, option, digits); ``null`` when nothing."""
     customer = None if match.customer is None else customer_json(match.customer, today, now)
     message: dict[str, Any] = {
         "type": "screen_pop",
@@ -258,4 +260,5 @@ def build_screen_pop(
         "matches": [summary_json(c) for c in match.candidates],
     }
     message["handoff"] = None if handoff is None else handoff.as_json()
+    message["ivr"] = None if ivr is None else dict(ivr)
     return message

@@ -137,6 +137,7 @@ class CallService:
         metrics: Metrics,
         clock: Callable[[], float] = time.time,
         handoff_timeout: float = 0.3,
+        ivr_journey: Callable[[str], dict[str, Any] | None] | None = None,
     ) -> None:
         self._lookup = lookup
         self._agents = agents
@@ -150,6 +151,8 @@ class CallService:
         self._calls: dict[str, LiveCall] = {}
         self._writer = OrderedWriter(metrics)
         self._handoffs = HandoffBuilder(calllog, agents, handoff_timeout)
+        # What the caller did in the IVR, by call id (the pop's ``ivr`` field).
+        self._ivr_journey = ivr_journey
         # Told of every pop (call id, agent id, caller match), after it went out: the
         # supervisors' board watches for customers with overdue tickets calling in.
         self.pop_watchers: list[Callable[[str, int, CallerMatch], None]] = []
@@ -245,6 +248,7 @@ class CallService:
             offered_at=_dt(offer.at),
             dialed=call.dialed,
             handoff=handoff,
+            ivr=self._ivr_journey(call.call_id) if self._ivr_journey else None,
         )
         if call.match.failed:
             message["lookup_failed"] = True

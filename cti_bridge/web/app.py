@@ -12,6 +12,7 @@ from cti_bridge.web import (
     api_calls,
     api_customers,
     api_desk,
+    api_ivr,
     api_tickets,
     auth,
     ops,
@@ -52,6 +53,7 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get(r"/api/tickets/{ticket_id:\d+}", api_tickets.read),
         web.patch(r"/api/tickets/{ticket_id:\d+}", api_tickets.update),
         web.get("/ws", ws.websocket),
+        *api_ivr.routes(),
         *supervisor_pages.routes(),
     ]
 

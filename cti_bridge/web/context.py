@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from cti_bridge.bus.base import Bus
+from cti_bridge.ivr.service import IvrService
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
 from cti_bridge.services.lookups import CallerLookup
@@ -54,6 +55,9 @@ class WebContext:
     journal: Journal | None = None
     # SLA monitor, board, complaints and figures (issue 5); None in bare test contexts.
     supervision: Supervision | None = None
+
+    # The IVR's use cases for /ivr/v1/* (issue 6); None when not wired (bare test contexts).
+    ivr: IvrService | None = None
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

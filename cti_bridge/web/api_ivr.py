@@ -1,0 +1,119 @@
+"""The IVR over HTTP (``/ivr/v1/*``), for dialplans that prefer ``CURL()`` to FastAGI.
+
+The same use cases and the same ``CTI_*`` variables as the FastAGI routes, as JSON
+(``{"variables": {...}}``) or, with ``format=vars``, as ``KEY=VALUE`` lines that the
+dialplan can split with ``HASH()``/``FIELDQTY`` or read one key at a time. Requests carry a
+bearer token from ``[ivr] tokens`` (``Set(CURLOPT(httpheader)=Authorization: Bearer ...)``);
+without a valid one the answer is 401 and nothing is looked up.
+
+Lookups are ``GET``; the routes that change something (``identify`` counts wrong PINs) are
+``POST`` with a form body (what ``CURL(url,data)`` sends) or JSON, so a PIN never sits in
+an access log's query string.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from cti_bridge.core.ivr import as_vars_text
+from cti_bridge.ivr.service import Caller, IvrService, Variables
+from cti_bridge.web.context import CONTEXT
+from cti_bridge.web.errors import ApiError
+
+MAX_FIELD = 128
+
+
+def _service(request: web.Request) -> IvrService:
+    ctx = request.app[CONTEXT]
+    if ctx.ivr is None:
+        raise ApiError(503, "unavailable", "the IVR service is not running on this node")
+    tokens = [t.reveal() for t in ctx.settings.ivr.tokens if t]
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    # compare_digest against every token: the time taken does not tell which one is close.
+    valid = [hmac.compare_digest(given.strip().encode(), t.encode()) for t in tokens]
+    if scheme.lower() != "bearer" or not any(valid):
+        raise ApiError(401, "unauthenticated", "a valid bearer token from [ivr] tokens is needed")
+    return ctx.ivr
+
+
+async def _fields(request: web.Request) -> Mapping[str, str]:
+    """Query parameters, plus the body of a POST (form or JSON object of texts)."""
+    fields = dict(request.query)
+    if request.method == "POST" and request.can_read_body:
+        if request.content_type == "application/json":
+            try:
+                body = json.loads(await request.read())
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise ApiError(400, "invalid_json", "the body is not valid JSON") from exc
+            if not isinstance(body, dict):
+                raise ApiError(400, "invalid_json", "the body must be a JSON object")
+            fields.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()})
+        else:
+            fields.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+    for key, value in fields.items():
+        if len(value) > MAX_FIELD:
+            raise ApiError(422, "invalid", f"'{key}' is longer than {MAX_FIELD}", field=key)
+    return fields
+
+
+def _caller(fields: Mapping[str, str]) -> Caller:
+    return Caller(fields.get("caller", ""), fields.get("call_id", ""), fields.get("account", ""))
+
+
+def _answer(fields: Mapping[str, str], variables: Variables) -> web.Response:
+    if fields.get("format") == "vars":
+        return web.Response(text=as_vars_text(variables), content_type="text/plain")
+    return web.json_response({"variables": variables})
+
+
+async def lookup(request: web.Request) -> web.Response:
+    service = _service(request)
+    fields = await _fields(request)
+    return _answer(fields, await service.lookup(_caller(fields)))
+
+
+async def ticket_status(request: web.Request) -> web.Response:
+    service = _service(request)
+    fields = await _fields(request)
+    return _answer(fields, await service.ticket_status(_caller(fields)))
+
+
+async def identify(request: web.Request) -> web.Response:
+    service = _service(request)
+    fields = await _fields(request)
+    return _answer(fields, await service.identify(_caller(fields), fields.get("pin", "")))
+
+
+async def callback(request: web.Request) -> web.Response:
+    service = _service(request)
+    fields = await _fields(request)
+    return _answer(fields, await service.callback(_caller(fields), fields.get("number", "")))
+
+
+async def survey(request: web.Request) -> web.Response:
+    service = _service(request)
+    fields = await _fields(request)
+    return _answer(fields, await service.survey(_caller(fields), fields.get("score", "")))
+
+
+async def choice(request: web.Request) -> web.Response:
+    service = _service(request)
+    fields = await _fields(request)
+    variables = service.choice(_caller(fields), fields.get("option", ""), fields.get("digits", ""))
+    return _answer(fields, variables)
+
+
+def routes() -> list[web.AbstractRouteDef]:
+    return [
+        web.get("/ivr/v1/lookup", lookup),
+        web.get("/ivr/v1/ticket_status", ticket_status),
+        web.post("/ivr/v1/identify", identify),
+        web.post("/ivr/v1/callback", callback),
+        web.post("/ivr/v1/survey", survey),
+        web.post("/ivr/v1/choice", choice),
+    ]
