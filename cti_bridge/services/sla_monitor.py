@@ -58,6 +58,10 @@ class SlaMonitor:
         self._batch = batch
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # One pass at a time: a pass settles and delivers; two at once could both see
+        # the same outbox row before it is marked delivered.
+        self._pass = asyncio.Lock()
+        self._recovered = False
         self.alerts_sent = 0
         tickets.listeners.append(self.poke)
 
@@ -101,11 +105,18 @@ class SlaMonitor:
     async def run_once(self) -> int:
         """Deliver leftovers, plan unplanned tickets, settle every due one; returns the
         number of alerts delivered."""
+        async with self._pass:
+            return await self._pass_once()
+
+    async def _pass_once(self) -> int:
         now = self.now()
         sent = 0
-        for pending in await self._store.undelivered():
-            await self._deliver(pending, now)
-            sent += 1
+        if not self._recovered:
+            # Alerts recorded by a run that stopped before delivering them.
+            for pending in await self._store.undelivered():
+                await self._deliver(pending, now)
+                sent += 1
+            self._recovered = True
         while await self._store.adopt_unplanned(now, self._batch) == self._batch:
             pass
         while True:
