@@ -12,7 +12,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from cti_bridge.store.models import SlaAlert, Ticket
 from cti_bridge.store.service_levels import SlaStore
@@ -46,7 +46,7 @@ async def alert_rows(run: Running) -> list[tuple[int, str, str, int, bool]]:
                 SlaAlert.delivered_at.is_not(None),
             ).order_by(SlaAlert.id)
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [tuple(r) for r in rows]
 
 
 async def test_one_alert_per_transition_across_restarts(db_url: str) -> None:
@@ -60,7 +60,7 @@ async def test_one_alert_per_transition_across_restarts(db_url: str) -> None:
             clock.advance(3 * 60 * MIN + 11 * MIN)
             assert await settle(run) == 0
             clock.advance(1 * MIN)
-            run.daemon.supervision.monitor.poke()  # type: ignore[union-attr]
+            run.daemon.supervision.monitor.poke()
             soon = await next_alert(sue)
             assert (soon["kind"], soon["target"], soon["level"]) == (
                 "ticket_due_soon",
@@ -84,7 +84,7 @@ async def test_one_alert_per_transition_across_restarts(db_url: str) -> None:
         await no_alert(sue)
         async with run.ws("ada") as ada:
             clock.advance(58 * MIN)  # 5 h after opening: one hour past due
-            run.daemon.supervision.monitor.poke()  # type: ignore[union-attr]
+            run.daemon.supervision.monitor.poke()
             escalated = await next_alert(ada)
             assert (escalated["kind"], escalated["level"]) == ("ticket_overdue", 2)
             assert (await next_alert(sue))["alert_id"] == escalated["alert_id"]
@@ -107,7 +107,7 @@ async def test_an_alert_recorded_but_not_delivered_goes_out_at_the_next_start(
     async with running(db_url, clock) as run:
         jane = await add_customer(run.daemon.engine, "Jane", "+15551234567")  # type: ignore[arg-type]
         ticket = await open_complaint(run, jane)
-        await run.daemon.supervision.monitor.stop()  # type: ignore[union-attr]
+        await run.daemon.supervision.monitor.stop()
         # What a crash between the commit and the delivery leaves behind.
         clock.advance(4 * 60 * MIN)
         store = SlaStore(run.daemon.engine, run.daemon.settings.sla.policy)  # type: ignore[arg-type]
@@ -185,7 +185,7 @@ async def test_tickets_from_before_the_monitor_are_planned_from_their_due_time(
         # As an older version (or a bulk loader) wrote it: a due time, no clock.
         async with run.daemon.engine.begin() as conn:  # type: ignore[union-attr]
             await conn.execute(
-                Ticket.__table__.update()
+                update(Ticket)
                 .where(Ticket.id == created["id"])
                 .values(
                     resolution_target=None,
