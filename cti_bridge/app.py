@@ -43,6 +43,7 @@ from cti_bridge.store.db import create_engine
 from cti_bridge.store.desk import DeskStore
 from cti_bridge.store.directory import CustomerDirectory
 from cti_bridge.store.journal import Journal
+from cti_bridge.store.popread import PostgresPopReader
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.app import create_web_app
 from cti_bridge.web.context import WebContext
@@ -72,6 +73,7 @@ class Daemon:
     leases: AmiLeases | None = None
     # Acknowledged writes waiting for the database (DESIGN §7).
     journal: Journal | None = None
+    popread: PostgresPopReader | None = None
     _runner: web.AppRunner | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _resyncs: set[asyncio.Task[None]] = field(default_factory=set)
@@ -92,7 +94,9 @@ class Daemon:
         self.agents = AgentDirectory(self.accounts.all_active)
         await self.agents.refresh()
         self._tasks.append(asyncio.create_task(self._refresh_agents(), name="agent-refresh"))
-        directory = CustomerDirectory(self.engine)
+        directory = self._directory(self.engine)
+        if self.popread is not None:
+            await self.popread.open()
         self.lookup = CallerLookup(
             directory,
             timezone=s.centre.timezone,
@@ -159,6 +163,13 @@ class Daemon:
     def live_calls(self) -> list[CallSnapshot]:
         """Calls in progress on every Asterisk server (for the supervisors' board)."""
         return [call for tracker in self.trackers.values() for call in tracker.snapshot()]
+
+    def _directory(self, engine: AsyncEngine) -> CustomerDirectory:
+        """The pop's read: raw asyncpg on PostgreSQL (the bench shows why), Core elsewhere."""
+        if engine.dialect.name != "postgresql":
+            return CustomerDirectory(engine)
+        self.popread = PostgresPopReader(engine, self.settings.database.url)
+        return self.popread
 
     async def _check_schema(self, engine: AsyncEngine) -> None:
         if self.migrate_on_start:
@@ -323,5 +334,7 @@ class Daemon:
             await self.bus.close()
         if self.journal is not None:
             await self.journal.close()  # what is still held is replayed on the next start
+        if self.popread is not None:
+            await self.popread.close()
         if self.engine is not None:
             await self.engine.dispose()

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from cti_bridge.bench.options import add_arguments as add_bench_arguments
+from cti_bridge.bench.options import options_from as bench_options
 from cti_bridge.logs import setup_logging
 from cti_bridge.settings import Settings, SettingsError, load_settings
 
@@ -63,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     customers = command("customers", "manage customers")
     customers.add_argument("action", choices=["import"])
     customers.add_argument("file", help="CSV file (see the README for its columns)")
+
+    bench = command("bench", "load benchmark: ring-to-pop latency, lost pops, CPU, memory")
+    add_bench_arguments(bench)
 
     simulate = command("simulate", "run the AMI simulator alone")
     simulate.add_argument("--host", default="127.0.0.1")
@@ -228,6 +233,12 @@ async def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from cti_bridge.bench.run import run_bench
+
+    return await run_bench(bench_options(args, settings.database.url))
+
+
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from cti_bridge.demo.run import run_demo
 
@@ -258,6 +269,7 @@ async def wait_for_signal() -> None:
 
 COMMANDS = {
     "run": cmd_run,
+    "bench": cmd_bench,
     "demo": cmd_demo,
     "db": cmd_db,
     "agents": cmd_agents,

@@ -1,0 +1,217 @@
+"""``cti-bridge bench``: set up, load, measure, report (DESIGN §8).
+
+Phases, each reported with a progress line a second and a row in the summary table:
+
+1. data: the bench schema, M seeded customers (COPY), N agents with sessions;
+2. query paths: raw asyncpg vs SQLAlchemy Core vs ORM on the pop's lookups;
+3. connect: the daemon's memory before and after N websockets (KB per agent);
+4. steady: ``rate`` calls/s, each ringing ``ringing`` agents;
+5. burst: ``burst_rate`` calls/s for ``burst_seconds``;
+6. noisy (``--noise``): the steady load again under background AMI traffic;
+7. ingest: AMI events that pop nobody, as fast as the daemon reads them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cti_bridge.bench import amiload, dataset, lookups
+from cti_bridge.bench.daemon import SECRET, ClientProcess, DaemonProcess, free_port, write_config
+from cti_bridge.bench.load import CallPlacer, Phase, PopLedger
+from cti_bridge.bench.options import BenchOptions
+from cti_bridge.bench.procstat import Sample, cpu_share, sample
+from cti_bridge.bench.stats import table
+from cti_bridge.pbxsim import PbxSimulator
+
+Say = Callable[[str], None]
+MB = 1024 * 1024
+
+
+@dataclass
+class Row:
+    phase: Phase
+    cpu: float
+    rss: int
+    outcome_cells: list[object]
+
+
+class Bench:
+    def __init__(self, options: BenchOptions, say: Say, directory: Path) -> None:
+        self.o = options
+        self.say = say
+        self.dir = directory
+        self.ledger = PopLedger()
+        self.rows: list[Row] = []
+        self.notes: list[tuple[str, object]] = []
+        self._last: Sample | None = None
+
+    async def prepare(self) -> tuple[str, list[dataset.BenchAgent]]:
+        o = self.o
+        url = await dataset.ensure_schema(o.database_url, o.schema)
+        started = time.monotonic()
+
+        def progress(done: int) -> None:
+            rate = done / max(time.monotonic() - started, 1e-6)
+            self.say(f"[data] seeded {done:,} customers ({rate:,.0f}/s)")
+
+        added = await dataset.seed_up_to(url, o.customers, progress)
+        self.notes.append(
+            ("customers seeded now (COPY)", f"{added:,} in {time.monotonic() - started:.1f} s")
+        )
+        agents = await dataset.bench_agents(url, o.agents)
+        self.say(f"[data] {o.customers:,} customers, {len(agents):,} agents with sessions")
+        return url, agents
+
+    async def query_paths(self, url: str) -> None:
+        if not self.o.lookup_samples:
+            return
+        self.say(f"[query] {self.o.lookup_samples:,} lookups per path ...")
+        results = await lookups.compare(url, self.o.customers, self.o.lookup_samples)
+        rows = [[name, r["p50"], r["p95"], r["p99"], r["max"]] for name, r in results]
+        title = f"\nQuery paths at {self.o.customers:,} customers (µs)\n"
+        self.say(title + table(["path", "p50", "p95", "p99", "max"], rows) + "\n")
+
+    def tick(self, pid: int, agent_of: dict[str, int]) -> Callable[[Phase, float], None]:
+        def report(phase: Phase, elapsed: float) -> None:
+            now = sample(pid)
+            cpu = cpu_share(self._last, now) if self._last else 0.0
+            self._last = now
+            out = self.ledger.outcome(phase.calls, agent_of, "pbx1")
+            s = out.summary()
+            self.say(
+                f"[{phase.name}] {elapsed:4.0f} s  calls {len(phase.calls):,}  pops "
+                f"{out.pops_received:,}/{out.pops_expected:,}  p50 {s['p50']:.1f} ms  "
+                f"p99 {s['p99']:.1f} ms  cpu {cpu * 100:.0f} %  rss {now.rss_bytes / MB:.0f} MB"
+            )
+
+        return report
+
+    async def load_phase(
+        self, placer: CallPlacer, phase: Phase, pid: int, agent_of: dict[str, int]
+    ) -> None:
+        first = self._last = sample(pid)
+        await placer.run(phase, self.tick(pid, agent_of))
+        await asyncio.sleep(2.0)  # the last rings' pops are on their way
+        last = sample(pid)
+        out = self.ledger.outcome(phase.calls, agent_of, "pbx1")
+        s = out.summary()
+        seconds = max(phase.ended - phase.started, 1e-6)
+        cells: list[object] = [
+            out.pops_expected, out.pops_received, out.lost, out.misdirected,
+            s["p50"], s["p95"], s["p99"], s["max"], phase.events / seconds,
+        ]  # fmt: skip
+        self.rows.append(Row(phase, cpu_share(first, last), last.rss_bytes, cells))
+        self.say(f"[{phase.name}] done: {out.lost} lost, {out.misdirected} misdirected")
+
+    async def ingest(self, sim: PbxSimulator, daemon: DaemonProcess) -> None:
+        if not self.o.ingest_events:
+            return
+        template = await amiload.record_call(sim)
+        await asyncio.sleep(1.0)
+        before = await daemon.metric("cti_ami_events_total")
+        self.say(f"[ingest] writing {self.o.ingest_events:,} AMI events ...")
+        started = time.monotonic()
+        sent = await amiload.blast(sim, template, self.o.ingest_events)
+        while await daemon.metric("cti_ami_events_total") < before + sent:
+            if time.monotonic() - started > 120:
+                break
+            await asyncio.sleep(0.05)
+        seconds = time.monotonic() - started
+        got = await daemon.metric("cti_ami_events_total") - before
+        self.notes.append(
+            (
+                "AMI ingest, no pops (events/s)",
+                f"{got / seconds:,.0f} ({got:,.0f} events in {seconds:.2f} s)",
+            )
+        )
+
+    def report(self, connect: dict[str, object]) -> str:
+        header = ["phase", "calls/s", "calls", "pops expected", "received", "lost",
+                  "misdirected", "p50 ms", "p95 ms", "p99 ms", "max ms", "AMI events/s",
+                  "daemon CPU %", "daemon RSS MB"]  # fmt: skip
+        rows = [
+            [r.phase.name, r.phase.rate, len(r.phase.calls), *r.outcome_cells,
+             r.cpu * 100, r.rss / MB]
+            for r in self.rows
+        ]  # fmt: skip
+        notes = [[k, v] for k, v in [*connect.items(), *self.notes]]
+        return "\n".join([
+            "\nRing-to-pop (simulator write -> agent process receive)",
+            table(header, rows),
+            "",
+            table(["measure", "value"], notes),
+        ])  # fmt: skip
+
+
+async def run_bench(options: BenchOptions, say: Say = print) -> int:
+    with tempfile.TemporaryDirectory(prefix="cti-bench-") as tmp:
+        bench = Bench(options, say, Path(tmp))
+        url, agents = await bench.prepare()
+        await bench.query_paths(url)
+        sim = PbxSimulator(secret=SECRET, agents=[a.interface for a in agents])
+        await sim.start()
+        web_port = free_port()
+        daemon = DaemonProcess(write_config(Path(tmp), url, web_port, sim.port), web_port)
+        clients = ClientProcess(f"ws://127.0.0.1:{web_port}/ws", agents, Path(tmp))
+        try:
+            await daemon.start()
+            report = await _measure(bench, sim, daemon, clients, agents)
+        finally:
+            with contextlib.suppress(Exception):
+                await clients.stop()
+            await daemon.stop()
+            await sim.close()
+    say(report)
+    return 0
+
+
+async def _measure(
+    bench: Bench,
+    sim: PbxSimulator,
+    daemon: DaemonProcess,
+    clients: ClientProcess,
+    agents: list[dataset.BenchAgent],
+) -> str:
+    o = bench.o
+    idle = sample(daemon.pid)
+    say = bench.say
+    say(f"[connect] daemon up (pid {daemon.pid}, {idle.rss_bytes / MB:.0f} MB); "
+        f"connecting {len(agents):,} agents ...")  # fmt: skip
+    await clients.start(bench.ledger.pop)
+    await asyncio.sleep(2.0)
+    joined = sample(daemon.pid)
+    per_agent = (joined.rss_bytes - idle.rss_bytes) / max(clients.connected, 1) / 1024
+    connect: dict[str, object] = {
+        "agents connected / failed": f"{clients.connected:,} / {clients.failed:,}",
+        "daemon RSS idle -> connected (MB)": f"{idle.rss_bytes / MB:.1f} -> "
+        f"{joined.rss_bytes / MB:.1f}",
+        "daemon memory per connected agent (KB)": f"{per_agent:.1f}",
+        "daemon open fds idle -> connected": f"{idle.open_fds} -> {joined.open_fds}",
+    }
+    say(f"[connect] {clients.connected:,} connected, {per_agent:.1f} KB per agent")
+    agent_of = {a.interface: a.id for a in agents}
+    placer = CallPlacer(sim, o.customers, o.ringing, o.ring_seconds, o.talk_seconds)
+    await bench.load_phase(placer, Phase("steady", o.rate, o.seconds), daemon.pid, agent_of)
+    if o.burst_seconds > 0:
+        burst = Phase("burst", o.burst_rate, o.burst_seconds)
+        await bench.load_phase(placer, burst, daemon.pid, agent_of)
+    if o.noise > 0:
+        template = await amiload.record_call(sim)
+        background = asyncio.create_task(amiload.noise(sim, template, o.noise))
+        try:
+            noisy = Phase(f"steady + {o.noise:,.0f} ev/s", o.rate, o.seconds)
+            await bench.load_phase(placer, noisy, daemon.pid, agent_of)
+        finally:
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await background
+    await bench.ingest(sim, daemon)
+    lost = len(clients.lost)
+    connect["sockets closed by the daemon during the run"] = lost
+    return bench.report(connect)
