@@ -15,7 +15,14 @@ from websockets.asyncio.client import ClientConnection
 
 from cti_bridge.pbxsim import SimCall
 from tests.clients import receive_type
-from tests.e2e.helpers import JANE, drain, interactions, next_for_call, settled_legs
+from tests.e2e.helpers import (
+    JANE,
+    add_agent,
+    drain,
+    interactions,
+    next_for_call,
+    settled_legs,
+)
 from tests.stack import Stack
 from tests.store.helpers import add_customer
 
@@ -130,3 +137,60 @@ async def test_attended_transfer_hands_caller_and_notes_to_the_colleague(stack: 
         late = [m for m in await drain(bob) if m.get("call_id") == call_id]
         assert late == []
     await assert_one_interaction_two_legs(stack, call_id, "transfer")
+
+
+async def test_transfer_to_a_queue_rings_the_others_with_the_handoff(stack: Stack) -> None:
+    await add_customer(stack.daemon.engine, "Jane Doe", JANE, grade="A")  # type: ignore[arg-type]
+    await add_agent(stack, "cat", "PJSIP/1003")
+    async with stack.ws("ann") as ann, stack.ws("bob") as bob, stack.ws("cat") as cat:
+        call = stack.sim.place_call(
+            "transfer_to_queue",
+            caller_number=JANE,
+            caller_name="JANE DOE",
+            agents=["PJSIP/1001", "PJSIP/1002", "PJSIP/1003"],
+            answer_by="PJSIP/1001",
+            talk_seconds=100,
+        )
+        call_id, first_pop = await ann_answers_and_writes_a_note(stack, ann, call)
+        call.advance()  # ann transfers Jane back to the support queue
+        assert (await next_for_call(ann, call_id))["state"] == "transferred_away"
+        for agent in (bob, cat):  # the queue rings both, each with the hand-off
+            assert_handed_over(stack, await next_for_call(agent, call_id, "screen_pop"), first_pop)
+        call.advance()  # the queue's ring: bob (the first of them) answers
+        assert (await next_for_call(bob, call_id))["state"] == "answered"
+        missed = await next_for_call(cat, call_id)
+        assert (missed["state"], missed["reason"]) == ("missed", "answered_elsewhere")
+        call.hangup_caller()
+        assert (await next_for_call(bob, call_id))["state"] == "ended"
+        await call.wait()
+    legs = await settled_legs(stack.daemon, call_id)
+    assert [(leg.agent_id, leg.kind, leg.outcome) for leg in legs] == [
+        (stack.agents["ann"].id, "offered", "transferred_away"),
+        (stack.agents["bob"].id, "transfer", "ended"),
+        (stack.agents["cat"].id, "transfer", "missed"),
+    ]
+    assert len([r for r in await interactions(stack.daemon) if r.call_id == call_id]) == 1
+
+
+async def test_transfer_to_an_outside_number(stack: Stack) -> None:
+    async with stack.ws("ann") as ann:
+        call = stack.sim.place_call(
+            "transfer_to_outside",
+            caller_number=JANE,
+            agents=["PJSIP/1001"],
+            transfer_to="+442079460000",
+        )
+        call_id = f"pbx1:{call.linkedid}"
+        await next_for_call(ann, call_id, "screen_pop")
+        assert (await next_for_call(ann, call_id))["state"] == "answered"
+        away = await next_for_call(ann, call_id)
+        assert (away["state"], away["to"]) == ("transferred_away", "PJSIP/trunk")
+        await call.wait()
+        assert [m for m in await drain(ann) if m.get("call_id") == call_id] == []
+    legs = await settled_legs(stack.daemon, call_id)
+    assert [(leg.agent_id, leg.outcome) for leg in legs] == [
+        (stack.agents["ann"].id, "transferred_away")
+    ]
+    [row] = await interactions(stack.daemon)
+    assert (row.outcome, row.agent_id) == ("answered", stack.agents["ann"].id)
+    assert row.ended_at is not None
