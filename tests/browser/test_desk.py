@@ -66,6 +66,7 @@ async def test_pop_on_the_ringing_agent_only_outcome_and_note_reach_the_next_pop
     await expect(ann.page.locator("#wrap-timer")).to_contain_text("Wrap-up")
     await ann.page.get_by_role("button", name="Ready").click()
     await expect(ann.page.locator("#status")).to_have_value("available")
+    await expect(ann.page.locator("#status")).to_have_attribute("data-saved", "available")
     await expect(ann.page.locator("#wrap-timer")).to_be_hidden()
 
     async with engine.connect() as conn:  # type: ignore[union-attr]

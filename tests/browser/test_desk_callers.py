@@ -96,6 +96,7 @@ async def test_chinese_desk_and_language_switch_saved_for_the_agent(
     await page.get_by_label("语言").select_option("en")
     await expect(card.locator(".state")).to_have_text("Live")
     await expect(card.get_by_role("button", name="Save outcome")).to_be_visible()
+    await expect(page.locator("#language")).to_have_attribute("data-saved", "en")
     async with stack.daemon.engine.connect() as conn:  # type: ignore[union-attr]
         language = await conn.scalar(select(Agent.language).where(Agent.username == "ann"))
     assert language == "en"

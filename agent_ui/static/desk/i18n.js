@@ -12,7 +12,7 @@ const MESSAGES = {
     "bar.logout": "Log out",
     "bar.status": "My status",
     "bar.language": "Language",
-    "bar.notify": "Desktop notifications",
+    "bar.notify": "Notifications",
     "bar.sound": "Sound",
     "bar.ready": "Ready",
     "bar.dial": "Number to call",
@@ -310,7 +310,9 @@ export const LANGUAGES = { en: "English", "zh-CN": "简体中文" };
 let locale = "en";
 
 export function setLocale(language) {
-  locale = language in MESSAGES ? language : "en";
+  // Agents may be stored as "zh", "zh-CN" or "zh-Hans": all get Simplified Chinese.
+  const wanted = String(language || "").toLowerCase().startsWith("zh") ? "zh-CN" : language;
+  locale = wanted in MESSAGES ? wanted : "en";
   document.documentElement.lang = locale;
   return locale;
 }

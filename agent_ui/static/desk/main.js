@@ -36,8 +36,14 @@ function fillLanguages() {
   const select = $("#language");
   select.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => new Option(name, code)));
   select.addEventListener("change", async () => {
-    useLanguage(select.value);
-    await api("PATCH", "/api/agents/me", { language: select.value }).catch(() => {});
+    const language = select.value;
+    useLanguage(language);
+    try {
+      await api("PATCH", "/api/agents/me", { language });
+      select.dataset.saved = language;
+    } catch (_error) {
+      // Still switched on this page; the next login falls back to the stored language.
+    }
   });
 }
 

@@ -26,12 +26,19 @@ export class AgentStatus {
     else this.show(status);
   }
 
-  async set(status) {
+  set(status) {
     const since = status === "wrap_up" ? Date.now() : null;
     this.show(status, since);
     tell({ type: "status", status, since });
+    // One PUT at a time, in order: a quick wrap-up -> Ready must not land reversed.
+    this.saving = (this.saving || Promise.resolve()).then(() => this.save(status));
+    return this.saving;
+  }
+
+  async save(status) {
     try {
       await api("PUT", "/api/agents/me/status", { status });
+      this.select.dataset.saved = status;
     } catch (error) {
       this.timer.hidden = false;
       this.timer.textContent = error.message;

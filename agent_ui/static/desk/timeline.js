@@ -67,10 +67,10 @@ function timelineItem(item, customerId) {
     el("strong", { class: "tl-what" }, what), " · ",
     el("span", { class: "tl-who" }, item.agent || t("timeline.nobody")),
     item.outcome ? " · " : "", item.outcome ? el("span", { class: "tl-outcome" }, outcomeLabel(item)) : null,
-    item.code ? " · " : "", item.code ? el("span", { class: "tl-code" }, codeLabel(item)) : null,
-    item.text ? el("span", { class: "tl-text" }, item.text) : null);
+    item.code ? " · " : "", item.code ? el("span", { class: "tl-code" }, codeLabel(item)) : null);
   if (item.kind === "call") {
     li.append(" ", el("button", { type: "button", class: "dial-button link-button", dataset: { dialCustomer: customerId } }, t("dial.customer")));
   }
+  if (item.text) li.append(el("span", { class: "tl-text" }, item.text));
   return li;
 }
