@@ -19,6 +19,7 @@ from typing import TextIO
 from cti_bridge.bench.options import add_arguments as add_bench_arguments
 from cti_bridge.bench.options import options_from as bench_options
 from cti_bridge.logs import setup_logging
+from cti_bridge.pbxsim.scenarios import SCENARIOS
 from cti_bridge.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("cti_bridge")
@@ -72,7 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = command("simulate", "run the AMI simulator alone")
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--port", type=int, default=5038)
-    simulate.add_argument("--scenario", help="play only this scenario")
+    simulate.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        metavar="NAME",
+        help=f"play only this scenario: {', '.join(sorted(SCENARIOS))}",
+    )
     simulate.add_argument("--calls-per-second", type=float, default=0.2)
     simulate.add_argument("--username", default="cti")
     simulate.add_argument("--secret", default="change-me")

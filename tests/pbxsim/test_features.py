@@ -7,13 +7,17 @@ with the Asterisk 20 wire recordings (see ``test_scenarios``).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from cti_bridge.pbxsim import SCENARIOS, PbxSimulator, SimCall
-from tests.pbxsim.amiclient import Frame, RawAmiClient
+from tests.pbxsim.amiclient import Frame, RawAmiClient, poll
 from tests.pbxsim.test_scenarios import AGENTS, recorded_shapes, run_call
 
 AST13 = Path(__file__).parent.parent / "fixtures" / "ami" / "asterisk13-cacofonisk"
@@ -269,3 +273,33 @@ async def test_core_show_channels_during_an_attended_transfer(
     assert len({f["BridgeId"] for f in items}) == 1
     call.hangup_caller()
     await call.wait()
+
+
+async def test_traffic_can_play_one_transfer_scenario_only(sim: PbxSimulator) -> None:
+    calls: list[SimCall] = []
+    traffic = asyncio.create_task(
+        sim.run_traffic(
+            50, [("+15551234567", "Jane Doe")], ["attended_transfer"], on_call=calls.append
+        )
+    )
+    await poll(lambda: len(calls) >= 3)
+    traffic.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await traffic
+    for call in calls:
+        await call.wait()
+    assert {call.scenario for call in calls} == {"attended_transfer"}
+    assert {call.outcome for call in calls} == {"answered"}
+
+
+def test_simulate_refuses_an_unknown_scenario_by_name() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "cti_bridge", "simulate", "--scenario", "no_such_call"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "invalid choice: 'no_such_call'" in done.stderr
+    assert "attended_transfer" in done.stderr
