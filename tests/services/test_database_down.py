@@ -7,11 +7,19 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
 from cti_bridge.bus.local import LocalBus
-from cti_bridge.core.events import CallOffered, Direction, Party
+from cti_bridge.core.events import (
+    CallAnswered,
+    CallOffered,
+    CallTransferred,
+    Direction,
+    Party,
+    TransferKind,
+)
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
 from cti_bridge.services.lookups import CallerLookup
@@ -23,6 +31,7 @@ from cti_bridge.store.db import create_engine
 from cti_bridge.store.directory import CustomerDirectory
 
 ANN = AgentRef(1, "ann", "Ann", "agent", "en", ("PJSIP/1001",))
+BOB = AgentRef(2, "bob", "Bob", "agent", "en", ("PJSIP/1002",))
 
 
 def closed_port() -> int:
@@ -37,9 +46,9 @@ async def service() -> AsyncIterator[tuple[CallService, list[dict[str, object]],
     metrics = Metrics()
     bus = LocalBus()
     delivered: list[dict[str, object]] = []
-    bus.attach(lambda _agent, _seq, text: delivered.append(json.loads(text)))
-    agents = AgentDirectory(lambda: asyncio.sleep(0, [ANN]))
-    agents.replace([ANN])
+    bus.attach(lambda agent, _seq, text: delivered.append({**json.loads(text), "to": agent}))
+    agents = AgentDirectory(lambda: asyncio.sleep(0, [ANN, BOB]))
+    agents.replace([ANN, BOB])
     calls = CallService(
         lookup=CallerLookup(
             CustomerDirectory(engine), timezone="UTC", timeout=2.0, metrics=metrics
@@ -75,7 +84,7 @@ async def test_pop_goes_out_without_the_database(
     )
     await calls.flush("pbx1:9.9")
     [pop] = delivered
-    assert pop["type"] == "screen_pop"
+    assert (pop["type"], pop.pop("to")) == ("screen_pop", ANN.id)
     assert pop["customer"] is None
     assert pop["lookup_failed"] is True
     assert pop["caller"] == {
@@ -87,3 +96,23 @@ async def test_pop_goes_out_without_the_database(
     errors = metrics.registry.get_sample_value("cti_db_errors_total")
     assert errors is not None and errors >= 2  # the lookup and the call-log write
     assert "pop sent without it" in caplog.text
+
+
+async def test_transfer_pop_goes_out_without_the_notes(
+    service: tuple[CallService, list[dict[str, object]], Metrics],
+) -> None:
+    """The hand-off notes cannot be read: bob still gets the pop, with who handed over."""
+    calls, delivered, _ = service
+    jane = Party("+15551234567", "JANE")
+    offer = CallOffered("pbx1:9.9", "PJSIP/1001", jane, "", "support", Direction.INBOUND, 1.0, 0.5)
+    calls.handle(offer)
+    calls.handle(CallAnswered("pbx1:9.9", "PJSIP/1001", 2.0))
+    calls.handle(CallTransferred("pbx1:9.9", "PJSIP/1001", "PJSIP/1002", TransferKind.BLIND, 9.0))
+    calls.handle(replace(offer, interface="PJSIP/1002", at=9.0, transferred_from="PJSIP/1001"))
+    await calls.flush("pbx1:9.9")
+    to_bob = [m for m in delivered if m["to"] == BOB.id]
+    [pop] = to_bob
+    assert pop["handoff"] == {"from_agent": "Ann", "notes": []}
+    assert pop["caller"]["number"] == "+15551234567"  # type: ignore[index]
+    states = [m.get("state") for m in delivered if m["to"] == ANN.id]
+    assert states == [None, "answered", "transferred_away"]
