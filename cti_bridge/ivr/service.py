@@ -29,6 +29,7 @@ from cti_bridge.core.phones import normalize_caller
 from cti_bridge.ivr.journeys import IvrJourneys
 from cti_bridge.settings import IvrSettings, PhoneSettings
 from cti_bridge.store.ivr import IvrStore
+from cti_bridge.store.models import Priority
 from cti_bridge.store.tickets import NewTicket, TicketStore
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,11 @@ class IvrService:
         self._rules = rules_from(settings)
         self._clock = clock
         self._stragglers: set[asyncio.Future[Any]] = set()
+        if settings.callback_priority not in set(Priority):
+            raise ValueError(
+                f"[ivr] callback_priority must be one of {', '.join(Priority)}, "
+                f"not {settings.callback_priority!r}"
+            )
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)

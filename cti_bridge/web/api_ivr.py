@@ -1,8 +1,9 @@
 """The IVR over HTTP (``/ivr/v1/*``), for dialplans that prefer ``CURL()`` to FastAGI.
 
 The same use cases and the same ``CTI_*`` variables as the FastAGI routes, as JSON
-(``{"variables": {...}}``) or, with ``format=vars``, as ``KEY=VALUE`` lines that the
-dialplan can split with ``HASH()``/``FIELDQTY`` or read one key at a time. Requests carry a
+(``{"variables": {...}}``), with ``format=vars`` as ``KEY=VALUE`` lines, or with
+``format=hash`` as ``KEY=VALUE&...`` which ``CURLOPT(hashcompat)=yes`` turns into
+``HASH()`` entries for the dialplan. Requests carry a
 bearer token from ``[ivr] tokens`` (``Set(CURLOPT(httpheader)=Authorization: Bearer ...)``);
 without a valid one the answer is 401 and nothing is looked up.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -68,6 +70,9 @@ def _caller(fields: Mapping[str, str]) -> Caller:
 def _answer(fields: Mapping[str, str], variables: Variables) -> web.Response:
     if fields.get("format") == "vars":
         return web.Response(text=as_vars_text(variables), content_type="text/plain")
+    if fields.get("format") == "hash":
+        # CURLOPT(hashcompat)=yes reads key1=value1&key2=value2 into HASH().
+        return web.Response(text=urlencode(variables), content_type="text/plain")
     return web.json_response({"variables": variables})
 
 

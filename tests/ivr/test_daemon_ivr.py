@@ -4,6 +4,7 @@ listener started and stopped with it, and what the caller did reaching the agent
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qs
 
 import aiohttp
 import pytest
@@ -61,6 +62,11 @@ async def test_lookup_over_http_as_json_and_as_curl_vars(running: Running) -> No
             "CTI_VIP=0",
             "CTI_PRIORITY=0",
         ]
+        response = await http.get(
+            "/ivr/v1/lookup", params={"caller": "+15551234567", "format": "hash"}, headers=AUTH
+        )
+        hashed = parse_qs(await response.text(), keep_blank_values=True)
+        assert (hashed["CTI_CUSTOMER_NAME"], hashed["CTI_GRADE"]) == (["Jane Doe"], ["C"])
 
 
 @pytest.mark.parametrize(
@@ -78,6 +84,8 @@ async def test_a_missing_or_wrong_token_gets_401(running: Running, headers: dict
             body = await response.json()
             assert body["error"]["code"] == "unauthenticated"
             assert "Jane" not in await response.text()
+        spec = await (await http.get("/api/openapi.json")).json()
+        assert spec["paths"]["/ivr/v1/lookup"]["get"]["security"] == [{"ivr_token": []}]
 
 
 async def test_identify_callback_survey_and_choice_over_http(running: Running) -> None:
