@@ -46,7 +46,8 @@ def agent_state(
         return "talking"
     if agent.id in ringing:
         return "ringing"
-    if not connected or status == "offline":
+    # Presence decides offline: a stored "offline" only means no status was chosen yet.
+    if not connected:
         return "offline"
     return status if status in ("away", "wrap_up") else "available"
 

@@ -61,10 +61,15 @@ def store_clock(ticket: Ticket, clock: SlaClock, policy: Policy, now: datetime) 
     ticket.response_due_at = None if clock.responded else clock.moment(clock.response_target)
     # While the clock is stopped there is no due time: it depends on when it restarts.
     ticket.due_at = clock.moment(clock.resolution_target)
-    if standing(clock, policy, now) != announced(ticket):
-        ticket.sla_next_at = now
-    else:
+    current = standing(clock, policy, now)
+    if alert_kind(announced(ticket), current) is None:
+        # Nothing to announce (no change, or back on time): recorded here and now.
+        ticket.sla_target = current.target
+        ticket.sla_state = current.state
+        ticket.sla_level = current.level
         ticket.sla_next_at = next_change(clock, policy, now)
+    else:
+        ticket.sla_next_at = now  # the monitor announces it right away
     ticket.sla_rev = (ticket.sla_rev or 0) + 1
 
 

@@ -63,6 +63,10 @@ async def advance_complaint(request: web.Request) -> web.Response:
     sup = supervision(ctx)
     ticket_id = int(request.match_info["ticket_id"])
     body = await read_json(request)
+    if not agent.is_supervisor:
+        ticket = await ctx.tickets.get(ticket_id, ctx.now())
+        if ticket is not None and ticket["assignee_id"] != agent.id:
+            raise ApiError(403, "forbidden", "only the assignee or a supervisor moves a complaint")
     name = require_str(body, "step", max_len=32)
     if name not in REQUIRED:
         raise ApiError(422, "invalid", f"'step' must be one of {', '.join(REQUIRED)}", field="step")
@@ -71,10 +75,6 @@ async def advance_complaint(request: web.Request) -> web.Response:
         for key, limit in REQUIRED[name].items()
         if key != "note"
     }
-    if not agent.is_supervisor:
-        ticket = await ctx.tickets.get(ticket_id, ctx.now())
-        if ticket is not None and ticket["assignee_id"] != agent.id:
-            raise ApiError(403, "forbidden", "only the assignee or a supervisor moves a complaint")
     step = Step(name, fields, note=optional_str(body, "note"))
     try:
         ticket = await sup.complaints.advance(ticket_id, step, actor_id=agent.id, now=ctx.now())
