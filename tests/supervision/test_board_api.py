@@ -24,8 +24,8 @@ async def new_ticket(client: aiohttp.ClientSession, customer: int, **fields: Any
     return await body(await client.post("/api/tickets", json=payload), 201)
 
 
-def state_of(board: dict[str, Any], username_name: str) -> str:
-    return next(a["state"] for a in board["agents"] if a["name"] == username_name)
+def state_of(board: dict[str, Any], name: str) -> str:
+    return str(next(a["state"] for a in board["agents"] if a["name"] == name))
 
 
 async def test_board_is_for_supervisors_and_shows_agent_states(db_url: str) -> None:
