@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -64,8 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     agents.add_argument("--language", choices=["en", "zh"], help="desk language")
 
     customers = command("customers", "manage customers")
-    customers.add_argument("action", choices=["import"])
-    customers.add_argument("file", help="CSV file (see the README for its columns)")
+    customers.add_argument("action", choices=["import", "set-pin"])
+    customers.add_argument(
+        "file", help="import: CSV file (see the README); set-pin: the account reference"
+    )
+    customers.add_argument(
+        "--pin-stdin", action="store_true", help="set-pin: read the IVR PIN from stdin"
+    )
 
     bench = command("bench", "load benchmark: ring-to-pop latency, lost pops, CPU, memory")
     add_bench_arguments(bench)
@@ -188,6 +194,8 @@ async def cmd_customers(args: argparse.Namespace, settings: Settings) -> int:
     from cti_bridge.store.db import create_engine
     from cti_bridge.store.importer import CsvFormatError, import_customers
 
+    if args.action == "set-pin":
+        return await cmd_set_pin(args, settings)
     path = Path(args.file)
     if not await asyncio.to_thread(path.is_file):
         raise UserError(f"no such file: {path}")
@@ -212,6 +220,25 @@ async def cmd_customers(args: argparse.Namespace, settings: Settings) -> int:
         print(f"line {error.line}: {error.message}", file=sys.stderr)
     print(f"{report.inserted} inserted, {report.updated} updated, {len(report.errors)} rejected")
     return 0 if not report.errors else 3
+
+
+async def cmd_set_pin(args: argparse.Namespace, settings: Settings) -> int:
+    """``customers set-pin REF --pin-stdin``: the IVR PIN of one customer, stored hashed."""
+    from cti_bridge.store.db import create_engine
+    from cti_bridge.store.ivr import InvalidPin, IvrStore
+
+    pin = read_password(args.pin_stdin, sys.stdin)
+    engine = create_engine(settings.database.url)
+    try:
+        found = await IvrStore(engine).set_account_pin(args.file, pin, datetime.now(UTC))
+    except InvalidPin as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        await engine.dispose()
+    if not found:
+        raise UserError(f"no customer with the account reference {args.file!r}")
+    print(f"IVR PIN set for {args.file}")
+    return 0
 
 
 async def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:

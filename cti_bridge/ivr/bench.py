@@ -14,8 +14,10 @@ another over each path:
 
 90 % of the callers are seeded customers, presented as a US trunk does (ten digits, no
 ``+1``), 10 % are unknown numbers. Every answer is checked (the right customer, or none);
-answers that fell back to the defaults because the budget ran out are counted. The schema
-is dropped at the end unless ``--keep``.
+answers that fell back to the defaults because the budget ran out are counted. The same
+lookups are then timed inside the daemon (``in-process``: the database part alone). The
+schema is dropped at the end unless ``--keep`` (``--schema NAME --keep`` seeds once for
+several runs).
 """
 
 from __future__ import annotations
@@ -32,13 +34,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from cti_bridge.app import Daemon
+from cti_bridge.ivr.service import Caller
 from cti_bridge.settings import DatabaseSettings, IvrSettings, Secret, Settings, WebSettings
 from cti_bridge.store.bulk_seed import seed_customers, seed_number
 from cti_bridge.store.db import create_engine, normalize_url
 from cti_bridge.store.migrate import upgrade
+from cti_bridge.store.models import Customer, table
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TOKEN = "bench-token"  # noqa: S105 - a throwaway token for a daemon that lives for the run
@@ -67,6 +71,20 @@ def summary(seconds: list[float]) -> dict[str, float]:
         return ordered[max(1, math.ceil(share * len(ordered))) - 1] * 1000
 
     return {"p50": rank(0.5), "p95": rank(0.95), "p99": rank(0.99), "max": ordered[-1] * 1000}
+
+
+async def timed(probe: Probe, picks: list[tuple[str, str | None]]) -> dict[str, Any]:
+    """Run the lookups one after another: latencies, wrong answers, budget fallbacks."""
+    for caller, _ in picks[:100]:  # warm pools, plans and caches
+        await probe(caller)
+    times, wrong, fallback = [], 0, 0
+    for caller, ref in picks:
+        started = time.perf_counter()
+        variables = await probe(caller)
+        times.append(time.perf_counter() - started)
+        fallback += variables.get("CTI_STATUS") == "unavailable"
+        wrong += (variables.get("CTI_CUSTOMER_ID") == "") != (ref is None)
+    return {"ms": summary(times), "wrong": wrong, "fallback": fallback}
 
 
 # -- the client process -------------------------------------------------------------------
@@ -109,16 +127,7 @@ async def run_client(agi_port: int, url: str, customers: int, lookups: int) -> d
 
         probes: dict[str, Probe] = {"AGI": over_agi, "HTTP": over_http}
         for name, probe in probes.items():
-            for caller, _ in picks[:100]:  # warm pools, plans and caches
-                await probe(caller)
-            times, wrong, fallback = [], 0, 0
-            for caller, ref in picks:
-                started = time.perf_counter()
-                variables = await probe(caller)
-                times.append(time.perf_counter() - started)
-                fallback += variables.get("CTI_STATUS") == "unavailable"
-                wrong += (variables.get("CTI_CUSTOMER_ID") == "") != (ref is None)
-            results[name] = {"ms": summary(times), "wrong": wrong, "fallback": fallback}
+            results[name] = await timed(probe, picks)
     return results
 
 
@@ -126,22 +135,27 @@ async def run_client(agi_port: int, url: str, customers: int, lookups: int) -> d
 
 
 async def prepare(url: str, schema: str, customers: int) -> str:
+    """The schema's URL, created, migrated and seeded up to ``customers`` (a schema kept
+    by an earlier ``--keep`` run is reused and topped up)."""
     admin = create_engine(url)
     async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     await admin.dispose()
     target = normalize_url(url).update_query_dict({"schema": schema})
     target_url = target.render_as_string(hide_password=False)
     engine = create_engine(target_url)
     await upgrade(engine)
+    async with engine.connect() as conn:
+        have = int(await conn.scalar(select(func.count()).select_from(table(Customer))) or 0)
     await engine.dispose()
     started = time.perf_counter()
 
     def progress(done: int) -> None:
-        if done % 200_000 == 0 or done == customers:
-            print(f"  seeded {done:,} customers ({time.perf_counter() - started:.0f} s)")
+        if done % 200_000 == 0 or have + done == customers:
+            print(f"  seeded {have + done:,} customers ({time.perf_counter() - started:.0f} s)")
 
-    await seed_customers(target_url, customers, progress=progress)
+    if have < customers:
+        await seed_customers(target_url, customers - have, start=have, progress=progress)
     return target_url
 
 
@@ -167,7 +181,16 @@ async def measure(url: str, customers: int, lookups: int) -> dict[str, Any]:
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         out, _ = await child.communicate()
-        return json.loads(out)  # type: ignore[no-any-return]
+        results: dict[str, Any] = json.loads(out)
+        service = daemon.context.ivr
+        assert service is not None
+
+        async def in_process(caller: str) -> dict[str, str]:
+            return await service.lookup(Caller(caller))
+
+        # The same lookups inside the daemon: the database part without any protocol.
+        results["in-process"] = await timed(in_process, callers(customers, lookups))
+        return results
     finally:
         await daemon.stop()
 
@@ -194,9 +217,10 @@ async def main(argv: list[str]) -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--lookups", type=int, default=3000)
+    parser.add_argument("--schema", default="", help="schema to use (default: a new one)")
     parser.add_argument("--keep", action="store_true", help="keep the seeded schema")
     options = parser.parse_args(argv)
-    schema = f"ivr_bench_{os.getpid()}"
+    schema = options.schema or f"ivr_bench_{os.getpid()}"
     print(f"seeding {options.customers:,} customers into schema {schema}")
     try:
         url = await prepare(options.database_url, schema, options.customers)

@@ -114,6 +114,17 @@ class IvrStore:
                 insert(pins).values(customer_id=customer_id, pin_hash=digest, updated_at=now)
             )
 
+    async def set_account_pin(self, account_ref: str, pin: str, now: datetime) -> bool:
+        """Set the PIN of the customer with this reference; False if there is none."""
+        async with self._engine.connect() as conn:
+            found = await conn.scalar(
+                select(customers.c.id).where(customers.c.external_ref == account_ref)
+            )
+        if found is None:
+            return False
+        await self.set_pin(int(found), pin, now)
+        return True
+
     async def check_pin(
         self, account_ref: str, pin: str, now: datetime, *, max_attempts: int, lock_for: timedelta
     ) -> PinCheck:
