@@ -84,7 +84,7 @@ class Daemon:
         s = self.settings
         self.engine = create_engine(s.database.url, echo=s.database.echo)
         await self._check_schema(self.engine)
-        self.hub = Hub(queue_size=s.web.socket_queue_size)
+        self.hub = Hub(queue_size=s.web.socket_queue_size, metrics=self.metrics)
         self.bus: Bus = make_bus(s, self.hub.agent_ids, self.clock)
         self.bus.attach(self.hub.deliver)
         if isinstance(self.bus, RedisBus):

@@ -31,6 +31,7 @@ def write_config(directory: Path, database_url: str, web_port: int, ami_port: in
         f"[web]\nport = {web_port}\nsocket_queue_size = 1024\n"
         f'[database]\nurl = "{database_url}"\njournal_dir = "{directory / "journal"}"\n'
         f'[log]\nlevel = "WARNING"\n'
+        f"[ivr]\nagi_port = 0\n"
         f'[[asterisk]]\nname = "pbx1"\nport = {ami_port}\nsecret = "{SECRET}"\n'
     )
     return path

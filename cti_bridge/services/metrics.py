@@ -3,6 +3,8 @@ build several apps in one process do not collide)."""
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -34,6 +36,45 @@ class Metrics:
         self.http_errors = Counter(
             "cti_http_errors", "HTTP error responses", ["status"], registry=r
         )
+        self._scale_out(r)
+
+    def _scale_out(self, r: CollectorRegistry) -> None:
+        """Delivery, rates and degraded modes (issue 7)."""
+        self.pops_delivered = Counter(
+            "cti_pops_delivered", "Screen pops written to an agent's websocket", registry=r
+        )
+        self.ws_messages = Counter(
+            "cti_ws_messages_sent", "Messages written to agents' websockets", registry=r
+        )
+        self.ws_slow_dropped = Counter(
+            "cti_ws_slow_disconnects",
+            "Websockets closed because the browser stopped reading (queue full)",
+            registry=r,
+        )
+        self.ami_rate = Gauge(
+            "cti_ami_events_per_second", "AMI events/s since the previous scrape", registry=r
+        )
+        self.redis_degraded = Gauge(
+            "cti_redis_degraded", "1 while Redis is unreachable (this node only)", registry=r
+        )
+        self.journal_pending = Gauge(
+            "cti_journal_pending", "Acknowledged writes waiting for the database", registry=r
+        )
+        self._last_events: tuple[float, float] | None = None
+
+    def update_rates(self) -> None:
+        """Set the events/s gauge from the event counter (called on each scrape)."""
+        total = sum(
+            sample.value
+            for metric in self.ami_events.collect()
+            for sample in metric.samples
+            if sample.name.endswith("_total")
+        )
+        now = time.monotonic()
+        if self._last_events is not None and now > self._last_events[0]:
+            then, before = self._last_events
+            self.ami_rate.set((total - before) / (now - then))
+        self._last_events = (now, total)
 
     def pop_sent(self, latency: float) -> None:
         self.pops.inc()

@@ -14,14 +14,23 @@ import logging
 
 from aiohttp import WSCloseCode, web
 
+from cti_bridge.services.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
 SLOW_CLOSE_CODE = WSCloseCode.TRY_AGAIN_LATER
 
 
 class AgentSocket:
-    def __init__(self, agent_id: int, ws: web.WebSocketResponse, queue_size: int) -> None:
+    def __init__(
+        self,
+        agent_id: int,
+        ws: web.WebSocketResponse,
+        queue_size: int,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.agent_id = agent_id
+        self._metrics = metrics
         self.ws = ws
         self.last_sent_seq = 0
         # Seq of the first live message queued here: a resume replays only what came before
@@ -44,6 +53,8 @@ class AgentSocket:
             self._queue.put_nowait((seq, text))
         except asyncio.QueueFull:
             self.overflowed = True
+            if self._metrics is not None:
+                self._metrics.ws_slow_dropped.inc()
             log.warning(
                 "websocket of agent %s stopped reading (%d messages queued): disconnecting",
                 self.agent_id,
@@ -62,6 +73,8 @@ class AgentSocket:
                 log.info("websocket of agent %s gone while sending: %s", self.agent_id, exc)
                 return
             self.last_sent_seq = max(self.last_sent_seq, seq)
+            if self._metrics is not None:
+                _count_sent(self._metrics, text)
 
     def replay(self, items: list[tuple[int, str]]) -> int:
         """Queue buffered messages the browser missed; returns how many were queued."""
@@ -79,13 +92,21 @@ class AgentSocket:
                 await self._writer
 
 
+def _count_sent(metrics: Metrics, text: str) -> None:
+    metrics.ws_messages.inc()
+    # Every message starts with its type (bus.encode keeps the dict's order).
+    if text.startswith('{"type":"screen_pop"'):
+        metrics.pops_delivered.inc()
+
+
 class Hub:
-    def __init__(self, queue_size: int = 256) -> None:
+    def __init__(self, queue_size: int = 256, metrics: Metrics | None = None) -> None:
         self._queue_size = queue_size
+        self._metrics = metrics
         self._sockets: dict[int, set[AgentSocket]] = {}
 
     def add(self, agent_id: int, ws: web.WebSocketResponse) -> AgentSocket:
-        sock = AgentSocket(agent_id, ws, self._queue_size)
+        sock = AgentSocket(agent_id, ws, self._queue_size, self._metrics)
         sock.start()
         self._sockets.setdefault(agent_id, set()).add(sock)
         return sock

@@ -35,6 +35,9 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     ctx.metrics.websockets.set(ctx.hub.socket_count)
+    ctx.metrics.update_rates()
+    ctx.metrics.redis_degraded.set(1 if getattr(ctx.bus, "degraded", False) else 0)
+    ctx.metrics.journal_pending.set(ctx.journal.pending if ctx.journal is not None else 0)
     return web.Response(
         body=ctx.metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4"}
     )
