@@ -103,6 +103,11 @@ def _seconds(value: str | None) -> float | None:
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
+def _malformed(event: Mapping[str, str]) -> bool:
+    """Whether a header or value is not a string (an adapter bug, not AMI input)."""
+    return any(type(k) is not str or type(v) is not str for k, v in event.items())
+
+
 class CallTracker:
     """Turns one Asterisk server's AMI events into domain call events.
 
@@ -139,8 +144,10 @@ class CallTracker:
         try:
             handler(event, now)
         except Exception:
-            # A bug, not bad input (handlers check their input): keep tracking anyway.
-            _log.exception("call tracker failed on %r", event)
+            if _malformed(event):  # not text where AMI always has text: skipped
+                _log.debug("malformed %r skipped", event)
+            else:  # a bug, not bad input (handlers check their input): keep tracking
+                _log.exception("call tracker failed on %r", event)
         self._last_now = now
         return out
 
@@ -213,12 +220,6 @@ class CallTracker:
     def _with_ledger(self, handler: LedgerHandler, event: Mapping[str, str], now: float) -> None:
         handler(self._ledger, event, now, self._out)
 
-    def _new_call(self, linkedid: str, now: float) -> Call:
-        call = Call(f"{self._pbx}:{linkedid}", "", Direction.INBOUND, now)
-        call.linkedids.append(linkedid)
-        self._ledger.calls[linkedid] = call
-        return call
-
     # -- connection ------------------------------------------------------------------
 
     def _on_fully_booted(self, event: Mapping[str, str], now: float) -> None:
@@ -241,29 +242,32 @@ class CallTracker:
             return
         linkedid = event.get("Linkedid") or uniqueid
         call = ledger.calls.get(linkedid)
-        first = call is None
-        if call is None:
-            if ledger.is_gone(linkedid):
-                _log.debug("channel %s of a call that is over skipped", name)
-                return
-            call = self._new_call(linkedid, now)
+        if call is None and ledger.is_gone(linkedid):
+            _log.debug("channel %s of a call that is over skipped", name)
+            return
+        # Everything read from the event is parsed before anything is stored: a
+        # malformed value leaves the ledger as it was.
         interface = interface_of(name)
+        new_call = Call(f"{self._pbx}:{linkedid}", "", Direction.INBOUND, now)
         channel = Channel(
             uniqueid,
             name,
             interface,
             bool(self._is_agent(interface)),
             is_local(name),
-            call,
+            call or new_call,
             parse_state(event.get("ChannelState")),
             exten=event.get("Exten", ""),
         )
         channel.update_callerid(event)
+        dialed = dialed_number(channel.exten)
+        if call is None:
+            new_call.linkedids.append(linkedid)
+            new_call.caller = channel
+            new_call.dialed = dialed
+            new_call.direction = Direction.INTERNAL if channel.is_agent else Direction.INBOUND
+            ledger.calls[linkedid] = new_call
         ledger.add(channel)
-        if first:
-            call.caller = channel
-            call.dialed = dialed_number(channel.exten)
-            call.direction = Direction.INTERNAL if channel.is_agent else Direction.INBOUND
 
     def _on_newstate(self, event: Mapping[str, str], now: float) -> None:
         channel = self._channel(event)

@@ -36,6 +36,7 @@ AmiEvent = dict[str, str]
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ami"
 CACOFONISK = FIXTURES / "asterisk13-cacofonisk"
 ASTERISK20 = FIXTURES / "asterisk20"
+HANDBUILT = FIXTURES / "handbuilt"
 
 _AGENT = re.compile(r"^(SIP/1500100\d\d|SIP/1000600\d\d|(PJ)?SIP/\d{3,4}|Local/agent\d+@agents)$")
 

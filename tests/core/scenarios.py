@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from tests.core.amiwriter import AmiWriter, Bridge, Chan
+from tests.core.replay import HANDBUILT
 
-HANDBUILT = Path(__file__).resolve().parent.parent / "fixtures" / "ami" / "handbuilt"
 JANE = ("+15551234567", "Jane Doe")
 DID = "+18005550100"
 OUTSIDE = "+15559876543"
