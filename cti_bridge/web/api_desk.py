@@ -86,7 +86,18 @@ async def timeline(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     customer_id = int(request.match_info["customer_id"])
     await _existing_customer(ctx, customer_id)
-    return web.json_response({"items": await ctx.desk.timeline(customer_id)})
+    items = await ctx.desk.timeline(customer_id)
+    # A customer's contact history is part of their record: reading it is a view.
+    await ctx.audit.record(
+        "customer_view",
+        at=ctx.now(),
+        actor_id=current_agent(request).id,
+        target_type="customer",
+        target_id=customer_id,
+        detail={"part": "timeline"},
+        remote=remote_of(request),
+    )
+    return web.json_response({"items": items})
 
 
 async def me(request: web.Request) -> web.Response:

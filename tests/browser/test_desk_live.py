@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, expect
@@ -147,7 +148,7 @@ async def test_concurrent_pops_stack_newest_first_with_ivr_and_handoff(
         "direct_answered", caller_number="+15555550001", agents=["PJSIP/1001"], talk_seconds=600
     )
     await expect(desk.card(call_id(first.linkedid))).to_have_attribute("data-state", "answered")
-    transferred = {
+    transferred: dict[str, Any] = {
         "type": "screen_pop",
         "call_id": "pbx1:777.1",
         "offered_at": "2026-11-27T08:00:00.000Z",

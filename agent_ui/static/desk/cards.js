@@ -7,7 +7,7 @@
 // back in time and never makes a second card.
 
 import { $, setText } from "./dom.js";
-import { applyLabels, formatClock, formatTime, t } from "./i18n.js";
+import { applyLabels, formatClock, formatTime, label, t } from "./i18n.js";
 import { renderInfo, refreshSla } from "./customer.js";
 
 const FINISHED = new Set(["missed", "ended", "abandoned", "transferred_away"]);
@@ -158,8 +158,8 @@ export class CardStack {
   renderState(card) {
     const element = card.element;
     element.dataset.state = card.state;
-    const reason = card.reason ? ` — ${t(`reason.${card.reason}`)}` : "";
-    setText(element, ".state", t(`state.${card.state}`) + reason);
+    const reason = card.reason ? ` — ${label("reason", card.reason)}` : "";
+    setText(element, ".state", label("state", card.state) + reason);
     $(".close", element).hidden = !FINISHED.has(card.state);
     this.renderClock(card);
   }

@@ -37,7 +37,11 @@ const MESSAGES = {
     "state.transferred_away": "Transferred away",
     "reason.answered_elsewhere": "answered by a colleague",
     "reason.caller_hangup": "caller hung up",
-    "reason.ring_timeout": "not answered in time",
+    "reason.no_answer": "not answered in time",
+    "reason.picked_up": "picked up by a colleague",
+    "alert.ticket_overdue": "Ticket #{id} “{subject}” is overdue.",
+    "alert.ticket_due_soon": "Ticket #{id} “{subject}” is due soon.",
+    "alert.dismiss": "Dismiss",
     "dir.inbound": "Inbound",
     "dir.outbound": "Outbound",
     "caller.withheld": "Number withheld",
@@ -182,7 +186,11 @@ const MESSAGES = {
     "state.transferred_away": "已转出",
     "reason.answered_elsewhere": "已由同事接听",
     "reason.caller_hangup": "来电者挂断",
-    "reason.ring_timeout": "振铃超时",
+    "reason.no_answer": "振铃超时未接",
+    "reason.picked_up": "已由同事代接",
+    "alert.ticket_overdue": "工单 #{id}“{subject}”已逾期。",
+    "alert.ticket_due_soon": "工单 #{id}“{subject}”即将到期。",
+    "alert.dismiss": "关闭",
     "dir.inbound": "呼入",
     "dir.outbound": "呼出",
     "caller.withheld": "号码已隐藏",
@@ -324,6 +332,13 @@ export function currentLocale() {
 export function t(key, vars = {}) {
   const text = MESSAGES[locale][key] ?? MESSAGES.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+// For values from the server that may be new to this page (a state, a reason): the
+// translation when there is one, else the value itself.
+export function label(prefix, value) {
+  const key = `${prefix}.${value}`;
+  return key in MESSAGES[locale] || key in MESSAGES.en ? t(key) : String(value);
 }
 
 export function dispositionLabel(disposition) {

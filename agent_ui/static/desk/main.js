@@ -1,6 +1,7 @@
 // Agent desk: log in, hold the live channel, show a card per call, wire the tools.
 // The parts live in their own modules; this one connects them.
 
+import { showAlert } from "./alerts.js";
 import { api } from "./api.js";
 import { $ } from "./dom.js";
 import { LANGUAGES, applyLabels, setLocale, t } from "./i18n.js";
@@ -112,6 +113,7 @@ async function showDesk(agent) {
 function receive(message) {
   if (message.type === "screen_pop") stack.pop(message);
   else if (message.type === "call_update") stack.update(message);
+  else if (message.type === "alert") showAlert(message);
 }
 
 function linkUp() {

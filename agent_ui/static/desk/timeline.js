@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { $, el } from "./dom.js";
-import { dispositionLabel, formatDateTime, t } from "./i18n.js";
+import { dispositionLabel, formatDateTime, label, t } from "./i18n.js";
 
 let dispositions = [];
 
@@ -54,10 +54,7 @@ function codeLabel(item) {
 }
 
 function outcomeLabel(item) {
-  if (!item.outcome) return "";
-  const key = item.kind === "ticket" ? `tstatus.${item.outcome}` : `outcome.${item.outcome}`;
-  const text = t(key);
-  return text === key ? item.outcome : text;
+  return label(item.kind === "ticket" ? "tstatus" : "outcome", item.outcome);
 }
 
 function timelineItem(item, customerId) {
