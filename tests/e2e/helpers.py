@@ -61,3 +61,20 @@ async def drain(conn: ClientConnection, seconds: float = 0.3) -> list[dict[str, 
             got.append(await receive(conn, seconds))
         except TimeoutError:
             return got
+
+
+async def nothing_more(conn: ClientConnection, call_id: str, seconds: float = 0.3) -> None:
+    """No further message about ``call_id`` arrives (no second pop, no late update)."""
+    late = [m for m in await drain(conn, seconds) if m.get("call_id") == call_id]
+    assert late == []
+
+
+async def logged_once(daemon: Daemon, call_id: str, agent_id: int | None) -> Any:
+    """The call's single interaction row, answered by ``agent_id`` and closed."""
+    await daemon.calls.flush(call_id)
+    rows = [row for row in await interactions(daemon) if row.call_id == call_id]
+    assert len(rows) == 1
+    [row] = rows
+    assert (row.outcome, row.agent_id) == ("answered", agent_id)
+    assert row.ended_at is not None
+    return row

@@ -4,7 +4,14 @@ outbound pop for the customer they dialled; the call is logged like any other.""
 
 from __future__ import annotations
 
-from tests.e2e.helpers import JANE, drain, interactions, next_for_call, settled_legs
+from tests.e2e.helpers import (
+    JANE,
+    drain,
+    interactions,
+    next_for_call,
+    nothing_more,
+    settled_legs,
+)
 from tests.stack import Stack
 from tests.store.helpers import add_customer
 
@@ -27,7 +34,7 @@ async def test_click_to_dial_pops_the_dialled_customer_and_logs_the_call(stack: 
         assert (await next_for_call(ann, call_id))["state"] == "answered"
         assert (await next_for_call(ann, call_id))["state"] == "ended"
         await call.wait()
-        assert [m for m in await drain(ann) if m.get("call_id") == call_id] == []
+        await nothing_more(ann, call_id)
     legs = await settled_legs(stack.daemon, call_id)
     assert [(leg.agent_id, leg.kind, leg.outcome) for leg in legs] == [
         (stack.agents["ann"].id, "outbound", "ended")

@@ -3,7 +3,17 @@ ring-no-answer queue moving on, a ring group. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from tests.e2e.helpers import JANE, add_agent, drain, interactions, next_for_call, settled_legs
+import pytest
+
+from tests.e2e.helpers import (
+    JANE,
+    add_agent,
+    interactions,
+    logged_once,
+    next_for_call,
+    nothing_more,
+    settled_legs,
+)
 from tests.stack import Stack
 from tests.store.helpers import add_customer
 
@@ -27,7 +37,7 @@ async def test_pickup_pops_the_picker_and_withdraws_the_rung_agent(stack: Stack)
         assert (await next_for_call(bob, call_id))["state"] == "answered"
         assert (await next_for_call(bob, call_id))["state"] == "ended"
         await call.wait()
-        assert [m for m in await drain(ann) if m.get("call_id") == call_id] == []
+        await nothing_more(ann, call_id)
     legs = await settled_legs(stack.daemon, call_id)
     assert [(leg.agent_id, leg.outcome, leg.reason) for leg in legs] == [
         (stack.agents["ann"].id, "missed", "picked_up"),
@@ -53,7 +63,7 @@ async def test_abandoned_ringall_withdraws_every_ringing_pop(stack: Stack) -> No
             assert (missed["state"], missed["reason"]) == ("missed", "caller_hangup")
         await call.wait()
         for agent in (ann, bob, cat):
-            assert [m for m in await drain(agent, 0.2) if m.get("call_id") == call_id] == []
+            await nothing_more(agent, call_id, 0.2)
     legs = await settled_legs(stack.daemon, call_id)
     assert sorted(leg.agent_id for leg in legs) == sorted(
         stack.agents[name].id for name in ("ann", "bob", "cat")
@@ -65,40 +75,31 @@ async def test_abandoned_ringall_withdraws_every_ringing_pop(stack: Stack) -> No
     assert (row.outcome, row.answered_at, row.agent_id) == ("abandoned", None, None)
 
 
-async def test_rrmemory_ring_no_answer_moves_on_to_the_next_agent(stack: Stack) -> None:
+@pytest.mark.parametrize(
+    ("scenario", "queue", "reason"),
+    [
+        ("queue_rrmemory", "sales", "no_answer"),  # ann's ring times out, the queue moves on
+        ("ring_group", None, "answered_elsewhere"),  # Dial(A&B): bob answers first
+    ],
+)
+async def test_ann_is_withdrawn_and_bob_answers(
+    stack: Stack, scenario: str, queue: str | None, reason: str
+) -> None:
     async with stack.ws("ann") as ann, stack.ws("bob") as bob:
         call = stack.sim.place_call(
-            "queue_rrmemory",
+            scenario,
             caller_number=JANE,
             agents=["PJSIP/1001", "PJSIP/1002"],
             answer_by="PJSIP/1002",
         )
         call_id = f"pbx1:{call.linkedid}"
-        assert (await next_for_call(ann, call_id, "screen_pop"))["queue"] == "sales"
+        assert (await next_for_call(ann, call_id, "screen_pop"))["queue"] == queue
         missed = await next_for_call(ann, call_id)
-        assert (missed["state"], missed["reason"]) == ("missed", "no_answer")
-        await next_for_call(bob, call_id, "screen_pop")
+        assert (missed["state"], missed["reason"]) == ("missed", reason)
+        assert (await next_for_call(bob, call_id, "screen_pop"))["queue"] == queue
         assert (await next_for_call(bob, call_id))["state"] == "answered"
         assert (await next_for_call(bob, call_id))["state"] == "ended"
         await call.wait()
-    [row] = await interactions(stack.daemon)
-    assert (row.queue, row.outcome, row.agent_id) == ("sales", "answered", stack.agents["bob"].id)
-
-
-async def test_ring_group_answered_by_one_withdraws_the_others(stack: Stack) -> None:
-    async with stack.ws("ann") as ann, stack.ws("bob") as bob:
-        call = stack.sim.place_call(
-            "ring_group",
-            caller_number=JANE,
-            agents=["PJSIP/1001", "PJSIP/1002"],
-            answer_by="PJSIP/1002",
-        )
-        call_id = f"pbx1:{call.linkedid}"
-        await next_for_call(ann, call_id, "screen_pop")
-        missed = await next_for_call(ann, call_id)
-        assert (missed["state"], missed["reason"]) == ("missed", "answered_elsewhere")
-        await next_for_call(bob, call_id, "screen_pop")
-        assert (await next_for_call(bob, call_id))["state"] == "answered"
-        await call.wait()
-    [row] = await interactions(stack.daemon)
-    assert row.agent_id == stack.agents["bob"].id
+        await nothing_more(ann, call_id, 0.1)
+    row = await logged_once(stack.daemon, call_id, stack.agents["bob"].id)
+    assert row.queue == queue

@@ -18,9 +18,9 @@ from tests.clients import receive_type
 from tests.e2e.helpers import (
     JANE,
     add_agent,
-    drain,
     interactions,
     next_for_call,
+    nothing_more,
     settled_legs,
 )
 from tests.stack import Stack
@@ -30,8 +30,14 @@ NOTE = "Router broken since Monday; wants a technician visit"
 
 
 async def ann_answers_and_writes_a_note(
-    stack: Stack, ann: ClientConnection, call: SimCall
-) -> tuple[str, dict[str, Any]]:
+    stack: Stack, ann: ClientConnection, scenario: str, **kw: Any
+) -> tuple[SimCall, str, dict[str, Any]]:
+    """Jane's call rings ann (alone), who answers and saves a note on it; the call then
+    waits in its talk phase until the test moves it on."""
+    kw.setdefault("agents", ["PJSIP/1001", "PJSIP/1002"])
+    call = stack.sim.place_call(
+        scenario, caller_number=JANE, caller_name="JANE DOE", talk_seconds=100, **kw
+    )
     call_id = f"pbx1:{call.linkedid}"
     pop = await next_for_call(ann, call_id, "screen_pop")
     assert pop["handoff"] is None  # always present, null when nobody handed over
@@ -42,7 +48,7 @@ async def ann_answers_and_writes_a_note(
             json={"code": "follow_up", "notes": NOTE, "request_id": f"note-{call_id}"},
         )
         assert response.status == 201, await response.text()
-    return call_id, pop
+    return call, call_id, pop
 
 
 def assert_handed_over(stack: Stack, pop: dict[str, Any], first_pop: dict[str, Any]) -> None:
@@ -81,14 +87,7 @@ async def assert_one_interaction_two_legs(stack: Stack, call_id: str, kind: str)
 async def test_blind_transfer_hands_caller_and_notes_to_the_colleague(stack: Stack) -> None:
     await add_customer(stack.daemon.engine, "Jane Doe", JANE, grade="A")  # type: ignore[arg-type]
     async with stack.ws("ann") as ann, stack.ws("bob") as bob:
-        call = stack.sim.place_call(
-            "blind_transfer",
-            caller_number=JANE,
-            caller_name="JANE DOE",
-            agents=["PJSIP/1001", "PJSIP/1002"],
-            talk_seconds=100,
-        )
-        call_id, first_pop = await ann_answers_and_writes_a_note(stack, ann, call)
+        call, call_id, first_pop = await ann_answers_and_writes_a_note(stack, ann, "blind_transfer")
         call.advance()  # ann presses transfer, dials bob
         away = await next_for_call(ann, call_id)
         assert (away["type"], away["state"], away["to"]) == (
@@ -102,22 +101,17 @@ async def test_blind_transfer_hands_caller_and_notes_to_the_colleague(stack: Sta
         call.advance()  # bob finishes the call
         assert (await next_for_call(bob, call_id))["state"] == "ended"
         await call.wait()
-        assert [m for m in await drain(ann) if m.get("call_id") == call_id] == []
-        assert [m for m in await drain(bob) if m.get("call_id") == call_id] == []
+        await nothing_more(ann, call_id)
+        await nothing_more(bob, call_id)
     await assert_one_interaction_two_legs(stack, call_id, "transfer")
 
 
 async def test_attended_transfer_hands_caller_and_notes_to_the_colleague(stack: Stack) -> None:
     await add_customer(stack.daemon.engine, "Jane Doe", JANE, grade="A")  # type: ignore[arg-type]
     async with stack.ws("ann") as ann, stack.ws("bob") as bob:
-        call = stack.sim.place_call(
-            "attended_transfer",
-            caller_number=JANE,
-            caller_name="JANE DOE",
-            agents=["PJSIP/1001", "PJSIP/1002"],
-            talk_seconds=100,
+        call, call_id, first_pop = await ann_answers_and_writes_a_note(
+            stack, ann, "attended_transfer"
         )
-        call_id, first_pop = await ann_answers_and_writes_a_note(stack, ann, call)
         call.advance()  # ann puts Jane on hold and calls bob on her second line
         # Bob's phone rings for ann's own call (another call id); he answers it.
         consultation = await receive_type(bob, "screen_pop")
@@ -133,9 +127,8 @@ async def test_attended_transfer_hands_caller_and_notes_to_the_colleague(stack: 
         call.hangup_caller()
         assert (await next_for_call(bob, call_id))["state"] == "ended"
         await call.wait()
-        assert [m for m in await drain(ann) if m.get("call_id") == call_id] == []
-        late = [m for m in await drain(bob) if m.get("call_id") == call_id]
-        assert late == []
+        await nothing_more(ann, call_id)
+        await nothing_more(bob, call_id)
     await assert_one_interaction_two_legs(stack, call_id, "transfer")
 
 
@@ -143,15 +136,13 @@ async def test_transfer_to_a_queue_rings_the_others_with_the_handoff(stack: Stac
     await add_customer(stack.daemon.engine, "Jane Doe", JANE, grade="A")  # type: ignore[arg-type]
     await add_agent(stack, "cat", "PJSIP/1003")
     async with stack.ws("ann") as ann, stack.ws("bob") as bob, stack.ws("cat") as cat:
-        call = stack.sim.place_call(
+        call, call_id, first_pop = await ann_answers_and_writes_a_note(
+            stack,
+            ann,
             "transfer_to_queue",
-            caller_number=JANE,
-            caller_name="JANE DOE",
             agents=["PJSIP/1001", "PJSIP/1002", "PJSIP/1003"],
             answer_by="PJSIP/1001",
-            talk_seconds=100,
         )
-        call_id, first_pop = await ann_answers_and_writes_a_note(stack, ann, call)
         call.advance()  # ann transfers Jane back to the support queue
         assert (await next_for_call(ann, call_id))["state"] == "transferred_away"
         for agent in (bob, cat):  # the queue rings both, each with the hand-off
@@ -186,7 +177,7 @@ async def test_transfer_to_an_outside_number(stack: Stack) -> None:
         away = await next_for_call(ann, call_id)
         assert (away["state"], away["to"]) == ("transferred_away", "PJSIP/trunk")
         await call.wait()
-        assert [m for m in await drain(ann) if m.get("call_id") == call_id] == []
+        await nothing_more(ann, call_id)
     legs = await settled_legs(stack.daemon, call_id)
     assert [(leg.agent_id, leg.outcome) for leg in legs] == [
         (stack.agents["ann"].id, "transferred_away")
