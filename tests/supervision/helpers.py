@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +39,9 @@ def settings_for(db_url: str, **changes: Any) -> Settings:
 
 
 @asynccontextmanager
-async def running(db_url: str, clock: FakeClock, **changes: Any) -> AsyncIterator[Running]:
+async def running(
+    db_url: str, clock: Callable[[], float], **changes: Any
+) -> AsyncIterator[Running]:
     """A daemon (no PBX) on ``db_url`` with the team plus an admin, ``ada``."""
     daemon = Daemon(settings_for(db_url, **changes), clock=clock)
     await daemon.start()

@@ -1,0 +1,63 @@
+"""The supervisor board in Debian's Chromium: a ticket goes overdue while the board is
+open and the alert appears, with the ticket in the overdue list, without a reload."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from playwright.async_api import Browser, Page, expect
+
+from tests.clients import PASSWORD, Running
+from tests.store.helpers import add_customer
+from tests.supervision.helpers import running
+
+
+async def open_board(browser: Browser, run: Running, username: str) -> Page:
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    await page.goto(run.url + "/board")
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.locator("#link")).to_have_text("connected")
+    return page
+
+
+async def test_ticket_going_overdue_shows_on_the_open_board(browser: Browser, db_url: str) -> None:
+    async with running(db_url, time.time) as run:
+        jane = await add_customer(run.daemon.engine, "Jane <b>Doe</b>", "+15551234567")  # type: ignore[arg-type]
+        page = await open_board(browser, run, "sue")
+        await page.evaluate("window.sameLoad = true")
+        async with await run.login("ann") as ann:
+            created = await ann.post(
+                "/api/tickets",
+                json={"customer_id": jane, "kind": "complaint", "subject": "Cold soup"},
+            )
+            ticket = (await created.json())["id"]
+            await ann.patch(f"/api/tickets/{ticket}", json={"status": "in_progress"})
+        async with await run.login("sue") as sue:
+            due = datetime.now(UTC) + timedelta(seconds=3)
+            response = await sue.patch(
+                f"/api/tickets/{ticket}", json={"due_at": due.isoformat().replace("+00:00", "Z")}
+            )
+            assert response.status == 200
+        alert = page.locator(f'#alerts li[data-ticket-id="{ticket}"][data-kind="ticket_overdue"]')
+        await expect(alert).to_contain_text("OVERDUE", timeout=15_000)
+        row = page.locator(f'#overdue tr[data-ticket-id="{ticket}"]')
+        await expect(row).to_contain_text("Jane <b>Doe</b>")  # shown as text, not markup
+        await expect(row).to_contain_text("resolution")
+        assert await page.evaluate("window.sameLoad") is True  # no reload happened
+        await expect(page.locator("#agents")).to_contain_text("ann")
+
+
+async def test_an_agent_gets_no_board(browser: Browser, db_url: str) -> None:
+    async with running(db_url, time.time) as run:
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.goto(run.url + "/board")
+        await page.get_by_label("Username").fill("ann")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.locator("#link")).to_have_text("supervisors only")
+        await expect(page.locator("#board")).to_be_hidden()
