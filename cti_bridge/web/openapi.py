@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cti_bridge import __version__
+from cti_bridge.web.openapi_supervisor import SUPERVISOR_PATHS, TICKET_SLA_PROPERTIES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -155,6 +156,7 @@ PATHS: dict[str, Any] = {
                         "assignee_id": {"type": "integer"},
                         "category": {"type": "string"},
                         "request_id": {"type": "string"},
+                        "channel": {"enum": ["phone", "web", "email", "ivr", "chat", "letter"]},
                     },
                 }
             ),
@@ -291,6 +293,8 @@ PATHS.update(
     }
 )
 
+PATHS.update(SUPERVISOR_PATHS)
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -356,6 +360,7 @@ SCHEMAS: dict[str, Any] = {
             "subject": {"type": "string"},
             "due_at": {"type": ["string", "null"], "format": "date-time"},
             "overdue": {"type": "boolean"},
+            **TICKET_SLA_PROPERTIES,
         },
     },
 }
