@@ -178,3 +178,13 @@ async def test_board_page_and_reports_page_are_served(db_url: str) -> None:
         assert page.status == 200 and "board.js" in await page.text()
         reports = await anon.get("/reports")
         assert reports.status == 200 and 'data-logged-in="no"' in await reports.text()
+
+
+def test_every_supervisor_route_is_in_the_openapi_document() -> None:
+    from cti_bridge.web.openapi import openapi_document
+    from cti_bridge.web.supervisor_pages import routes
+
+    paths = openapi_document()["paths"]
+    api_routes = [r.path for r in routes() if r.path.startswith("/api/")]  # type: ignore[attr-defined]
+    documented = [p.replace("{ticket_id}", r"{ticket_id:\d+}") for p in paths]
+    assert api_routes and all(path in documented for path in api_routes)
