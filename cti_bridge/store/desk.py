@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -184,17 +184,35 @@ class DeskStore:
         return items[:limit]
 
 
-def _agent_join(column: Any) -> Any:
-    return agents.c.id == column
+async def _latest(
+    conn: AsyncConnection,
+    source: Table,
+    *,
+    agent_column: Any,
+    at_column: Any,
+    customer_id: int,
+    limit: int,
+) -> list[Any]:
+    """The customer's last ``limit`` rows of ``source``, with the name of the agent behind
+    each (calls: who answered; tickets: who opened it; notes: who wrote it)."""
+    query = (
+        select(source, agents.c.display_name.label("agent_name"))
+        .outerjoin(agents, agents.c.id == agent_column)
+        .where(source.c.customer_id == customer_id)
+        .order_by(at_column.desc())
+        .limit(limit)
+    )
+    return list(await conn.execute(query))
 
 
 async def _calls(conn: AsyncConnection, customer_id: int, limit: int) -> list[dict[str, Any]]:
-    query = (
-        select(interactions, agents.c.display_name.label("agent_name"))
-        .outerjoin(agents, _agent_join(interactions.c.agent_id))
-        .where(interactions.c.customer_id == customer_id)
-        .order_by(interactions.c.offered_at.desc())
-        .limit(limit)
+    rows = await _latest(
+        conn,
+        interactions,
+        agent_column=interactions.c.agent_id,
+        at_column=interactions.c.offered_at,
+        customer_id=customer_id,
+        limit=limit,
     )
     return [
         {
@@ -208,17 +226,18 @@ async def _calls(conn: AsyncConnection, customer_id: int, limit: int) -> list[di
             "code": r.disposition_code,
             "text": r.notes,
         }
-        for r in await conn.execute(query)
+        for r in rows
     ]
 
 
 async def _tickets(conn: AsyncConnection, customer_id: int, limit: int) -> list[dict[str, Any]]:
-    query = (
-        select(tickets, agents.c.display_name.label("agent_name"))
-        .outerjoin(agents, _agent_join(tickets.c.created_by_id))
-        .where(tickets.c.customer_id == customer_id)
-        .order_by(tickets.c.created_at.desc())
-        .limit(limit)
+    rows = await _latest(
+        conn,
+        tickets,
+        agent_column=tickets.c.created_by_id,
+        at_column=tickets.c.created_at,
+        customer_id=customer_id,
+        limit=limit,
     )
     return [
         {
@@ -232,17 +251,18 @@ async def _tickets(conn: AsyncConnection, customer_id: int, limit: int) -> list[
             "text": r.subject,
             "due_at": iso(r.due_at),
         }
-        for r in await conn.execute(query)
+        for r in rows
     ]
 
 
 async def _notes(conn: AsyncConnection, customer_id: int, limit: int) -> list[dict[str, Any]]:
-    query = (
-        select(notes, agents.c.display_name.label("agent_name"))
-        .outerjoin(agents, _agent_join(notes.c.agent_id))
-        .where(notes.c.customer_id == customer_id)
-        .order_by(notes.c.created_at.desc())
-        .limit(limit)
+    rows = await _latest(
+        conn,
+        notes,
+        agent_column=notes.c.agent_id,
+        at_column=notes.c.created_at,
+        customer_id=customer_id,
+        limit=limit,
     )
     return [
         {
@@ -254,5 +274,5 @@ async def _notes(conn: AsyncConnection, customer_id: int, limit: int) -> list[di
             "code": None,
             "text": r.text,
         }
-        for r in await conn.execute(query)
+        for r in rows
     ]

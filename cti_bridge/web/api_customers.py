@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from cti_bridge.core.customers import FieldError, clean_customer_fields, normalize_phones
 from cti_bridge.core.phones import normalize_caller
-from cti_bridge.core.pop import customer_json
+from cti_bridge.core.pop import customer_json, iso
 from cti_bridge.store.customers import DuplicateCustomer
 from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.context import CONTEXT, WebContext
+from cti_bridge.web.durable import write_or_hold
 from cti_bridge.web.errors import ApiError, read_json
 
 
@@ -52,15 +55,22 @@ async def read(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     customer_id = _customer_id(request)
     card = await card_of(ctx, customer_id)
+    await record_view(request, customer_id)
+    return web.json_response(card)
+
+
+async def record_view(request: web.Request, customer_id: int, **detail: Any) -> None:
+    """Reading a customer's record (or part of it) is audited."""
+    ctx = request.app[CONTEXT]
     await ctx.audit.record(
         "customer_view",
         at=ctx.now(),
         actor_id=current_agent(request).id,
         target_type="customer",
         target_id=customer_id,
+        detail=detail or None,
         remote=remote_of(request),
     )
-    return web.json_response(card)
 
 
 def _validated(
@@ -82,21 +92,41 @@ def _validated(
 async def update(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     customer_id = _customer_id(request)
-    fields, numbers = _validated(ctx, await read_json(request), partial=True)
+    body = await read_json(request)
+    edit = {
+        "customer_id": customer_id,
+        "body": dict(body),  # re-validated on replay, exactly as now
+        "actor_id": current_agent(request).id,
+        "at": iso(ctx.now()),
+        "remote": remote_of(request),
+    }
+    _validated(ctx, dict(body), partial=True)  # bad input is refused now, never journaled
+
+    async def direct() -> web.Response:
+        await apply_update(ctx, edit)
+        return web.json_response(await card_of(ctx, customer_id))
+
+    # An edit has no request id of its own: the journal entry gets one.
+    return await write_or_hold(ctx, "customer_edit", uuid.uuid4().hex, edit, direct)
+
+
+async def apply_update(ctx: WebContext, edit: dict[str, Any]) -> None:
+    """One customer edit, from the API or replayed from the journal."""
+    customer_id = int(edit["customer_id"])
+    fields, numbers = _validated(ctx, dict(edit["body"]), partial=True)
     try:
         found = await ctx.customers.update(
             customer_id,
             fields,
             numbers,
-            actor_id=current_agent(request).id,
-            at=ctx.now(),
-            remote=remote_of(request),
+            actor_id=edit["actor_id"],
+            at=datetime.fromisoformat(edit["at"]),
+            remote=edit["remote"],
         )
     except DuplicateCustomer as exc:
         raise ApiError(409, "conflict", str(exc), field="external_ref") from exc
     if not found:
         raise ApiError(404, "not_found", f"no customer with id {customer_id}")
-    return web.json_response(await card_of(ctx, customer_id))
 
 
 async def create(request: web.Request) -> web.Response:

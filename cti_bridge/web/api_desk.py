@@ -15,7 +15,7 @@ from aiohttp import web
 from cti_bridge.core.phones import normalize_caller
 from cti_bridge.store.desk import choice_key
 from cti_bridge.store.models import AgentStatus
-from cti_bridge.web.api_customers import card_of
+from cti_bridge.web.api_customers import card_of, record_view
 from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.errors import ApiError, optional_int, optional_str, read_json, require_str
@@ -88,15 +88,7 @@ async def timeline(request: web.Request) -> web.Response:
     await _existing_customer(ctx, customer_id)
     items = await ctx.desk.timeline(customer_id)
     # A customer's contact history is part of their record: reading it is a view.
-    await ctx.audit.record(
-        "customer_view",
-        at=ctx.now(),
-        actor_id=current_agent(request).id,
-        target_type="customer",
-        target_id=customer_id,
-        detail={"part": "timeline"},
-        remote=remote_of(request),
-    )
+    await record_view(request, customer_id, part="timeline")
     return web.json_response({"items": items})
 
 
