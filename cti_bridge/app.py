@@ -47,8 +47,8 @@ from cti_bridge.store.popread import PostgresPopReader
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.app import create_web_app
 from cti_bridge.web.context import WebContext
-from cti_bridge.web.durable import register_replays
 from cti_bridge.web.hub import Hub
+from cti_bridge.web.replays import register_replays
 
 log = logging.getLogger(__name__)
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
+from cti_bridge.core.pop import iso
 from cti_bridge.store.models import Priority, TicketKind, TicketStatus
 from cti_bridge.store.tickets import AGENT_FIELDS, SUPERVISOR_FIELDS, NewTicket, UnknownCustomer
 from cti_bridge.web.auth import current_agent
-from cti_bridge.web.context import CONTEXT
+from cti_bridge.web.context import CONTEXT, WebContext
+from cti_bridge.web.durable import write_or_hold
 from cti_bridge.web.errors import ApiError, optional_int, optional_str, read_json, require_str
 
 KINDS = tuple(k.value for k in TicketKind)
@@ -53,11 +57,27 @@ async def create(request: web.Request) -> web.Response:
         await ctx.agents.refresh()
         if ctx.agents.by_id(new.assignee_id) is None:
             raise ApiError(422, "invalid", "no such agent", field="assignee_id")
+    at = ctx.now()
+
+    async def direct() -> web.Response:
+        ticket, created = await create_ticket(ctx, new, agent.id, at)
+        return web.json_response(ticket, status=201 if created else 200)
+
+    # A held ticket needs a request id, so that its replay opens it once.
+    request_id = new.request_id or uuid.uuid4().hex
+    held = {"ticket": {**dataclasses.asdict(new), "request_id": request_id},
+            "actor_id": agent.id, "at": iso(at)}  # fmt: skip
+    return await write_or_hold(ctx, "ticket", request_id, held, direct)
+
+
+async def create_ticket(
+    ctx: WebContext, new: NewTicket, actor_id: int | None, at: datetime
+) -> tuple[dict[str, Any], bool]:
+    """Open a ticket, from the API or replayed from the journal."""
     try:
-        ticket, created = await ctx.tickets.create(new, actor_id=agent.id, now=ctx.now())
+        return await ctx.tickets.create(new, actor_id=actor_id, now=at)
     except UnknownCustomer as exc:
         raise ApiError(422, "invalid", str(exc), field="customer_id") from exc
-    return web.json_response(ticket, status=201 if created else 200)
 
 
 def _changes(body: dict[str, Any], supervisor: bool) -> dict[str, Any]:

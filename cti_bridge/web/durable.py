@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from cti_bridge.store.journal import Journal, JournalError, database_unavailable
+from cti_bridge.store.journal import JournalError, database_unavailable
 from cti_bridge.web.context import WebContext
 from cti_bridge.web.errors import ApiError
 
@@ -53,21 +52,3 @@ async def write_or_hold(
             raise ApiError(503, "unavailable", "the write could not be saved; retry") from exc
     body = {**entry["payload"], "request_id": request_id, "journaled": True}
     return web.json_response(body, status=status)
-
-
-def register_replays(journal: Journal, ctx: WebContext) -> None:
-    """How each kind of held write reaches the database: the same store calls as the API,
-    which skip a ``request_id`` they have already written."""
-
-    async def disposition(entry: dict[str, Any]) -> None:
-        await ctx.calllog.add_disposition(
-            request_id=entry["request_id"],
-            call_id=entry["call_id"],
-            agent_id=entry["agent_id"],
-            customer_id=entry["customer_id"],
-            code=entry["code"],
-            notes=entry["notes"],
-            at=datetime.fromisoformat(entry["at"]),
-        )
-
-    journal.register("disposition", disposition)

@@ -116,3 +116,36 @@ async def _retry_held(session: aiohttp.ClientSession, request_id: str) -> None:
     reply = await response.json()
     assert response.status == 200 and reply["journaled"] is True
     assert reply["notes"] == f"note {i}"
+
+
+async def test_tickets_and_customer_edits_are_journaled_too(
+    proxied: tuple[Running, TcpProxy], db_url: str
+) -> None:
+    running, proxy = proxied
+    journal = running.daemon.journal
+    assert journal is not None
+    customer = await running.daemon.context.customers.create(
+        {"name": "Jane Doe"}, [], actor_id=None, at=datetime.now(UTC)
+    )
+    async with await running.login("ann") as ann:
+        assert (await ann.get(f"/api/customers/{customer}")).status == 200  # at work already
+        await proxy.cut()
+        ticket = await ann.post(
+            "/api/tickets",
+            json={"customer_id": customer, "kind": "service", "subject": "router dead"},
+        )
+        assert ticket.status == 202, await ticket.text()
+        edit = await ann.patch(f"/api/customers/{customer}", json={"company": "Acme 公司"})
+        assert edit.status == 202, await edit.text()
+        bad = await ann.patch(f"/api/customers/{customer}", json={"grade": "Z"})
+        assert bad.status == 422  # refused at once, never held
+        assert journal.pending == 2
+        await proxy.restore()
+        for _ in range(200):
+            if not journal.pending:
+                break
+            await asyncio.sleep(0.1)
+        assert journal.pending == 0 and journal.rejected == 0
+        card = await (await ann.get(f"/api/customers/{customer}")).json()
+    assert card["company"] == "Acme 公司"
+    assert [t["subject"] for t in card["open_tickets"]] == ["router dead"]

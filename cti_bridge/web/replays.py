@@ -1,0 +1,38 @@
+"""How each kind of journaled write reaches the database when it is back: the same calls
+the API makes, which skip a ``request_id`` they have already written (so a replay that
+is repeated after a crash writes nothing twice)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from cti_bridge.store.journal import Journal
+from cti_bridge.store.tickets import NewTicket
+from cti_bridge.web.api_customers import apply_update
+from cti_bridge.web.api_tickets import create_ticket
+from cti_bridge.web.context import WebContext
+
+
+def register_replays(journal: Journal, ctx: WebContext) -> None:
+    async def disposition(entry: dict[str, Any]) -> None:
+        await ctx.calllog.add_disposition(
+            request_id=entry["request_id"],
+            call_id=entry["call_id"],
+            agent_id=entry["agent_id"],
+            customer_id=entry["customer_id"],
+            code=entry["code"],
+            notes=entry["notes"],
+            at=datetime.fromisoformat(entry["at"]),
+        )
+
+    async def ticket(entry: dict[str, Any]) -> None:
+        new = NewTicket(**entry["ticket"])
+        await create_ticket(ctx, new, entry["actor_id"], datetime.fromisoformat(entry["at"]))
+
+    async def customer_edit(entry: dict[str, Any]) -> None:
+        await apply_update(ctx, entry)
+
+    journal.register("disposition", disposition)
+    journal.register("ticket", ticket)
+    journal.register("customer_edit", customer_edit)
