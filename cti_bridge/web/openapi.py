@@ -10,6 +10,10 @@ from cti_bridge.web.openapi_supervisor import SUPERVISOR_PATHS, TICKET_SLA_PROPE
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
+# A write taken while the database is unreachable: in the local journal, written later.
+HELD = "Accepted into the journal (database unreachable); written when it is back"
+
+
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -78,7 +82,11 @@ PATHS: dict[str, Any] = {
         "patch": {
             "summary": "Edit a customer (audited)",
             "requestBody": _body({"$ref": "#/components/schemas/CustomerInput"}),
-            "responses": {"200": _json(CUSTOMER), **_errors(400, 401, 404, 409, 415, 422)},
+            "responses": {
+                "200": _json(CUSTOMER),
+                "202": _json(OBJ, HELD),
+                **_errors(400, 401, 404, 409, 415, 422),
+            },
         },
     },
     "/api/calls": {
@@ -117,6 +125,7 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "201": _json(OBJ, "Recorded"),
                 "200": _json(OBJ, "Already recorded under this request_id"),
+                "202": _json(OBJ, HELD),
                 **_errors(400, 401, 404, 409, 415, 422),
             },
         },
@@ -160,7 +169,11 @@ PATHS: dict[str, Any] = {
                     },
                 }
             ),
-            "responses": {"201": _json(TICKET), **_errors(400, 401, 403, 415, 422)},
+            "responses": {
+                "201": _json(TICKET),
+                "202": _json(OBJ, HELD),
+                **_errors(400, 401, 403, 415, 422),
+            },
         },
     },
     "/api/tickets/{ticket_id}": {
@@ -182,7 +195,14 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Database reachable and AMI connected",
             "security": [],
-            "responses": {"200": _json(OBJ), "503": _json(OBJ, "Not ready")},
+            "responses": {
+                "200": _json(
+                    OBJ,
+                    "status ready, or degraded: Redis or the database away but "
+                    "pops and acknowledged writes go on (journal)",
+                ),
+                "503": _json(OBJ, "Not ready"),
+            },
         }
     },
 }
