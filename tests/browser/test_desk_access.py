@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from cti_bridge.store.models import Ticket
 from cti_bridge.store.tickets import NewTicket
-from tests.browser.desk import call_id, open_desk
+from tests.browser.desk import call_id, new_context, open_desk
 from tests.stack import Stack
 from tests.store.helpers import add_customer
 
@@ -144,4 +144,53 @@ async def test_desk_fits_1280x720_with_contrast_focus_and_explained_flags(
     await expect(page.locator("#dial-status")).to_have_text(
         "Calling +15551110001… your phone rings first."
     )
+    assert desk.errors == []
+
+
+# The tab is hidden (an agent working in another window): the page's view of it, and what
+# it asks of the desktop and the speakers, recorded where the test can read them.
+HIDDEN_TAB_JS = """
+Object.defineProperty(document, "hidden", { get: () => true });
+window.__shown = [];
+window.__tones = 0;
+// A subclass keeps Notification.permission and requestPermission (static inheritance).
+window.Notification = class extends window.Notification {
+  constructor(title, options) {
+    super(title, options);
+    window.__shown.push([title, options.tag]);
+  }
+};
+const start = OscillatorNode.prototype.start;
+OscillatorNode.prototype.start = function (...args) {
+  window.__tones += 1;
+  return start.apply(this, args);
+};
+"""
+
+
+async def test_hidden_tab_gets_a_notification_and_a_sound_unless_turned_off(
+    browser: Browser, stack: Stack
+) -> None:
+    await add_customer(stack.daemon.engine, "Jane Doe", "+15551212121")  # type: ignore[arg-type]
+    context = await new_context(browser)
+    await context.grant_permissions(["notifications"], origin=stack.url)
+    await context.add_init_script(HIDDEN_TAB_JS)
+    desk = await open_desk(browser, stack, "ann", context=context)
+    page = desk.page
+    await page.get_by_label("Notifications").check()  # a click: also lets the page play sound
+    await expect(page.get_by_label("Sound")).to_be_checked()
+    call = stack.sim.place_call(
+        "direct_answered", caller_number="+15551212121", agents=["PJSIP/1001"]
+    )
+    await expect(desk.card(call_id(call.linkedid))).to_have_count(1)
+    await page.wait_for_function("window.__shown.length > 0 && window.__tones >= 2")
+    assert await page.evaluate("window.__shown") == [["Call from Jane Doe", call_id(call.linkedid)]]
+    assert await page.evaluate("window.__tones") == 2  # two short tones
+    await page.get_by_label("Notifications").uncheck()
+    await page.get_by_label("Sound").uncheck()
+    quiet = stack.sim.place_call(
+        "direct_answered", caller_number="+15551212121", agents=["PJSIP/1001"]
+    )
+    await expect(desk.card(call_id(quiet.linkedid))).to_have_count(1)
+    assert await page.evaluate("[window.__shown.length, window.__tones]") == [1, 2]
     assert desk.errors == []

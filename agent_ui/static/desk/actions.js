@@ -30,7 +30,6 @@ export function wireActions(card) {
     if (event.target.open) prefillDetails(card, $(".edit-form", root));
   });
   root.addEventListener("click", (event) => clicked(card, event));
-  if (card.customer) loadTimeline(card);
 }
 
 function on(root, selector, handler) {

@@ -29,7 +29,8 @@ function linkLabels(root) {
 export class CardStack {
   constructor(container, hooks) {
     this.container = container;
-    this.hooks = hooks; // {wire(card), onNew(card), onFinished(card, previousState), onChange()}
+    // {wire(card), refresh(card), onNew(card), onFinished(card, previousState), onChange()}
+    this.hooks = hooks;
     this.cards = new Map();
     this.connectedAt = Date.now();
     setInterval(() => this.tick(), 1000);
@@ -43,7 +44,8 @@ export class CardStack {
     const card = known || this.create(message.call_id);
     card.seq = message.seq;
     card.pop = message;
-    card.customer = message.customer;
+    // A second offer of a call keeps the customer the agent picked on the first one.
+    card.customer = message.customer || (known && known.customer) || null;
     card.state = "ringing";
     card.stateAt = message.offered_at;
     card.reason = null;
@@ -59,6 +61,7 @@ export class CardStack {
       this.container.prepend(card.element);
     }
     this.trim();
+    if (!restoring) this.hooks.refresh(card);
     this.hooks.onChange();
     return card;
   }
@@ -90,6 +93,7 @@ export class CardStack {
         requests: item.requests || card.requests,
       });
       this.render(card);
+      this.hooks.refresh(card);
     }
   }
 

@@ -7,7 +7,7 @@ import { $ } from "./dom.js";
 import { LANGUAGES, applyLabels, setLocale, t } from "./i18n.js";
 import { CardStack } from "./cards.js";
 import { focusField, labelDispositions, markSaved, setActionEnv, wireActions } from "./actions.js";
-import { setDispositions } from "./timeline.js";
+import { loadTimeline, setDispositions } from "./timeline.js";
 import { Link } from "./socket.js";
 import { AgentStatus } from "./status.js";
 import { announce, setupNotifications } from "./notify.js";
@@ -94,6 +94,7 @@ async function showDesk(agent) {
   setupNotifications();
   stack = new CardStack($("#pops"), {
     wire: wireActions,
+    refresh: loadTimeline,
     onNew: (card) => announce(card, focusCard),
     onFinished: finished,
     onChange: persist,
