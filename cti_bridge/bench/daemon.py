@@ -38,8 +38,10 @@ def write_config(directory: Path, database_url: str, web_port: int, ami_port: in
 
 
 class DaemonProcess:
-    def __init__(self, config: Path, web_port: int) -> None:
+    def __init__(self, config: Path, web_port: int, profile: Path | None = None) -> None:
         self.config = config
+        # Run the daemon under cProfile, writing its statistics here when it stops.
+        self.profile = profile
         self.url = f"http://127.0.0.1:{web_port}"
         self.process: asyncio.subprocess.Process | None = None
 
@@ -51,8 +53,9 @@ class DaemonProcess:
 
     async def start(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         env = {**os.environ, "CTI_REDIS_URL": os.environ.get("CTI_BENCH_REDIS_URL", "")}
+        profiler = ["-m", "cProfile", "-o", str(self.profile)] if self.profile else []
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "cti_bridge", "run", "--config", str(self.config),
+            sys.executable, *profiler, "-m", "cti_bridge", "run", "--config", str(self.config),
             stdout=asyncio.subprocess.DEVNULL, env=env,
         )  # fmt: skip
         deadline = time.monotonic() + timeout

@@ -22,6 +22,8 @@ class BenchOptions:
     noise: float = 0.0
     ingest_events: int = 200_000
     lookup_samples: int = 2000
+    # Run the daemon under cProfile and print where its time went (slows it down).
+    profile: bool = False
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="AMI events for the ingest measurement (0: skip)")  # fmt: skip
     add("--lookups", type=int, default=d.lookup_samples, dest="lookup_samples",
         help="lookups per query path in the raw/Core/ORM comparison (0: skip)")  # fmt: skip
+    add("--profile", action="store_true",
+        help="profile the daemon (cProfile) and print its top functions")  # fmt: skip
 
 
 def options_from(args: argparse.Namespace, database_url: str) -> BenchOptions:
@@ -62,4 +66,5 @@ def options_from(args: argparse.Namespace, database_url: str) -> BenchOptions:
         noise=args.noise,
         ingest_events=args.ingest_events,
         lookup_samples=args.lookup_samples,
+        profile=args.profile,
     )

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import pstats
 import tempfile
 import time
 from collections.abc import Callable
@@ -157,7 +159,9 @@ async def run_bench(options: BenchOptions, say: Say = print) -> int:
         sim = PbxSimulator(secret=SECRET, agents=[a.interface for a in agents])
         await sim.start()
         web_port = free_port()
-        daemon = DaemonProcess(write_config(Path(tmp), url, web_port, sim.port), web_port)
+        profile = Path(tmp) / "daemon.prof" if options.profile else None
+        config = write_config(Path(tmp), url, web_port, sim.port)
+        daemon = DaemonProcess(config, web_port, profile)
         clients = ClientProcess(f"ws://127.0.0.1:{web_port}/ws", agents, Path(tmp))
         try:
             await daemon.start()
@@ -167,8 +171,18 @@ async def run_bench(options: BenchOptions, say: Say = print) -> int:
                 await clients.stop()
             await daemon.stop()
             await sim.close()
+        if profile is not None and profile.exists():
+            report += "\n\n" + profile_summary(profile)
     say(report)
     return 0
+
+
+def profile_summary(path: Path, top: int = 30) -> str:
+    """The daemon's functions by own time (cProfile), as pstats prints them."""
+    out = io.StringIO()
+    stats = pstats.Stats(str(path), stream=out)
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+    return "Daemon profile (cProfile, by own time)\n" + out.getvalue()
 
 
 async def _measure(
