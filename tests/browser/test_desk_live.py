@@ -182,3 +182,38 @@ async def test_concurrent_pops_stack_newest_first_with_ivr_and_handoff(
     )
     await expect(desk.page.locator("#status")).to_have_value("wrap_up")
     assert desk.errors == []
+
+
+async def test_blind_transfer_old_card_transferred_away_new_agent_sees_the_notes(
+    browser: Browser, stack: Stack
+) -> None:
+    await add_customer(stack.daemon.engine, "Refund Seeker", "+15556661234")  # type: ignore[arg-type]
+    ann = await open_desk(browser, stack, "ann")
+    bob = await open_desk(browser, stack, "bob")
+    call = stack.sim.place_call(
+        "blind_transfer",
+        caller_number="+15556661234",
+        agents=["PJSIP/1001"],
+        transfer_to="PJSIP/1002",
+        talk_seconds=600,
+    )
+    first = ann.card(call_id(call.linkedid))
+    await expect(first).to_have_attribute("data-state", "answered")
+    await first.get_by_label("Outcome", exact=True).select_option("follow_up")
+    await first.get_by_label("Outcome notes").fill("wants a refund <b>now</b>")
+    await first.get_by_role("button", name="Save outcome").click()
+    await expect(first.locator(".disposition .saved")).to_have_text("saved")
+    call.advance()  # ann hands the caller over to bob
+    await expect(first.locator(".state")).to_have_text("Transferred away")
+    await expect(ann.page.locator("#status")).to_have_value("wrap_up")
+    second = bob.card(call_id(call.linkedid))
+    await expect(second.locator(".handoff-from")).to_have_text("Transferred to you by ann")
+    await expect(second.locator(".handoff-notes")).to_contain_text(
+        "ann · Follow-up needed · wants a refund <b>now</b>"
+    )
+    await expect(second.locator(".customer-name")).to_have_text("Refund Seeker")
+    await expect(second).to_have_attribute("data-state", "answered")
+    async with stack.daemon.engine.connect() as conn:  # type: ignore[union-attr]
+        calls = await conn.scalar(select(func.count()).select_from(Interaction))
+    assert calls == 1
+    assert ann.errors == [] and bob.errors == []

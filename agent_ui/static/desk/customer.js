@@ -4,7 +4,7 @@
 
 import { $, el, setText } from "./dom.js";
 import { formatDate, formatDateTime, formatSpan, t } from "./i18n.js";
-import { renderTimeline } from "./timeline.js";
+import { codeName, renderTimeline } from "./timeline.js";
 
 export function renderInfo(card) {
   renderIvr(card);
@@ -52,7 +52,7 @@ function renderHandoff(card) {
   setText(section, ".handoff-from", t("handoff.from", { agent: handoff.from_agent }));
   const notes = handoff.notes || [];
   const items = notes.map((note) =>
-    el("li", {}, [formatDateTime(note.at), note.agent, note.code, note.text].filter(Boolean).join(" · ")),
+    el("li", {}, [formatDateTime(note.at), note.agent, note.code && codeName(note.code), note.text].filter(Boolean).join(" · ")),
   );
   $(".handoff-notes", section).replaceChildren(...(items.length ? items : [el("li", {}, t("handoff.none"))]));
 }

@@ -46,11 +46,15 @@ export function renderTimeline(card) {
   list.replaceChildren(...(rows.length ? rows : [el("li", { class: "muted" }, t("timeline.none"))]));
 }
 
+// A disposition code as the agent knows it (the settings' label, translated).
+export function codeName(code) {
+  const known = dispositions.find((d) => d.code === code);
+  return known ? dispositionLabel(known) : code;
+}
+
 function codeLabel(item) {
   if (!item.code) return "";
-  if (item.kind === "ticket") return t(`prio.${item.code}`);
-  const known = dispositions.find((d) => d.code === item.code);
-  return known ? dispositionLabel(known) : item.code;
+  return item.kind === "ticket" ? label("prio", item.code) : codeName(item.code);
 }
 
 function outcomeLabel(item) {
