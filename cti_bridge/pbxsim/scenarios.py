@@ -23,7 +23,9 @@ the one that answers (default: the first rung):
   rings and ``answer_by`` (default: the last agent) picks the call up with ``**ext`` /
   ``*8``.
 * ``blind_transfer`` / ``attended_transfer`` - a queue call answered by ``answer_by`` (or
-  the first agent) who hands the caller to ``transfer_to`` (default: the next agent).
+  the first agent) who hands the caller to ``transfer_to`` (default: the next agent). A
+  blind ``transfer_to`` may list several phones (``PJSIP/1002,PJSIP/1001``): each one who
+  answers transfers on to the next (a transfer of a transferred call, a transfer back).
 * ``transfer_to_queue`` - as blind, to the ``support`` queue, which rings the other agents.
 * ``transfer_to_outside`` - as blind, to an outside number (``transfer_to``) on the trunk.
 

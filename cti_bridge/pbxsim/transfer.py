@@ -68,13 +68,19 @@ async def _answered_and_talking(flow: CallFlow) -> Connected | None:
     return connected
 
 
-def _colleague(flow: CallFlow, connected: Connected) -> str | None:
-    """``transfer_to``, else the next agent of the call after the one talking."""
+def _hops(flow: CallFlow, connected: Connected) -> list[str]:
+    """Whom the caller is handed to, in turn: ``transfer_to`` (``PJSIP/1002,PJSIP/1001``
+    is a transfer and a transfer back), else the next agent of the call."""
     call = flow.call
     if call.transfer_to:
-        return call.transfer_to
+        return [hop.strip() for hop in call.transfer_to.split(",") if hop.strip()]
     others = [a for a in call.agents if a != connected.agent.interface]
-    return others[0] if others else None
+    return others[:1]
+
+
+def _colleague(flow: CallFlow, connected: Connected) -> str | None:
+    hops = _hops(flow, connected)
+    return hops[0] if hops else None
 
 
 def blind(flow: CallFlow, connected: Connected, exten: str) -> None:
@@ -102,18 +108,26 @@ def blind(flow: CallFlow, connected: Connected, exten: str) -> None:
 
 
 async def blind_to_agent(flow: CallFlow) -> None:
+    """Blind transfer to a colleague, who may transfer on in turn (see :func:`_hops`)."""
+    call = flow.call
     connected = await _answered_and_talking(flow)
     if connected is None:
         return
-    target = _colleague(flow, connected)
-    if target is None:  # nobody to hand over to: an ordinary call
+    hops = _hops(flow, connected)
+    if not hops:  # nobody to hand over to: an ordinary call
         hang_up(flow, connected, caller_first=False)
         return
-    blind(flow, connected, target.partition("/")[2])
-    following = await dial_ring(flow, connected.caller, [target])
-    if following is not None:
+    for number, target in enumerate(hops, start=1):
+        blind(flow, connected, target.partition("/")[2])
+        following = await dial_ring(flow, connected.caller, [target])
+        if following is None:
+            return
         following.legs[:0] = connected.legs
-        await talk_and_hang_up(flow, following)
+        connected = following
+        if number < len(hops) and await call.pause(call.timing.talk):
+            hang_up(flow, connected, caller_first=True)
+            return
+    await talk_and_hang_up(flow, connected)
 
 
 async def blind_to_queue(flow: CallFlow) -> None:

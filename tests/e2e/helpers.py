@@ -32,9 +32,10 @@ async def settled_legs(daemon: Daemon, call_id: str) -> list[LegRow]:
     return await daemon.calllog.legs(call_id)
 
 
-async def add_agent(stack: Running, username: str, interface: str) -> AgentRef:
+async def add_agent(stack: Running, username: str, *interfaces: str) -> AgentRef:
+    """Create (or re-equip) an agent reached on ``interfaces``; the usual password."""
     agent, _ = await stack.daemon.accounts.upsert_agent(
-        username, password_hash=hash_password(PASSWORD), role="agent", interfaces=[interface]
+        username, password_hash=hash_password(PASSWORD), role="agent", interfaces=interfaces
     )
     await stack.daemon.agents.refresh()
     stack.agents[username] = agent

@@ -103,3 +103,29 @@ async def test_ann_is_withdrawn_and_bob_answers(
         await nothing_more(ann, call_id, 0.1)
     row = await logged_once(stack.daemon, call_id, stack.agents["bob"].id)
     assert row.queue == queue
+
+
+async def test_an_agent_with_two_devices_gets_one_pop(stack: Stack) -> None:
+    """ann's desk phone and softphone both ring (ringall); she answers on the second."""
+    await add_agent(stack, "ann", "PJSIP/1001", "PJSIP/1004")
+    async with stack.ws("ann") as ann, stack.ws("bob") as bob:
+        call = stack.sim.place_call(
+            "queue_ringall_answered",
+            caller_number=JANE,
+            agents=["PJSIP/1001", "PJSIP/1004", "PJSIP/1002"],
+            answer_by="PJSIP/1004",
+        )
+        call_id = f"pbx1:{call.linkedid}"
+        await next_for_call(ann, call_id, "screen_pop")
+        assert (await next_for_call(ann, call_id))["state"] == "answered"
+        assert (await next_for_call(ann, call_id))["state"] == "ended"
+        assert (await next_for_call(bob, call_id, "screen_pop"))["call_id"] == call_id
+        assert (await next_for_call(bob, call_id))["state"] == "missed"
+        await call.wait()
+        await nothing_more(ann, call_id)
+    legs = await settled_legs(stack.daemon, call_id)
+    ann_id = stack.agents["ann"].id
+    assert sorted((leg.agent_id, leg.outcome) for leg in legs) == sorted(
+        [(ann_id, "ended"), (stack.agents["bob"].id, "missed")]
+    )
+    await logged_once(stack.daemon, call_id, ann_id)

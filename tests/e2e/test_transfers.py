@@ -19,6 +19,7 @@ from tests.e2e.helpers import (
     JANE,
     add_agent,
     interactions,
+    logged_once,
     next_for_call,
     nothing_more,
     settled_legs,
@@ -185,3 +186,44 @@ async def test_transfer_to_an_outside_number(stack: Stack) -> None:
     [row] = await interactions(stack.daemon)
     assert (row.outcome, row.agent_id) == ("answered", stack.agents["ann"].id)
     assert row.ended_at is not None
+
+
+async def test_transfer_back_carries_every_note_so_far(stack: Stack) -> None:
+    """ann -> bob -> ann: ann's second pop on the same call names bob and lists both notes."""
+    await add_customer(stack.daemon.engine, "Jane Doe", JANE)  # type: ignore[arg-type]
+    async with stack.ws("ann") as ann, stack.ws("bob") as bob:
+        call, call_id, _ = await ann_answers_and_writes_a_note(
+            stack, ann, "blind_transfer", transfer_to="PJSIP/1002,PJSIP/1001"
+        )
+        call.advance()  # ann -> bob
+        assert (await next_for_call(ann, call_id))["state"] == "transferred_away"
+        assert len((await next_for_call(bob, call_id, "screen_pop"))["handoff"]["notes"]) == 1
+        assert (await next_for_call(bob, call_id))["state"] == "answered"
+        async with await stack.login("bob") as http:
+            response = await http.post(
+                f"/api/calls/{call_id}/disposition",
+                json={"code": "info", "notes": "checked the line: fine", "request_id": "bob-1"},
+            )
+            assert response.status == 201, await response.text()
+        call.advance()  # bob -> ann
+        assert (await next_for_call(bob, call_id))["state"] == "transferred_away"
+        back = await next_for_call(ann, call_id, "screen_pop")
+        assert back["caller"]["number"] == JANE
+        assert back["handoff"]["from_agent"] == stack.agents["bob"].display_name
+        assert [(n["agent"], n["text"]) for n in back["handoff"]["notes"]] == [
+            (stack.agents["ann"].display_name, NOTE),
+            (stack.agents["bob"].display_name, "checked the line: fine"),
+        ]
+        assert (await next_for_call(ann, call_id))["state"] == "answered"
+        call.hangup_caller()
+        assert (await next_for_call(ann, call_id))["state"] == "ended"
+        await call.wait()
+        await nothing_more(bob, call_id)
+    legs = await settled_legs(stack.daemon, call_id)
+    ann_id, bob_id = stack.agents["ann"].id, stack.agents["bob"].id
+    assert [(leg.agent_id, leg.kind, leg.outcome) for leg in legs] == [
+        (ann_id, "offered", "transferred_away"),
+        (bob_id, "transfer", "transferred_away"),
+        (ann_id, "transfer", "ended"),
+    ]
+    await logged_once(stack.daemon, call_id, ann_id)

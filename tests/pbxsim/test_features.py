@@ -306,3 +306,14 @@ def test_simulate_refuses_an_unknown_scenario_by_name() -> None:
     assert done.returncode == 2
     assert "invalid choice: 'no_such_call'" in done.stderr
     assert "attended_transfer" in done.stderr
+
+
+async def test_blind_transfer_on_and_back(sim: PbxSimulator, client: RawAmiClient) -> None:
+    call = await run_call(sim, client, "blind_transfer", transfer_to="PJSIP/1002,PJSIP/1001")
+    transfers = client.events("BlindTransfer")
+    assert [(f["TransfererChannel"].rpartition("-")[0], f["Extension"]) for f in transfers] == [
+        ("PJSIP/1001", "1002"),
+        ("PJSIP/1002", "1001"),
+    ]
+    assert {f["TransfereeUniqueid"] for f in transfers} == {call.linkedid}
+    assert call.answered_by == "PJSIP/1001"
