@@ -126,4 +126,6 @@ async def test_keyboard_shortcuts_focus_and_dial_box(browser: Browser, stack: St
     await expect(page.locator("#dial-status")).to_have_text(
         "Calling +15559990000… your phone rings first."
     )
+    outbound = desk.cards.filter(has_text="Outbound")
+    await expect(outbound.locator(".caller-number")).to_have_text("+15559990000")
     assert desk.errors == []

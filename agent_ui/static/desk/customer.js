@@ -3,7 +3,7 @@
 // number matches several customers, or "unknown"; plus the IVR path and a transfer's notes.
 
 import { $, el, setText } from "./dom.js";
-import { formatDate, formatDateTime, formatSpan, t } from "./i18n.js";
+import { formatDate, formatDateTime, formatNumber, formatSpan, t } from "./i18n.js";
 import { codeName, renderTimeline } from "./timeline.js";
 
 export function renderInfo(card) {
@@ -27,7 +27,7 @@ function matchText(card) {
   if (customer) {
     return (customer.phones || []).includes(pop.caller.number) ? t("match.exact") : t("match.key");
   }
-  if (pop.matches && pop.matches.length) return t("match.several", { count: pop.matches.length });
+  if (pop.matches && pop.matches.length) return t("match.several", { count: formatNumber(pop.matches.length) });
   return t("match.none");
 }
 
