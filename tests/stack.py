@@ -4,6 +4,7 @@ its web server, a real database. Loaded for every test as a pytest plugin."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -41,9 +42,10 @@ async def sim() -> AsyncIterator[PbxSimulator]:
         await simulator.close()
 
 
-@pytest.fixture
-async def stack(db_url: str, sim: PbxSimulator) -> AsyncIterator[Stack]:
-    daemon = Daemon(pbx_settings(db_url, sim.port))
+@asynccontextmanager
+async def running(settings: Settings, sim: PbxSimulator) -> AsyncIterator[Stack]:
+    """A started daemon with these settings, the team added, its AMI link up."""
+    daemon = Daemon(settings)
     await daemon.start()
     try:
         agents = await add_team(daemon)
@@ -51,3 +53,9 @@ async def stack(db_url: str, sim: PbxSimulator) -> AsyncIterator[Stack]:
         yield Stack(daemon, f"http://127.0.0.1:{daemon.web_port}", agents, sim)
     finally:
         await daemon.stop()
+
+
+@pytest.fixture
+async def stack(db_url: str, sim: PbxSimulator) -> AsyncIterator[Stack]:
+    async with running(pbx_settings(db_url, sim.port), sim) as started:
+        yield started

@@ -15,14 +15,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from cti_bridge.app import Daemon
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import DatabaseSettings
 from cti_bridge.store.calllog import CallStart, dispositions
 from cti_bridge.store.db import create_engine
-from tests.clients import Running, add_team
 from tests.servers import TcpProxy
-from tests.stack import pbx_settings
+from tests.stack import Stack, pbx_settings, running
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 CALLS = [f"pbx1:1700000000.{i}" for i in range(10)]
@@ -31,7 +29,7 @@ CALLS = [f"pbx1:1700000000.{i}" for i in range(10)]
 @pytest.fixture
 async def proxied(
     db_url: str, sim: PbxSimulator, tmp_path: Path
-) -> AsyncIterator[tuple[Running, TcpProxy]]:
+) -> AsyncIterator[tuple[Stack, TcpProxy]]:
     real = make_url(db_url)
     proxy = TcpProxy(real.host or "127.0.0.1", real.port or 5432)
     await proxy.start()
@@ -40,17 +38,15 @@ async def proxied(
     settings = settings.replace(
         database=DatabaseSettings(url=through, journal_dir=str(tmp_path / "journal"))
     )
-    daemon = Daemon(settings)
-    await daemon.start()
     try:
-        agents = await add_team(daemon)
-        for call_id in CALLS:
-            await daemon.calllog.start(
-                CallStart(call_id, "inbound", "+15551230000", "", "", None, None, datetime.now(UTC))
-            )
-        yield Running(daemon, f"http://127.0.0.1:{daemon.web_port}", agents), proxy
+        async with running(settings, sim) as started:
+            for call_id in CALLS:
+                await started.daemon.calllog.start(
+                    CallStart(call_id, "inbound", "+15551230000", "", "", None, None,
+                              datetime.now(UTC))
+                )  # fmt: skip
+            yield started, proxy
     finally:
-        await daemon.stop()
         await proxy.close()
 
 
@@ -64,7 +60,7 @@ async def post(session: aiohttp.ClientSession, i: int) -> tuple[str, int, dict[s
 
 
 async def test_every_acknowledged_disposition_survives_a_postgres_outage(
-    proxied: tuple[Running, TcpProxy], db_url: str
+    proxied: tuple[Stack, TcpProxy], db_url: str
 ) -> None:
     running, proxy = proxied
     journal = running.daemon.journal
@@ -119,7 +115,7 @@ async def _retry_held(session: aiohttp.ClientSession, request_id: str) -> None:
 
 
 async def test_tickets_and_customer_edits_are_journaled_too(
-    proxied: tuple[Running, TcpProxy], db_url: str
+    proxied: tuple[Stack, TcpProxy], db_url: str
 ) -> None:
     running, proxy = proxied
     journal = running.daemon.journal

@@ -14,13 +14,12 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 import websockets
 
-from cti_bridge.app import Daemon
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import RedisSettings, WebSettings
 from cti_bridge.web.hub import AgentSocket
-from tests.clients import Running, add_team, receive_type
+from tests.clients import receive_type
 from tests.servers import PrivateRedis
-from tests.stack import Stack, pbx_settings
+from tests.stack import Stack, pbx_settings, running
 
 BIG = "x" * 32_000
 
@@ -37,14 +36,8 @@ async def until(check: Callable[[], bool], within: float = 8.0) -> None:
 async def small_queues(db_url: str, sim: PbxSimulator) -> AsyncIterator[Stack]:
     settings = pbx_settings(db_url, sim.port)
     settings = settings.replace(web=WebSettings(port=0, socket_queue_size=8))
-    daemon = Daemon(settings)
-    await daemon.start()
-    try:
-        agents = await add_team(daemon)
-        assert await daemon.links["pbx1"].wait_connected(5.0)
-        yield Stack(daemon, f"http://127.0.0.1:{daemon.web_port}", agents, sim)
-    finally:
-        await daemon.stop()
+    async with running(settings, sim) as started:
+        yield started
 
 
 async def test_a_browser_that_stops_reading_is_dropped_and_others_still_pop(
@@ -111,20 +104,14 @@ async def test_websocket_churn_leaves_no_sockets_tasks_or_fds(stack: Stack) -> N
 @pytest.fixture
 async def redis_node(
     db_url: str, sim: PbxSimulator, private_redis: PrivateRedis
-) -> AsyncIterator[Running]:
+) -> AsyncIterator[Stack]:
     settings = pbx_settings(db_url, sim.port).replace(redis=RedisSettings(url=private_redis.url))
-    daemon = Daemon(settings)
-    await daemon.start()
-    try:
-        agents = await add_team(daemon)
-        assert await daemon.links["pbx1"].wait_connected(5.0)
-        yield Running(daemon, f"http://127.0.0.1:{daemon.web_port}", agents)
-    finally:
-        await daemon.stop()
+    async with running(settings, sim) as started:
+        yield started
 
 
 async def test_redis_stopped_a_single_node_keeps_popping_and_recovers(
-    redis_node: Running, sim: PbxSimulator, private_redis: PrivateRedis
+    redis_node: Stack, sim: PbxSimulator, private_redis: PrivateRedis
 ) -> None:
     async with redis_node.ws("ann") as ann, redis_node.client() as anon:
         sim.place_call("direct_answered", caller_number="+15551230400", agents=["PJSIP/1001"])
