@@ -53,6 +53,13 @@ async def test_caller_choice_narrows_the_next_lookup(running: Running) -> None:
             select(AuditEntry.target_id).where(AuditEntry.action == "caller_choice")
         )
     assert attached == second and audited == str(second)
+    # The chosen customer gives the number up: the choice no longer applies.
+    third = await add_customer(engine, "Li Wei Sr", "+15550100100")  # type: ignore[arg-type]
+    async with await running.login("ann") as ann:
+        moved = await ann.patch(f"/api/customers/{second}", json={"phones": ["+15550100199"]})
+        assert moved.status == 200
+    later = await daemon.context.directory.find_by_caller(caller, NOW)
+    assert later.customer is None and [c.id for c in later.candidates] == [first, third]
 
 
 async def test_notes_and_timeline_across_calls_tickets_and_notes(running: Running) -> None:
