@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -76,49 +76,50 @@ def _answer(fields: Mapping[str, str], variables: Variables) -> web.Response:
     return web.json_response({"variables": variables})
 
 
-async def lookup(request: web.Request) -> web.Response:
-    service = _service(request)
-    fields = await _fields(request)
-    return _answer(fields, await service.lookup(_caller(fields)))
+Step = Callable[[IvrService, Caller, Mapping[str, str]], Awaitable[Variables]]
 
 
-async def ticket_status(request: web.Request) -> web.Response:
-    service = _service(request)
-    fields = await _fields(request)
-    return _answer(fields, await service.ticket_status(_caller(fields)))
+async def _lookup(service: IvrService, who: Caller, _: Mapping[str, str]) -> Variables:
+    return await service.lookup(who)
 
 
-async def identify(request: web.Request) -> web.Response:
-    service = _service(request)
-    fields = await _fields(request)
-    return _answer(fields, await service.identify(_caller(fields), fields.get("pin", "")))
+async def _ticket_status(service: IvrService, who: Caller, _: Mapping[str, str]) -> Variables:
+    return await service.ticket_status(who)
 
 
-async def callback(request: web.Request) -> web.Response:
-    service = _service(request)
-    fields = await _fields(request)
-    return _answer(fields, await service.callback(_caller(fields), fields.get("number", "")))
+async def _identify(service: IvrService, who: Caller, fields: Mapping[str, str]) -> Variables:
+    return await service.identify(who, fields.get("pin", ""))
 
 
-async def survey(request: web.Request) -> web.Response:
-    service = _service(request)
-    fields = await _fields(request)
-    return _answer(fields, await service.survey(_caller(fields), fields.get("score", "")))
+async def _callback(service: IvrService, who: Caller, fields: Mapping[str, str]) -> Variables:
+    return await service.callback(who, fields.get("number", ""))
 
 
-async def choice(request: web.Request) -> web.Response:
-    service = _service(request)
-    fields = await _fields(request)
-    variables = service.choice(_caller(fields), fields.get("option", ""), fields.get("digits", ""))
-    return _answer(fields, variables)
+async def _survey(service: IvrService, who: Caller, fields: Mapping[str, str]) -> Variables:
+    return await service.survey(who, fields.get("score", ""))
+
+
+async def _choice(service: IvrService, who: Caller, fields: Mapping[str, str]) -> Variables:
+    return service.choice(who, fields.get("option", ""), fields.get("digits", ""))
+
+
+def _view(step: Step) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A view: token first (nothing is read without one), then the fields, the step."""
+
+    async def view(request: web.Request) -> web.Response:
+        service = _service(request)
+        fields = await _fields(request)
+        return _answer(fields, await step(service, _caller(fields), fields))
+
+    return view
 
 
 def routes() -> list[web.AbstractRouteDef]:
     return [
-        web.get("/ivr/v1/lookup", lookup),
-        web.get("/ivr/v1/ticket_status", ticket_status),
-        web.post("/ivr/v1/identify", identify),
-        web.post("/ivr/v1/callback", callback),
-        web.post("/ivr/v1/survey", survey),
-        web.post("/ivr/v1/choice", choice),
+        web.get("/ivr/v1/lookup", _view(_lookup)),
+        web.get("/ivr/v1/ticket_status", _view(_ticket_status)),
+        web.post("/ivr/v1/identify", _view(_identify)),
+        web.post("/ivr/v1/callback", _view(_callback)),
+        web.post("/ivr/v1/survey", _view(_survey)),
+        web.post("/ivr/v1/choice", _view(_choice)),
     ]

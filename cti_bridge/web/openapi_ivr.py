@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cti_bridge.core.ivr import LOOKUP_VARIABLES
+
 SECURITY_SCHEME = {"type": "http", "scheme": "bearer", "description": "a token of [ivr] tokens"}
 _SECURITY: list[dict[str, list[str]]] = [{"ivr_token": []}]
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -77,16 +79,7 @@ def _json_error() -> dict[str, Any]:
     return {"application/json": {"schema": _ERROR}}
 
 
-LOOKUP = [
-    "CTI_CUSTOMER_ID",
-    "CTI_CUSTOMER_NAME",
-    "CTI_GRADE",
-    "CTI_VIP",
-    "CTI_PRIORITY",
-    "CTI_TICKET_STATUS",
-    "CTI_TICKET_DUE",
-    "CTI_MATCHES",
-]
+LOOKUP = [*LOOKUP_VARIABLES, "CTI_MATCHES"]
 TICKET = ["CTI_TICKET_STATUS", "CTI_TICKET_DUE", "CTI_TICKET_ID", "CTI_TICKET_KIND"]
 
 IVR_PATHS: dict[str, Any] = {

@@ -16,6 +16,16 @@ from cti_bridge.store.ivr import IvrStore
 from cti_bridge.store.tickets import TicketStore
 from tests.store.helpers import NOW
 
+# What an unknown caller gets (DESIGN 6.4), before CTI_MATCHES and CTI_STATUS.
+LOOKUP_DEFAULTS = {
+    "CTI_CUSTOMER_ID": "",
+    "CTI_CUSTOMER_NAME": "",
+    "CTI_GRADE": "",
+    "CTI_VIP": "0",
+    "CTI_PRIORITY": "0",
+    "CTI_TICKET_STATUS": "",
+    "CTI_TICKET_DUE": "",
+}
 IVR_SETTINGS = IvrSettings(agi_port=0, pin_max_attempts=3, pin_lockout_minutes=30.0)
 
 

@@ -16,20 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cti_bridge.store.db import create_engine
 from cti_bridge.store.ivr import IvrStore
 from tests.ivr.asterisk import AgiCall, run_agi, send_raw
-from tests.ivr.conftest import Ivr, start_ivr
+from tests.ivr.conftest import LOOKUP_DEFAULTS, Ivr, start_ivr
 from tests.store.helpers import NOW, add_customer
 
-DEFAULTS = {
-    "CTI_CUSTOMER_ID": "",
-    "CTI_CUSTOMER_NAME": "",
-    "CTI_GRADE": "",
-    "CTI_VIP": "0",
-    "CTI_PRIORITY": "0",
-    "CTI_TICKET_STATUS": "",
-    "CTI_TICKET_DUE": "",
-    "CTI_MATCHES": "0",
-    "CTI_STATUS": "unavailable",
-}
+DEFAULTS = LOOKUP_DEFAULTS | {"CTI_MATCHES": "0", "CTI_STATUS": "unavailable"}
 
 
 async def still_serves(ivr: Ivr) -> None:

@@ -13,7 +13,7 @@ from cti_bridge.store.ivr import IvrStore
 from cti_bridge.store.models import Interaction
 from cti_bridge.store.tickets import NewTicket, TicketStore
 from tests.ivr.asterisk import AgiCall, run_agi
-from tests.ivr.conftest import Ivr
+from tests.ivr.conftest import LOOKUP_DEFAULTS, Ivr
 from tests.store.helpers import NOW, add_customer
 
 JANE = "+1 555 123 4567"
@@ -63,16 +63,7 @@ async def test_unknown_withheld_and_shared_numbers_get_the_defaults(
 ) -> None:
     await add_customer(engine, "Tom Miller", "+1 555 777 0000", grade="B")
     await add_customer(engine, "Ann Miller", "+1 555 777 0000", grade="A", vip=True)
-    defaults = {
-        "CTI_CUSTOMER_ID": "",
-        "CTI_CUSTOMER_NAME": "",
-        "CTI_GRADE": "",
-        "CTI_VIP": "0",
-        "CTI_PRIORITY": "0",
-        "CTI_TICKET_STATUS": "",
-        "CTI_TICKET_DUE": "",
-        "CTI_STATUS": "ok",
-    }
+    defaults = LOOKUP_DEFAULTS | {"CTI_STATUS": "ok"}
     for callerid, matches in (("+15559990000", "0"), ("anonymous", "0"), ("5557770000", "2")):
         variables = await run_agi(ivr.port, AgiCall("lookup", callerid=callerid))
         assert variables == defaults | {"CTI_MATCHES": matches}, callerid
