@@ -110,6 +110,9 @@ def ring(
             linkedid=caller.chan.linkedid,
         )
         leg = Leg(interface, chan)
+        # app_queue/app_dial name the outgoing channel's "application" (what
+        # CoreShowChannels lists for it) as soon as they create it.
+        flow.newexten(chan, "AppQueue" if queue is not None else "AppDial", "(Outgoing Line)")
         flow.caller_id(chan, cnum, cname, caller.presentation)
         flow.varset(chan, "DIALEDPEERNUMBER", leg.dial_string)
         if queue is not None:

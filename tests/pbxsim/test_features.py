@@ -268,6 +268,13 @@ async def test_core_show_channels_during_an_attended_transfer(
     }
     assert by_device["PJSIP/trunk"]["BridgeId"] != by_device["PJSIP/1002"]["BridgeId"]
     assert all(f["ChannelStateDesc"] == "Up" for f in items)
+    # What each channel is running, as Asterisk lists it: the caller still in Queue(),
+    # the colleague's phone an outgoing line of the second line's Dial().
+    assert by_device["PJSIP/trunk"]["Application"] == "Queue"
+    assert (by_device["PJSIP/1002"]["Application"], by_device["PJSIP/1002"]["ApplicationData"]) == (
+        "AppDial",
+        "(Outgoing Line)",
+    )
     call.advance()  # complete the transfer
     await client.wait_for(lambda f: f.is_event("AttendedTransfer"))
     items = await core_show_channels(client)
