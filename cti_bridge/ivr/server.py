@@ -21,6 +21,10 @@ connection comes from, or the only one configured.
 
 A connection that sends garbage, stalls, or closes early is dropped with one log line; the
 AGI() application then returns and the dialplan continues with whatever it had.
+
+The ``account`` argument of ``lookup`` and ``ticket_status`` is for references the dialplan
+trusts (a CRM, a DID per account): it answers without a PIN. A reference the *caller* keys
+in goes through ``identify`` first; later routes of the call then use the proven account.
 """
 
 from __future__ import annotations
@@ -82,13 +86,15 @@ class FastAgiServer:
             self._server = None
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # Each connection runs in its own task (asyncio.start_server makes one per client).
         task = asyncio.current_task()
-        assert task is not None
-        self._sessions.add(task)
+        if task is not None:
+            self._sessions.add(task)
         try:
             await self._session(AgiChannel(reader, writer, self._reply_timeout))
         finally:
-            self._sessions.discard(task)
+            if task is not None:
+                self._sessions.discard(task)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()

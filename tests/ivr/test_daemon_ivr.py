@@ -145,6 +145,8 @@ async def test_the_pop_carries_what_the_caller_did_in_the_ivr(
         stack = Running(daemon, f"http://127.0.0.1:{daemon.web_port}", await add_team(daemon))
         assert await daemon.links["pbx1"].wait_connected(5.0)
         assert daemon.context.ivr is not None
+        assert daemon.engine is not None
+        await add_customer(daemon.engine, "Jane Doe", "+1 555 123 4567")
         async with stack.ws("ann") as ann:
             call = sim.place_call(
                 "direct_answered", caller_number="+15551234567", agents=["PJSIP/1001"]
@@ -159,10 +161,15 @@ async def test_the_pop_carries_what_the_caller_did_in_the_ivr(
                 "digits": "21",
             }
             await call.wait()
+            # The caller asks for a callback on the next call: that pop shows the ticket.
+            asked = await daemon.context.ivr.callback(Caller("+15551234567"))
+            assert (asked["CTI_CALLBACK"], asked["CTI_STATUS"]) == ("1", "ok")
             sim.place_call("direct_answered", caller_number="+15551234567", agents=["PJSIP/1001"])
             while (message := await receive(ann))["type"] != "screen_pop":
                 pass
             assert message["ivr"] is None
+            subjects = [t["subject"] for t in message["customer"]["open_tickets"]]
+            assert subjects == ["Callback requested in the IVR"]
     finally:
         await daemon.stop()
 
