@@ -10,14 +10,20 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from typing import Any
+
 from aiohttp import web
 
 from cti_bridge.core.phones import normalize_caller
-from cti_bridge.store.desk import choice_key
+from cti_bridge.core.pop import iso
+from cti_bridge.store.desk import NoteRecord, choice_key
 from cti_bridge.store.models import AgentStatus
 from cti_bridge.web.api_customers import card_of, record_view
 from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.context import CONTEXT, WebContext
+from cti_bridge.web.durable import write_or_hold
 from cti_bridge.web.errors import ApiError, optional_int, optional_str, read_json, require_str
 
 # What an agent may set; ``offline`` follows from having no desk open, not from a click.
@@ -68,18 +74,37 @@ async def add_note(request: web.Request) -> web.Response:
     text = require_str(body, "text", max_len=MAX_NOTE)
     call_id = optional_str(body, "call_id", max_len=96) or None
     request_id = optional_str(body, "request_id", max_len=64) or None
-    await _existing_customer(ctx, customer_id)
-    note, created = await ctx.desk.add_note(
-        customer_id,
-        text,
-        agent_id=current_agent(request).id,
-        call_id=call_id,
-        request_id=request_id,
-        at=ctx.now(),
+    note = {
+        "customer_id": customer_id,
+        "text": text,
+        "agent_id": current_agent(request).id,
+        "call_id": call_id,
+        "at": iso(ctx.now()),
+    }
+
+    async def direct() -> web.Response:
+        await _existing_customer(ctx, customer_id)
+        record, created = await apply_note(ctx, {**note, "request_id": request_id})
+        return web.json_response(record.as_json(), status=201 if created else 200)
+
+    # Database away: held in the journal (a note without request id gets one there).
+    held_id = request_id or uuid.uuid4().hex
+    return await write_or_hold(ctx, "note", held_id, note, direct)
+
+
+async def apply_note(ctx: WebContext, note: dict[str, Any]) -> tuple[NoteRecord, bool]:
+    """One customer note, from the API or replayed from the journal."""
+    record, created = await ctx.desk.add_note(
+        note["customer_id"],
+        note["text"],
+        agent_id=note["agent_id"],
+        call_id=note["call_id"],
+        request_id=note["request_id"],
+        at=datetime.fromisoformat(note["at"]),
     )
-    if note.customer_id != customer_id:
+    if record.customer_id != note["customer_id"]:
         raise ApiError(409, "conflict", "this request_id was used for another customer")
-    return web.json_response(note.as_json(), status=201 if created else 200)
+    return record, created
 
 
 async def timeline(request: web.Request) -> web.Response:

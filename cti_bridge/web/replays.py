@@ -1,6 +1,6 @@
-"""How each kind of journaled write reaches the database when it is back: the same calls
-the API makes, which skip a ``request_id`` they have already written (so a replay that
-is repeated after a crash writes nothing twice)."""
+"""How each kind of journaled write (disposition, ticket, customer edit, note) reaches the
+database when it is back: the same calls the API makes, which skip a ``request_id`` they
+have already written (so a replay repeated after a crash writes nothing twice)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from cti_bridge.store.journal import Journal
 from cti_bridge.store.tickets import NewTicket
 from cti_bridge.web.api_customers import apply_update
+from cti_bridge.web.api_desk import apply_note
 from cti_bridge.web.api_tickets import create_ticket
 from cti_bridge.web.context import WebContext
 
@@ -35,4 +36,9 @@ def register_replays(journal: Journal, ctx: WebContext) -> None:
 
     journal.register("disposition", disposition)
     journal.register("ticket", ticket)
+
+    async def note(entry: dict[str, Any]) -> None:
+        await apply_note(ctx, entry)
+
     journal.register("customer_edit", customer_edit)
+    journal.register("note", note)

@@ -133,9 +133,14 @@ async def test_tickets_and_customer_edits_are_journaled_too(
         assert ticket.status == 202, await ticket.text()
         edit = await ann.patch(f"/api/customers/{customer}", json={"company": "Acme 公司"})
         assert edit.status == 202, await edit.text()
+        note = await ann.post(
+            f"/api/customers/{customer}/notes",
+            json={"text": "call back after 5", "request_id": "n1"},
+        )
+        assert note.status == 202, await note.text()
         bad = await ann.patch(f"/api/customers/{customer}", json={"grade": "Z"})
         assert bad.status == 422  # refused at once, never held
-        assert journal.pending == 2
+        assert journal.pending == 3
         await proxy.restore()
         for _ in range(200):
             if not journal.pending:
@@ -143,5 +148,8 @@ async def test_tickets_and_customer_edits_are_journaled_too(
             await asyncio.sleep(0.1)
         assert journal.pending == 0 and journal.rejected == 0
         card = await (await ann.get(f"/api/customers/{customer}")).json()
+        timeline = await (await ann.get(f"/api/customers/{customer}/timeline")).json()
     assert card["company"] == "Acme 公司"
+    notes = [i["text"] for i in timeline["items"] if i["kind"] == "note"]
+    assert notes == ["call back after 5"]
     assert [t["subject"] for t in card["open_tickets"]] == ["router dead"]
