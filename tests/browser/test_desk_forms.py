@@ -31,7 +31,7 @@ async def test_complaint_prefilled_from_the_call_and_details_edited_inline(
     subject = ticket_form.get_by_label("Subject")
     await expect(subject).to_have_value(re.compile(r"^Call from \+15552223333 on .+"))
     await expect(ticket_form.get_by_label("Description")).to_have_value(
-        f"Opened from call {call_id(call.linkedid)} (—)."
+        f"Opened from call {call_id(call.linkedid)}."
     )
     await ticket_form.get_by_label("Type").select_option("complaint")
     await subject.fill("Engineer was rude")

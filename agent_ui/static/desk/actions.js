@@ -106,7 +106,8 @@ function prefillTicket(card, form) {
   if (form.subject.value) return;
   const number = card.pop.caller.number || t("caller.withheld");
   form.subject.value = t("ticket.subject_from_call", { number, time: formatDateTime(card.pop.offered_at) });
-  form.description.value = t("ticket.description_from_call", { call: card.callId, queue: card.pop.queue || "—" });
+  const key = card.pop.queue ? "ticket.description_with_queue" : "ticket.description_from_call";
+  form.description.value = t(key, { call: card.callId, queue: card.pop.queue });
 }
 
 async function openTicket(card, form) {
