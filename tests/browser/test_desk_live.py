@@ -158,7 +158,7 @@ async def test_concurrent_pops_stack_newest_first_with_ivr_and_handoff(
         "queue": "billing",
         "customer": None,
         "matches": [],
-        "ivr": {"account": "AC-1001", "customer_id": None, "option": "billing", "digits": "2"},
+        "ivr": {"account": "AC-1001", "customer_id": 5, "option": "billing", "digits": "2"},
         "handoff": {
             "from_agent": "Bob <b>",
             "notes": [
@@ -171,7 +171,7 @@ async def test_concurrent_pops_stack_newest_first_with_ivr_and_handoff(
     await expect(card.locator(".handoff-from")).to_have_text("Transferred to you by Bob <b>")
     await expect(card.locator(".handoff-notes")).to_contain_text("wants refund")
     await expect(card.locator(".ivr-text")).to_have_text(
-        "chose billing · entered 2 · account AC-1001"
+        "chose billing · entered 2 · account AC-1001 · identity confirmed with PIN"
     )
     await expect(desk.cards.first).to_have_attribute("data-call-id", "pbx1:777.1")
     await expect(desk.cards.nth(1)).to_have_attribute("data-call-id", call_id(first.linkedid))

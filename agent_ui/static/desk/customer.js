@@ -40,6 +40,8 @@ function renderIvr(card) {
     ivr.option ? t("ivr.option", { option: ivr.option }) : "",
     ivr.digits ? t("ivr.digits", { digits: ivr.digits }) : "",
     ivr.account ? t("ivr.account", { account: ivr.account }) : "",
+    // The IVR sets customer_id only once the caller proved the account with a PIN.
+    ivr.customer_id ? t("ivr.verified") : "",
   ];
   setText(section, ".ivr-text", parts.filter(Boolean).join(" · "));
 }
