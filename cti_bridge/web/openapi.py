@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cti_bridge import __version__
+from cti_bridge.web.openapi_ivr import IVR_PATHS, SECURITY_SCHEME
 from cti_bridge.web.openapi_supervisor import SUPERVISOR_PATHS, TICKET_SLA_PROPERTIES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -313,6 +314,8 @@ PATHS.update(
     }
 )
 
+# The IVR's routes (issue 6): bearer token instead of a session.
+PATHS.update(IVR_PATHS)
 PATHS.update(SUPERVISOR_PATHS)
 
 SCHEMAS: dict[str, Any] = {
@@ -393,7 +396,8 @@ def openapi_document() -> dict[str, Any]:
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": "cti_session"}
+                "session": {"type": "apiKey", "in": "cookie", "name": "cti_session"},
+                "ivr_token": SECURITY_SCHEME,
             },
         },
         "security": [{"session": []}],
