@@ -378,6 +378,14 @@ class CallService:
     def knows(self, call_id: str) -> bool:
         return call_id in self._calls
 
+    def forget_server(self, server: str) -> int:
+        """Drop the live calls of one Asterisk server: another node holds its AMI link now
+        and tracks them (after its resync), so they must not live on here as well."""
+        gone = [call_id for call_id in self._calls if call_id.startswith(f"{server}:")]
+        for call_id in gone:
+            del self._calls[call_id]
+        return len(gone)
+
     async def flush(self, call_id: str) -> None:
         """Wait until everything queued for this call has been handled and written."""
         call = self._calls.get(call_id)

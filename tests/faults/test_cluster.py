@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+import redis.asyncio as redis
 
 from cti_bridge.ami import LinkStatus
 from cti_bridge.app import Daemon
@@ -127,3 +128,31 @@ async def test_holder_killed_another_node_takes_over_within_five_seconds(
             process.kill()
             await process.wait()
         await survivor.stop()
+
+
+async def test_a_holder_that_finds_its_lease_taken_drops_the_link_and_its_calls(
+    two_nodes: tuple[Running, Running], sim: PbxSimulator, redis_prefix: str
+) -> None:
+    holder, other = two_nodes
+    async with holder.ws("ann") as ann:
+        sim.place_call(
+            "queue_ringall_answered",
+            caller_number="+15551230200",
+            agents=["PJSIP/1001"],
+            answer_by="PJSIP/1001",
+            talk_seconds=100,
+        )
+        await receive_type(ann, "screen_pop")
+        assert holder.daemon.calls.live_count == 1
+        # Another node's claim (as after a partition): the holder must step back.
+        client = redis.Redis.from_url(REDIS_URL)
+        try:
+            await client.set(f"{redis_prefix}:lease:ami:pbx1", "intruder", px=1500)
+        finally:
+            await client.aclose()
+        await until(lambda: "pbx1" not in holder.daemon.links)
+        await until(lambda: holder.daemon.calls.live_count == 0)  # not tracked here any more
+        # The claim expires unrenewed: one of the two nodes takes the server again.
+        await until(lambda: holds(holder.daemon) or holds(other.daemon))
+        await asyncio.sleep(1.0)
+        assert len(sim.clients) == 1
