@@ -113,39 +113,49 @@ class SlaMonitor:
         sent = 0
         if not self._recovered:
             # Alerts recorded by a run that stopped before delivering them.
-            for pending in await self._store.undelivered():
-                await self._deliver(pending, now)
-                sent += 1
+            sent += await self._deliver(await self._store.undelivered(), now)
             self._recovered = True
         while await self._store.adopt_unplanned(now, self._batch) == self._batch:
             pass
         while True:
             due = await self._store.due(now, self._batch)
-            for ticket_id in due:
-                sent += await self._settle(ticket_id, now)
+            if due:
+                sent += await self._deliver(await self._settle(due, now), now)
             if len(due) < self._batch:
                 return sent
 
-    async def _settle(self, ticket_id: int, now: datetime) -> int:
+    async def _settle(self, due: list[int], now: datetime) -> list[Announcement]:
         try:
-            announcement = await self._store.settle(ticket_id, now)
+            return await self._store.settle_many(due, now)
         except Exception:
-            log.exception("cannot settle the service level of ticket %s", ticket_id)
-            await self._store.postpone(ticket_id, now + RETRY_LATER)
-            return 0
-        if announcement is None:
-            return 0
-        await self._deliver(announcement, now)
-        return 1
+            log.exception("cannot settle a batch of %d tickets; settling them one by one", len(due))
+        settled = []
+        for ticket_id in due:
+            try:
+                found = await self._store.settle(ticket_id, now)
+            except Exception:
+                log.exception("cannot settle the service level of ticket %s", ticket_id)
+                await self._store.postpone(ticket_id, now + RETRY_LATER)
+                continue
+            if found is not None:
+                settled.append(found)
+        return settled
 
-    async def _deliver(self, alert: Announcement, now: datetime) -> None:
-        ticket = await self._tickets.get(alert.ticket_id, now)
-        if ticket is not None:
+    async def _deliver(self, alerts: list[Announcement], now: datetime) -> int:
+        """Publish each alert to its people, then mark the batch delivered."""
+        if not alerts:
+            return 0
+        views = await self._tickets.get_many([a.ticket_id for a in alerts], now)
+        for alert in alerts:
+            ticket = views.get(alert.ticket_id)
+            if ticket is None:
+                continue  # deleted since: nobody to tell
             message = alert_message(alert, ticket)
             for agent_id in self.recipients(ticket.get("assignee_id"), alert.level):
                 await self._bus.publish(agent_id, message)
-        await self._store.delivered(alert.alert_id, now)
-        self.alerts_sent += 1
+        await self._store.delivered([a.alert_id for a in alerts], now)
+        self.alerts_sent += len(alerts)
+        return len(alerts)
 
     def recipients(self, assignee_id: int | None, level: int) -> list[int]:
         roles = {Role.SUPERVISOR.value} | ({Role.ADMIN.value} if level >= 2 else set())

@@ -321,7 +321,8 @@ class Ticket(Base):
     response_due_at: Mapped[datetime | None] = mapped_column()
     responded_at: Mapped[datetime | None] = mapped_column()
     response_target: Mapped[float | None] = mapped_column(Float)
-    resolution_target: Mapped[float | None] = mapped_column(Float)
+    # Indexed for the monitor's look for tickets without a clock (NULL) at each pass.
+    resolution_target: Mapped[float | None] = mapped_column(Float, index=True)
     sla_calendar: Mapped[str] = mapped_column(String(32), default="")
     sla_consumed: Mapped[float] = mapped_column(Float, default=0.0)
     sla_running_since: Mapped[datetime | None] = mapped_column()

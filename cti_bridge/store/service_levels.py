@@ -136,36 +136,45 @@ class SlaStore:
         return value
 
     async def settle(self, ticket_id: int, now: datetime) -> Announcement | None:
-        """Bring the ticket's announced standing up to date; the alert if it changed."""
-        async with self._sessions() as db:
-            ticket = await db.get(Ticket, ticket_id)
-            if ticket is None:
-                return None
-            clock = clock_of(ticket, self._policy)
-            old, rev = announced(ticket), ticket.sla_rev
-            new = standing(clock, self._policy, now)
-        kind = alert_kind(old, new)
-        async with self._engine.begin() as conn:
-            done = await conn.execute(
-                update(tickets)
-                .where(tickets.c.id == ticket_id, tickets.c.sla_rev == rev)
-                .values(
-                    sla_target=new.target,
-                    sla_state=new.state,
-                    sla_level=new.level,
-                    sla_next_at=next_change(clock, self._policy, now),
-                    sla_rev=rev + 1,
+        """Bring one ticket's announced standing up to date; the alert if it changed."""
+        found = await self.settle_many([ticket_id], now)
+        return found[0] if found else None
+
+    async def settle_many(self, ticket_ids: list[int], now: datetime) -> list[Announcement]:
+        """Settle a batch in one transaction (one commit, not one per ticket). Each
+        update is conditional on the ``sla_rev`` read: a ticket changed meanwhile is
+        skipped here and looked at again at the ``sla_next_at`` that change planned."""
+        announced_now: list[Announcement] = []
+        async with self._sessions.begin() as db:
+            for ticket in await db.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids))):
+                clock = clock_of(ticket, self._policy)
+                old, rev = announced(ticket), ticket.sla_rev
+                new = standing(clock, self._policy, now)
+                done = await db.execute(
+                    update(tickets)
+                    .where(tickets.c.id == ticket.id, tickets.c.sla_rev == rev)
+                    .values(
+                        sla_target=new.target,
+                        sla_state=new.state,
+                        sla_level=new.level,
+                        sla_next_at=next_change(clock, self._policy, now),
+                        sla_rev=rev + 1,
+                    )
                 )
-            )
-            if done.rowcount != 1 or kind is None:
-                return None  # changed meanwhile: it is planned again by that change
-            row = await conn.execute(
-                insert(alerts).values(
-                    ticket_id=ticket_id, at=now, kind=kind, target=new.target, level=new.level
+                kind = alert_kind(old, new)
+                if done.rowcount != 1 or kind is None:  # type: ignore[attr-defined]
+                    continue
+                row = await db.execute(
+                    insert(alerts).values(
+                        ticket_id=ticket.id, at=now, kind=kind, target=new.target, level=new.level
+                    )
                 )
-            )
-        alert_id = int(row.inserted_primary_key[0])  # type: ignore[index]
-        return Announcement(alert_id, ticket_id, kind, new.target, new.level, now)
+                alert_id = int(row.inserted_primary_key[0])  # type: ignore[attr-defined]
+                announced_now.append(
+                    Announcement(alert_id, ticket.id, kind, new.target, new.level, now)
+                )
+            db.expunge_all()  # the rows were written above; nothing to flush from objects
+        return announced_now
 
     async def postpone(self, ticket_id: int, until: datetime) -> None:
         async with self._engine.begin() as conn:
@@ -181,10 +190,10 @@ class SlaStore:
             rows = (await conn.execute(query)).all()
         return [Announcement(r.id, r.ticket_id, r.kind, r.target, r.level, r.at) for r in rows]
 
-    async def delivered(self, alert_id: int, now: datetime) -> None:
+    async def delivered(self, alert_ids: list[int], now: datetime) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
-                update(alerts).where(alerts.c.id == alert_id).values(delivered_at=now)
+                update(alerts).where(alerts.c.id.in_(alert_ids)).values(delivered_at=now)
             )
 
     async def adopt_unplanned(self, now: datetime, limit: int) -> int:

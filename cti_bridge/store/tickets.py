@@ -253,6 +253,11 @@ class TicketStore:
             ticket = await db.get(Ticket, ticket_id)
             return None if ticket is None else ticket_json(ticket, now)
 
+    async def get_many(self, ticket_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
+        async with self._sessions() as db:
+            found = await db.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)))
+            return {t.id: ticket_json(t, now) for t in found}
+
     async def history(self, ticket_id: int) -> list[dict[str, Any]]:
         async with self._sessions() as db:
             rows = await db.scalars(

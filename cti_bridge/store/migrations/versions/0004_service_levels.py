@@ -48,6 +48,10 @@ def upgrade() -> None:
         for column in _ticket_columns():
             batch_op.add_column(column)
         batch_op.create_index(batch_op.f("ix_tickets_sla_next_at"), ["sla_next_at"], unique=False)
+        # Tickets without a clock (older rows, bulk loads) are found without a scan.
+        batch_op.create_index(
+            batch_op.f("ix_tickets_resolution_target"), ["resolution_target"], unique=False
+        )
         # The board lists the (few) overdue and due-soon tickets without reading the rest.
         batch_op.create_index(batch_op.f("ix_tickets_sla_state"), ["sla_state"], unique=False)
     op.create_table(
@@ -78,6 +82,7 @@ def downgrade() -> None:
     op.drop_table("sla_alerts")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_sla_state"))
+        batch_op.drop_index(batch_op.f("ix_tickets_resolution_target"))
         batch_op.drop_index(batch_op.f("ix_tickets_sla_next_at"))
         for column in reversed(_ticket_columns()):
             batch_op.drop_column(column.name)
