@@ -42,7 +42,7 @@ from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
 from cti_bridge.services.writer import OrderedWriter
 from cti_bridge.store.audit import Audit
-from cti_bridge.store.calllog import CallLog, CallStart, LegStart
+from cti_bridge.store.calllog import CallLog, CallStart, LegRecord
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,28 @@ class AgentPop:
     interfaces: set[str]
     state: str  # ringing | answered | missed | ended | transferred_away
     sent: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    # This pop's leg of the call (interaction_legs.leg_no) and how the leg began.
-    leg_no: int = 0
+    # The pop is one leg of the call (an interaction_legs row, written when the call
+    # ends): how it began, and when it was offered, answered and over.
     kind: str = LEG_OFFERED
+    interface: str = ""  # the device offered (then the one that answered)
+    offered_at: float = 0.0
+    answered_at: float | None = None
+    ended_at: float | None = None
+    reason: str | None = None
+
+    def leg(self, call_id: str, leg_no: int) -> LegRecord:
+        return LegRecord(
+            call_id,
+            leg_no,
+            self.agent_id,
+            self.interface,
+            self.kind,
+            _dt(self.offered_at),
+            _opt_dt(self.answered_at),
+            _opt_dt(self.ended_at),
+            self.state,
+            self.reason,
+        )
 
 
 @dataclass
@@ -76,7 +95,12 @@ class LiveCall:
     pending: deque[CallEvent] = field(default_factory=deque)
     worker: asyncio.Task[None] | None = None
     over: bool = False
-    legs: int = 0
+    # Every pop sent for the call, in order: its legs (an agent popped again after a
+    # transfer back has two).
+    legs: list[AgentPop] = field(default_factory=list)
+
+    def leg_records(self) -> list[LegRecord]:
+        return [pop.leg(self.call_id, n) for n, pop in enumerate(self.legs, start=1)]
 
     @property
     def customer_id(self) -> int | None:
@@ -99,6 +123,10 @@ class LiveCall:
 
 def _dt(moment: float) -> datetime:
     return datetime.fromtimestamp(moment, UTC)
+
+
+def _opt_dt(moment: float | None) -> datetime | None:
+    return None if moment is None else _dt(moment)
 
 
 def _leg_kind(offer: CallOffered) -> str:
@@ -253,17 +281,15 @@ class CallService:
         if call.match.failed:
             message["lookup_failed"] = True
         pop = AgentPop(agent_id, {offer.interface}, "ringing", kind=_leg_kind(offer))
+        pop.interface, pop.offered_at = offer.interface, offer.at
         call.pops[agent_id] = pop
+        call.legs.append(pop)
         seq = await self._bus.publish(agent_id, message)
         pop.sent.append((seq, message))
         self._metrics.pop_sent(self._clock() - offer.at)
         for watch in self.pop_watchers:
             watch(call.call_id, agent_id, call.match)
         await self._record_start(call)
-        call.legs += 1
-        pop.leg_no = call.legs
-        leg = LegStart(call.call_id, pop.leg_no, agent_id, offer.interface, pop.kind, _dt(offer.at))
-        self._writer.submit(lambda: self._calllog.leg_offered(leg))
         if call.customer_id is not None:
             # Seeing a customer's card is a view of their record: audited, after the pop.
             customer_id = call.customer_id
@@ -291,11 +317,10 @@ class CallService:
         message.update(extra)
         seq = await self._bus.publish(pop.agent_id, message)
         pop.sent.append((seq, message))
-        if pop.leg_no:
-            leg_no, reason = pop.leg_no, extra.get("reason")
-            self._writer.submit(
-                lambda: self._calllog.leg_changed(call.call_id, leg_no, state, _dt(at), reason)
-            )
+        if state == "answered":
+            pop.answered_at = at
+        else:
+            pop.ended_at, pop.reason = at, extra.get("reason")
 
     async def _withdrawn(self, call: LiveCall, event: OfferWithdrawn) -> None:
         agent = self._agents.by_interface(event.interface)
@@ -313,6 +338,7 @@ class CallService:
             call.answered_at = event.at
         pop = call.pops.get(agent.id) if agent else None
         if pop is not None and pop.state != "answered":
+            pop.interface = event.interface
             await self._update(call, pop, "answered", event.at)
         await self._record_start(call)
         if first_answer:
@@ -339,8 +365,9 @@ class CallService:
                 await self._update(call, pop, "missed", event.at, reason="answered_elsewhere")
         await self._record_start(call)
         talk = max(0.0, event.at - event.answered_at)
+        legs = call.leg_records()
         self._writer.submit(
-            lambda: self._calllog.ended(call.call_id, _dt(event.at), talk, "answered")
+            lambda: self._calllog.ended(call.call_id, _dt(event.at), talk, "answered", legs)
         )
         call.over = True
 
@@ -351,7 +378,8 @@ class CallService:
         if call.match is None:
             call.match = await self._lookup.match(call.caller, call.call_id)
         row = call.start_row()
-        self._writer.submit(lambda: self._calllog.abandoned(row, _dt(event.at)))
+        legs = call.leg_records()
+        self._writer.submit(lambda: self._calllog.abandoned(row, _dt(event.at), legs))
         call.recorded = True
         call.over = True
 

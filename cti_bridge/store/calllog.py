@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,18 +10,15 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cti_bridge.core.pop import HandoffNote, iso
 from cti_bridge.store.models import Agent, Disposition, Interaction, InteractionLeg, table
 
 interactions = table(Interaction)
 dispositions = table(Disposition)
-legs = table(InteractionLeg)
+legs_table = table(InteractionLeg)
 agents = table(Agent)
-
-# Leg outcomes that close a leg (``ended_at`` is set); "answered" only stamps the answer.
-CLOSING_OUTCOMES = frozenset({"missed", "transferred_away", "ended", "abandoned"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +34,12 @@ class CallStart:
 
 
 @dataclass(frozen=True, slots=True)
-class LegStart:
-    """An agent's interface was offered the call: the start of one leg."""
+class LegRecord:
+    """One agent leg of a call, as written when the call is over: the agent's interface
+    was offered the call (a pop), maybe answered, and the leg ended as ``outcome``
+    (``missed``, ``transferred_away``, ``ended``)."""
 
     call_id: str
-    leg_no: int
-    agent_id: int | None
-    interface: str
-    kind: str
-    offered_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class LegRow:
     leg_no: int
     agent_id: int | None
     interface: str
@@ -57,7 +48,21 @@ class LegRow:
     answered_at: datetime | None
     ended_at: datetime | None
     outcome: str
-    reason: str | None
+    reason: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "call_id": self.call_id,
+            "leg_no": self.leg_no,
+            "agent_id": self.agent_id,
+            "interface": self.interface[:128],
+            "kind": self.kind,
+            "offered_at": self.offered_at,
+            "answered_at": self.answered_at,
+            "ended_at": self.ended_at,
+            "outcome": self.outcome,
+            "reason": None if self.reason is None else self.reason[:32],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +128,15 @@ class CallLog:
                 .values(agent_id=agent_id)
             )
 
-    async def ended(self, call_id: str, at: datetime, talk: float | None, outcome: str) -> None:
+    async def ended(
+        self,
+        call_id: str,
+        at: datetime,
+        talk: float | None,
+        outcome: str,
+        legs: Sequence[LegRecord] = (),
+    ) -> None:
+        """Close the call's row; its agent legs are written in the same transaction."""
         values: dict[str, Any] = {"ended_at": at, "outcome": outcome}
         if talk is not None:
             values["talk_seconds"] = talk
@@ -131,8 +144,11 @@ class CallLog:
             await conn.execute(
                 update(interactions).where(interactions.c.call_id == call_id).values(**values)
             )
+            await self._write_legs(conn, legs)
 
-    async def abandoned(self, call: CallStart, at: datetime) -> None:
+    async def abandoned(
+        self, call: CallStart, at: datetime, legs: Sequence[LegRecord] = ()
+    ) -> None:
         """A caller who gave up: the row may not exist yet if nobody's phone ever rang."""
         await self.start(call)
         wait = max(0.0, (at - call.offered_at).total_seconds())
@@ -142,56 +158,23 @@ class CallLog:
                 .where(interactions.c.call_id == call.call_id)
                 .values(ended_at=at, wait_seconds=wait, outcome="abandoned")
             )
+            await self._write_legs(conn, legs)
 
-    async def leg_offered(self, leg: LegStart) -> None:
-        """Record a leg (after the call's row: the writer keeps that order)."""
-        values = {
-            "call_id": leg.call_id,
-            "leg_no": leg.leg_no,
-            "agent_id": leg.agent_id,
-            "interface": leg.interface[:128],
-            "kind": leg.kind,
-            "offered_at": leg.offered_at,
-            "outcome": "ringing",
-        }
-        statement = self._insert(legs).values(**values).on_conflict_do_nothing()
-        async with self._engine.begin() as conn:
-            await conn.execute(statement)
+    async def _write_legs(self, conn: AsyncConnection, legs: Sequence[LegRecord]) -> None:
+        """One statement for all legs; a replayed call's legs are there already."""
+        if legs:
+            statement = self._insert(legs_table).on_conflict_do_nothing()
+            await conn.execute(statement, [leg.values() for leg in legs])
 
-    async def leg_changed(
-        self, call_id: str, leg_no: int, outcome: str, at: datetime, reason: str | None = None
-    ) -> None:
-        """A leg was answered, or ended as ``outcome`` (missed, transferred_away...)."""
-        values: dict[str, Any] = {"outcome": outcome}
-        if outcome == "answered":
-            values["answered_at"] = at
-        elif outcome in CLOSING_OUTCOMES:
-            values["ended_at"] = at
-        if reason is not None:
-            values["reason"] = reason[:32]
-        where = (legs.c.call_id == call_id, legs.c.leg_no == leg_no)
-        async with self._engine.begin() as conn:
-            await conn.execute(update(legs).where(*where).values(**values))
-
-    async def legs(self, call_id: str) -> list[LegRow]:
+    async def legs(self, call_id: str) -> list[LegRecord]:
         """The call's legs in the order they were offered."""
-        query = select(legs).where(legs.c.call_id == call_id).order_by(legs.c.leg_no)
+        query = (
+            select(legs_table).where(legs_table.c.call_id == call_id).order_by(legs_table.c.leg_no)
+        )
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [
-            LegRow(
-                r.leg_no,
-                r.agent_id,
-                r.interface,
-                r.kind,
-                r.offered_at,
-                r.answered_at,
-                r.ended_at,
-                r.outcome,
-                r.reason,
-            )
-            for r in rows
-        ]
+            rows = (await conn.execute(query)).mappings().all()
+        fields = LegRecord.__dataclass_fields__
+        return [LegRecord(**{key: row[key] for key in fields}) for row in rows]
 
     async def notes_so_far(self, call_id: str) -> list[HandoffNote]:
         """Dispositions and notes agents saved on this call, oldest first (warm hand-off)."""

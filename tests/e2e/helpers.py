@@ -12,7 +12,7 @@ from websockets.asyncio.client import ClientConnection
 from cti_bridge.app import Daemon
 from cti_bridge.passwords import hash_password
 from cti_bridge.store.accounts import AgentRef
-from cti_bridge.store.calllog import LegRow
+from cti_bridge.store.calllog import LegRecord
 from cti_bridge.store.models import Interaction
 from tests.clients import PASSWORD, Running, receive
 
@@ -26,7 +26,7 @@ async def interactions(daemon: Daemon) -> list[Any]:
         return list(result.all())
 
 
-async def settled_legs(daemon: Daemon, call_id: str) -> list[LegRow]:
+async def settled_legs(daemon: Daemon, call_id: str) -> list[LegRecord]:
     """The call's legs once everything queued for it has been written."""
     await daemon.calls.flush(call_id)
     return await daemon.calllog.legs(call_id)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_bridge.store.accounts import Accounts
-from cti_bridge.store.calllog import CallLog, CallStart, LegStart
+from cti_bridge.store.calllog import CallLog, CallStart, LegRecord
+from cti_bridge.store.models import Interaction
 from tests.store.helpers import NOW
 
 SEC = timedelta(seconds=1)
@@ -20,45 +22,43 @@ def start() -> CallStart:
     return CallStart(CALL, "inbound", "+15551234567", "Jane", "+18005550100", "support", None, NOW)
 
 
-async def test_a_transferred_call_has_two_legs_in_order(engine: AsyncEngine) -> None:
+def leg(
+    n: int, iface: str, kind: str, outcome: str, *times: int, reason: str | None = None
+) -> LegRecord:
+    offered, answered, ended = (NOW + t * SEC if t >= 0 else None for t in times)
+    assert offered is not None
+    return LegRecord(CALL, n, None, iface, kind, offered, answered, ended, outcome, reason)
+
+
+async def test_a_transferred_call_is_one_row_with_two_legs(engine: AsyncEngine) -> None:
     log = CallLog(engine)
     await log.start(start())
-    await log.leg_offered(LegStart(CALL, 1, None, "PJSIP/1001", "offered", NOW))
-    await log.leg_offered(LegStart(CALL, 1, None, "PJSIP/1001", "offered", NOW))  # replay
-    await log.leg_changed(CALL, 1, "answered", NOW + 2 * SEC)
-    await log.leg_changed(CALL, 1, "transferred_away", NOW + 30 * SEC)
-    await log.leg_offered(LegStart(CALL, 2, None, "PJSIP/1002", "transfer", NOW + 31 * SEC))
-    await log.leg_changed(CALL, 2, "answered", NOW + 33 * SEC)
-    await log.leg_changed(CALL, 2, "ended", NOW + 90 * SEC)
-    first, second = await log.legs(CALL)
-    assert (first.interface, first.kind, first.outcome) == (
-        "PJSIP/1001",
-        "offered",
-        "transferred_away",
-    )
-    assert (first.answered_at, first.ended_at) == (NOW + 2 * SEC, NOW + 30 * SEC)
-    assert (second.interface, second.kind, second.outcome) == ("PJSIP/1002", "transfer", "ended")
-    assert (second.answered_at, second.ended_at) == (NOW + 33 * SEC, NOW + 90 * SEC)
+    legs = [
+        leg(1, "PJSIP/1001", "offered", "transferred_away", 0, 2, 30),
+        leg(2, "PJSIP/1002", "transfer", "ended", 31, 33, 90),
+    ]
+    await log.ended(CALL, NOW + 90 * SEC, 88.0, "answered", legs)
+    await log.ended(CALL, NOW + 90 * SEC, 88.0, "answered", legs)  # a replay: no new legs
+    assert await log.legs(CALL) == legs
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(Interaction)) == 1
 
 
-async def test_a_missed_leg_keeps_its_reason(engine: AsyncEngine) -> None:
+async def test_an_abandoned_call_keeps_its_missed_legs(engine: AsyncEngine) -> None:
     log = CallLog(engine)
-    await log.start(start())
-    await log.leg_offered(LegStart(CALL, 1, None, "PJSIP/1003", "offered", NOW))
-    await log.leg_changed(CALL, 1, "missed", NOW + 5 * SEC, "answered_elsewhere")
-    [leg] = await log.legs(CALL)
-    assert (leg.outcome, leg.reason, leg.answered_at, leg.ended_at) == (
-        "missed",
-        "answered_elsewhere",
-        None,
-        NOW + 5 * SEC,
-    )
+    missed = [
+        leg(n, f"PJSIP/100{n}", "offered", "missed", 0, -1, 9, reason="caller_hangup")
+        for n in (1, 2, 3)
+    ]
+    await log.abandoned(start(), NOW + 9 * SEC, missed)  # nobody answered: no row yet
+    assert await log.legs(CALL) == missed
 
 
-async def test_a_leg_needs_its_call(engine: AsyncEngine) -> None:
+async def test_legs_need_their_call(engine: AsyncEngine) -> None:
+    log = CallLog(engine)
     with pytest.raises(IntegrityError):
-        await CallLog(engine).leg_offered(
-            LegStart("pbx1:9.9", 1, None, "PJSIP/1001", "offered", NOW)
+        await log.ended(
+            "pbx1:9.9", NOW, 1.0, "answered", [leg(1, "PJSIP/1001", "offered", "ended", 0, 1, 2)]
         )
 
 
