@@ -4,11 +4,12 @@ contacts (calls, tickets, notes) that shows colleagues' work next to one's own."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import ColumnElement, Row, Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -174,105 +175,77 @@ class DeskStore:
 
     async def timeline(self, customer_id: int, limit: int = TIMELINE_ITEMS) -> list[dict[str, Any]]:
         """The customer's last contacts, newest first: calls, tickets and notes together."""
+        items: list[dict[str, Any]] = []
         async with self._engine.connect() as conn:
-            items = (
-                await _calls(conn, customer_id, limit)
-                + await _tickets(conn, customer_id, limit)
-                + await _notes(conn, customer_id, limit)
-            )
+            for source in SOURCES:
+                items.extend(map(source.item, await source.latest(conn, customer_id, limit)))
         items.sort(key=lambda item: (item["at"], item["kind"]), reverse=True)
         return items[:limit]
 
 
-async def _latest(
-    conn: AsyncConnection,
-    source: Table,
-    *,
-    agent_column: Any,
-    at_column: Any,
-    customer_id: int,
-    limit: int,
-) -> list[Any]:
-    """The customer's last ``limit`` rows of ``source``, with the name of the agent behind
-    each (calls: who answered; tickets: who opened it; notes: who wrote it)."""
-    query = (
-        select(source, agents.c.display_name.label("agent_name"))
-        .outerjoin(agents, agents.c.id == agent_column)
-        .where(source.c.customer_id == customer_id)
-        .order_by(at_column.desc())
-        .limit(limit)
-    )
-    return list(await conn.execute(query))
+def _call_item(r: Row[Any]) -> dict[str, Any]:
+    return {
+        "kind": "call",
+        "at": iso(r.offered_at),
+        "agent": r.agent_name,
+        "call_id": r.call_id,
+        "direction": r.direction,
+        "queue": r.queue,
+        "outcome": r.outcome,
+        "code": r.disposition_code,
+        "text": r.notes,
+    }
 
 
-async def _calls(conn: AsyncConnection, customer_id: int, limit: int) -> list[dict[str, Any]]:
-    rows = await _latest(
-        conn,
-        interactions,
-        agent_column=interactions.c.agent_id,
-        at_column=interactions.c.offered_at,
-        customer_id=customer_id,
-        limit=limit,
-    )
-    return [
-        {
-            "kind": "call",
-            "at": iso(r.offered_at),
-            "agent": r.agent_name,
-            "call_id": r.call_id,
-            "direction": r.direction,
-            "queue": r.queue,
-            "outcome": r.outcome,
-            "code": r.disposition_code,
-            "text": r.notes,
-        }
-        for r in rows
-    ]
+def _ticket_item(r: Row[Any]) -> dict[str, Any]:
+    return {
+        "kind": "ticket",
+        "at": iso(r.created_at),
+        "agent": r.agent_name,
+        "ticket_id": r.id,
+        "ticket_kind": r.kind,
+        "outcome": r.status,
+        "code": r.priority,
+        "text": r.subject,
+        "due_at": iso(r.due_at),
+    }
 
 
-async def _tickets(conn: AsyncConnection, customer_id: int, limit: int) -> list[dict[str, Any]]:
-    rows = await _latest(
-        conn,
-        tickets,
-        agent_column=tickets.c.created_by_id,
-        at_column=tickets.c.created_at,
-        customer_id=customer_id,
-        limit=limit,
-    )
-    return [
-        {
-            "kind": "ticket",
-            "at": iso(r.created_at),
-            "agent": r.agent_name,
-            "ticket_id": r.id,
-            "ticket_kind": r.kind,
-            "outcome": r.status,
-            "code": r.priority,
-            "text": r.subject,
-            "due_at": iso(r.due_at),
-        }
-        for r in rows
-    ]
+def _note_item(r: Row[Any]) -> dict[str, Any]:
+    return {
+        "kind": "note",
+        "at": iso(r.created_at),
+        "agent": r.agent_name,
+        "call_id": r.call_id,
+        "outcome": None,
+        "code": None,
+        "text": r.text,
+    }
 
 
-async def _notes(conn: AsyncConnection, customer_id: int, limit: int) -> list[dict[str, Any]]:
-    rows = await _latest(
-        conn,
-        notes,
-        agent_column=notes.c.agent_id,
-        at_column=notes.c.created_at,
-        customer_id=customer_id,
-        limit=limit,
-    )
-    return [
-        {
-            "kind": "note",
-            "at": iso(r.created_at),
-            "agent": r.agent_name,
-            "call_id": r.call_id,
-            "outcome": None,
-            "code": None,
-            "text": r.text,
-        }
-        for r in rows
-    ]
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """Where one kind of contact comes from: its table, the agent behind each row (calls:
+    who answered; tickets: who opened it; notes: who wrote it), its time, its item."""
+
+    table: Table
+    agent_column: ColumnElement[Any]
+    at_column: ColumnElement[Any]
+    item: Callable[[Row[Any]], dict[str, Any]]
+
+    async def latest(self, conn: AsyncConnection, customer_id: int, limit: int) -> list[Row[Any]]:
+        query = (
+            select(self.table, agents.c.display_name.label("agent_name"))
+            .outerjoin(agents, agents.c.id == self.agent_column)
+            .where(self.table.c.customer_id == customer_id)
+            .order_by(self.at_column.desc())
+            .limit(limit)
+        )
+        return list(await conn.execute(query))
+
+
+SOURCES = (
+    _Source(interactions, interactions.c.agent_id, interactions.c.offered_at, _call_item),
+    _Source(tickets, tickets.c.created_by_id, tickets.c.created_at, _ticket_item),
+    _Source(notes, notes.c.agent_id, notes.c.created_at, _note_item),
+)
