@@ -208,6 +208,8 @@ class SlaStore:
             rows = list(await db.scalars(query))
             for ticket in rows:
                 ticket.sla_calendar = LEGACY_CALENDAR
+                if ticket.status != "open" and ticket.responded_at is None:
+                    ticket.responded_at = ticket.updated_at  # worked on: responded by then
                 due = ticket.due_at
                 store_clock(ticket, legacy_clock(ticket, self._policy), self._policy, now)
                 ticket.due_at = due if ticket.sla_running_since is not None else None

@@ -182,6 +182,9 @@ async def test_tickets_from_before_the_monitor_are_planned_from_their_due_time(
         created, _ = await run.daemon.context.tickets.create(
             NewTicket(jane, "service", "Old router"), actor_id=None, now=run.daemon.context.now()
         )
+        await run.daemon.context.tickets.update(
+            created["id"], {"status": "in_progress"}, actor_id=None, now=run.daemon.context.now()
+        )
         # As an older version (or a bulk loader) wrote it: a due time, no clock.
         async with run.daemon.engine.begin() as conn:  # type: ignore[union-attr]
             await conn.execute(
@@ -189,6 +192,7 @@ async def test_tickets_from_before_the_monitor_are_planned_from_their_due_time(
                 .where(Ticket.id == created["id"])
                 .values(
                     resolution_target=None,
+                    responded_at=None,
                     sla_next_at=None,
                     sla_running_since=None,
                     due_at=run.daemon.context.now() + timedelta(hours=2),
@@ -199,6 +203,8 @@ async def test_tickets_from_before_the_monitor_are_planned_from_their_due_time(
             assert await settle(run) == 1
             alert = await next_alert(sue)
             assert alert["kind"] == "ticket_overdue" and alert["ticket"]["id"] == created["id"]
+            # Being worked on when it was adopted: its first response is behind it.
+            assert alert["target"] == "resolution"
         async with run.daemon.engine.connect() as conn:  # type: ignore[union-attr]
             unplanned = await conn.scalar(
                 select(func.count()).where(Ticket.resolution_target.is_(None))
