@@ -95,9 +95,12 @@ async def _paths(
 
     return [
         ("exact number: raw asyncpg", await _measure(raw_exact, numbers)),
-        ("exact number: SQLAlchemy Core (daemon)", await _measure(core_exact, numbers)),
+        ("exact number: SQLAlchemy Core (API search)", await _measure(core_exact, numbers)),
         ("exact number: SQLAlchemy ORM", await _measure(orm_exact, numbers)),
         ("whole pop read: raw asyncpg, 3 simple queries", await _measure(raw_pop, numbers)),
         ("whole pop read: Core, 6 queries (general path)", await _measure(core_pop, numbers)),
-        ("whole pop read: raw, 2 queries (daemon's pop path)", await _measure(daemon_pop, numbers)),
+        (
+            "whole pop read: raw, 1 statement (daemon's pop path)",
+            await _measure(daemon_pop, numbers),
+        ),
     ]

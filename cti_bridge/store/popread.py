@@ -1,12 +1,13 @@
-"""The screen pop's read on PostgreSQL in two round trips of raw asyncpg.
+"""The screen pop's read on PostgreSQL in one round trip of raw asyncpg.
 
 A pop waits for this read, so it is the one path kept below SQLAlchemy. Measured by
 ``cti-bridge bench`` at 1,000,000 customers (docs/benchmarks.md): the Core path of
 :class:`~cti_bridge.store.directory.CustomerDirectory` runs six statements on a pooled
 connection (plus its pre-ping), each through SQLAlchemy's async layer, where this runs
-two prepared statements: the matching ids, then one row carrying the customer, their
-phones, open tickets, recent interactions and complaint count (sub-selects returning
-arrays of rows, which asyncpg decodes with their types, timestamps stay aware).
+one prepared statement for a caller known by their exact number (two when only the
+match key finds them): the matching ids and, for a single match, one row carrying the
+customer, their phones, open tickets, recent interactions and complaint count
+(sub-selects returning arrays of rows, which asyncpg decodes with their types).
 
 Everything else - several candidates, the remembered choice, the customer API, SQLite -
 stays on the Core path of the parent class; ``tests/store/test_popread.py`` checks that
@@ -36,16 +37,16 @@ from cti_bridge.store.db import normalize_url
 from cti_bridge.store.directory import MAX_CANDIDATES, MAX_OPEN_TICKETS, CustomerDirectory
 from cti_bridge.store.models import OPEN_TICKET_STATUSES, TicketKind
 
-IDS_BY_E164 = f"""
-SELECT DISTINCT customer_id FROM customer_phones WHERE e164 = $1 LIMIT {MAX_CANDIDATES}
-"""  # noqa: S608 - only constants are formatted in; values are bound
-IDS_BY_KEY = f"""
-SELECT DISTINCT customer_id FROM customer_phones WHERE match_key = $1 LIMIT {MAX_CANDIDATES}
-"""  # noqa: S608
-# $1 customer, $2 open statuses, $3 complaints since, $4 call to leave out of the history.
-RECORD = f"""
-SELECT c.id, c.name, c.company, c.grade, c.segment, c.vip, c.birthday, c.notes, c.region,
-  c.language, c.email, c.external_ref,
+# One round trip: the customers with this number ($1 in the column {column}) and, when
+# there is exactly one, their whole card. $2 open ticket statuses, $3 complaints since,
+# $4 the call being popped (left out of the history). Always one row: ``matches`` and
+# the card's columns (NULL unless ``matches`` is 1).
+CARD = f"""
+WITH ids AS (
+  SELECT DISTINCT customer_id FROM customer_phones WHERE {{column}} = $1 LIMIT {MAX_CANDIDATES}
+), n AS (SELECT count(*) AS matches FROM ids)
+SELECT n.matches, c.id, c.name, c.company, c.grade, c.segment, c.vip, c.birthday, c.notes,
+  c.region, c.language, c.email, c.external_ref,
   ARRAY(SELECT p.e164 FROM customer_phones p WHERE p.customer_id = c.id ORDER BY p.id)
     AS phones,
   ARRAY(SELECT ROW(t.id, t.kind, t.status, t.priority, t.subject, t.created_at, t.due_at,
@@ -60,8 +61,10 @@ SELECT c.id, c.name, c.company, c.grade, c.segment, c.vip, c.birthday, c.notes, 
         ORDER BY i.offered_at DESC, i.id DESC LIMIT {RECENT_INTERACTIONS}) AS recent,
   (SELECT count(*) FROM tickets t WHERE t.customer_id = c.id
      AND t.kind = '{TicketKind.COMPLAINT.value}' AND t.created_at >= $3) AS complaints
-FROM customers c WHERE c.id = $1
-"""  # noqa: S608
+FROM n LEFT JOIN customers c ON n.matches = 1 AND c.id = (SELECT min(customer_id) FROM ids)
+"""  # noqa: S608 - only constants are formatted in; values are bound
+CARD_BY_E164 = CARD.format(column="e164")
+CARD_BY_KEY = CARD.format(column="match_key")
 POOL_MAX = 10
 
 
@@ -101,24 +104,19 @@ class PostgresPopReader(CustomerDirectory):
         if caller.withheld or (caller.e164 is None and caller.match_key is None):
             return CallerMatch(None)
         pool = self._pool or await self._acquire_pool()
+        since = now - timedelta(days=CHURN_WINDOW_DAYS)
+        args = (self._statuses, since, exclude_call)
         async with pool.acquire() as conn:
-            ids = await self._ids(conn, caller)
-            if not ids:
-                return CallerMatch(None)
-            if len(ids) > 1:  # candidates to choose from: the general path
-                return await super().find_by_caller(caller, now, exclude_call)
-            since = now - timedelta(days=CHURN_WINDOW_DAYS)
-            row = await conn.fetchrow(RECORD, ids[0], self._statuses, since, exclude_call)
-        return CallerMatch(_record(row) if row is not None else None)
-
-    async def _ids(self, conn: Any, caller: CallerNumber) -> list[int]:
-        if caller.e164 is not None:
-            found = [r[0] for r in await conn.fetch(IDS_BY_E164, caller.e164)]
-            if found:
-                return found
-        if caller.match_key is None:
-            return []
-        return [r[0] for r in await conn.fetch(IDS_BY_KEY, caller.match_key)]
+            row = None
+            if caller.e164 is not None:
+                row = await conn.fetchrow(CARD_BY_E164, caller.e164, *args)
+            if (row is None or row["matches"] == 0) and caller.match_key is not None:
+                row = await conn.fetchrow(CARD_BY_KEY, caller.match_key, *args)
+        if row is None or row["matches"] == 0:
+            return CallerMatch(None)
+        if row["matches"] > 1:  # candidates to choose from: the general path
+            return await super().find_by_caller(caller, now, exclude_call)
+        return CallerMatch(_record(row))
 
     async def close(self) -> None:
         if self._pool is not None:
