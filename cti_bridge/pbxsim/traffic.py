@@ -22,12 +22,16 @@ if TYPE_CHECKING:
 
 CallObserver = Callable[[SimCall], None]
 
-# The default mix: mostly answered queue calls, some direct, abandoned and withheld ones.
+# The default mix: mostly answered queue calls, some direct, abandoned and withheld ones,
+# and now and then a transfer (the desk's hand-off) or a pickup.
 DEFAULT_MIX: dict[str, float] = {
-    "queue_ringall_answered": 0.6,
+    "queue_ringall_answered": 0.55,
     "direct_answered": 0.15,
-    "queue_abandoned": 0.15,
-    "withheld_caller": 0.1,
+    "queue_abandoned": 0.12,
+    "withheld_caller": 0.08,
+    "blind_transfer": 0.05,
+    "attended_transfer": 0.03,
+    "pickup_directed": 0.02,
 }
 MAX_RINGING = 3
 

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from cti_bridge.pbxsim import MALFORMED_FRAMES, PbxSimulator, SimCall, encode_event, run_simulator
+from cti_bridge.pbxsim.traffic import DEFAULT_MIX
 from tests.pbxsim.amiclient import RawAmiClient, poll
 
 
@@ -146,12 +147,7 @@ async def test_run_traffic_places_calls_at_the_rate(sim: PbxSimulator) -> None:
         await asyncio.gather(task, return_exceptions=True)
     elapsed = time.monotonic() - started
     assert elapsed > 0.1  # paced (~0.2 s for 10 calls at 50/s), not one burst
-    assert {call.scenario for call in placed} <= {
-        "queue_ringall_answered",
-        "direct_answered",
-        "queue_abandoned",
-        "withheld_caller",
-    }
+    assert {call.scenario for call in placed} <= set(DEFAULT_MIX)
     assert all(1 <= len(call.agents) <= 3 for call in placed)
 
 
