@@ -3,15 +3,15 @@ node, and an outage degrades to this-node delivery and recovers without a restar
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 from cti_bridge.bus.redis import RedisBus
-from tests.servers import REDIS_URL, PrivateRedis, TcpProxy
+from tests.servers import REDIS_URL, PrivateRedis, TcpProxy, until
 
 
 class Inbox:
@@ -29,21 +29,17 @@ class Inbox:
         return [m["call_id"] for a, _, m in self.items if a == agent_id]
 
 
-async def until(check: Callable[[], bool], within: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
+Nodes = tuple[RedisBus, Inbox, RedisBus, Inbox]
 
 
 def pop(call: str) -> dict[str, Any]:
     return {"type": "screen_pop", "call_id": call, "caller": {"name": "张伟"}}
 
 
-@pytest.fixture
-async def nodes(redis_prefix: str) -> AsyncIterator[tuple[RedisBus, Inbox, RedisBus, Inbox]]:
-    a, b = (RedisBus(REDIS_URL, prefix=redis_prefix, replay_size=5) for _ in range(2))
+@asynccontextmanager
+async def two_nodes(url: str, prefix: str, **options: Any) -> AsyncIterator[Nodes]:
+    """Two started buses on one Redis, each with the inbox its hub would be."""
+    a, b = (RedisBus(url, prefix=prefix, **options) for _ in range(2))
     inbox_a, inbox_b = Inbox(), Inbox()
     a.attach(inbox_a)
     b.attach(inbox_b)
@@ -56,8 +52,14 @@ async def nodes(redis_prefix: str) -> AsyncIterator[tuple[RedisBus, Inbox, Redis
         await b.close()
 
 
+@pytest.fixture
+async def nodes(redis_prefix: str) -> AsyncIterator[Nodes]:
+    async with two_nodes(REDIS_URL, redis_prefix, replay_size=5) as started:
+        yield started
+
+
 async def test_a_message_reaches_every_node_once_with_growing_seqs(
-    nodes: tuple[RedisBus, Inbox, RedisBus, Inbox],
+    nodes: Nodes,
 ) -> None:
     a, inbox_a, b, inbox_b = nodes
     seqs = [await a.publish(7, pop(f"pbx1:{i}")) for i in range(3)]
@@ -70,7 +72,7 @@ async def test_a_message_reaches_every_node_once_with_growing_seqs(
 
 
 async def test_replay_from_another_node_is_bounded_and_after_the_seq(
-    nodes: tuple[RedisBus, Inbox, RedisBus, Inbox],
+    nodes: Nodes,
 ) -> None:
     a, _, b, _ = nodes
     seqs = [await a.publish(9, pop(f"c{i}")) for i in range(8)]
@@ -81,7 +83,7 @@ async def test_replay_from_another_node_is_bounded_and_after_the_seq(
     assert await b.replay(10, 0) == []
 
 
-async def test_empty_message_is_refused(nodes: tuple[RedisBus, Inbox, RedisBus, Inbox]) -> None:
+async def test_empty_message_is_refused(nodes: Nodes) -> None:
     with pytest.raises(ValueError, match="type"):
         await nodes[0].publish(1, {})
 
@@ -89,13 +91,7 @@ async def test_empty_message_is_refused(nodes: tuple[RedisBus, Inbox, RedisBus, 
 async def test_redis_restart_falls_back_then_recovers_without_restarting(
     private_redis: PrivateRedis, redis_prefix: str
 ) -> None:
-    a, b = (RedisBus(private_redis.url, prefix=redis_prefix) for _ in range(2))
-    inbox_a, inbox_b = Inbox(), Inbox()
-    a.attach(inbox_a)
-    b.attach(inbox_b)
-    await a.start()
-    await b.start()
-    try:
+    async with two_nodes(private_redis.url, redis_prefix) as (a, inbox_a, b, inbox_b):
         before = await a.publish(1, pop("before"))
         await private_redis.stop()
         await until(lambda: a.degraded and b.degraded)
@@ -108,9 +104,6 @@ async def test_redis_restart_falls_back_then_recovers_without_restarting(
         after = await a.publish(1, pop("after"))
         assert after > during  # seqs keep growing although Redis lost its counter
         await until(lambda: inbox_b.calls(1)[-1:] == ["after"])
-    finally:
-        await a.close()
-        await b.close()
 
 
 async def test_a_node_cut_off_from_redis_catches_up_on_return(redis_prefix: str) -> None:

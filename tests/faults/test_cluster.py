@@ -9,8 +9,7 @@ import json
 import os
 import signal
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from cti_bridge.app import Daemon
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import RedisSettings, Settings
 from tests.clients import Running, add_team, receive, receive_type
-from tests.servers import REDIS_URL
+from tests.servers import REDIS_URL, until
 from tests.stack import SECRET, pbx_settings
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -30,16 +29,6 @@ pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def node_settings(db_url: str, sim: PbxSimulator, prefix: str, lease: float = 1.5) -> Settings:
     settings = pbx_settings(db_url, sim.port)
     return settings.replace(redis=RedisSettings(url=REDIS_URL, prefix=prefix, lease_seconds=lease))
-
-
-async def until(check: Callable[[], bool], within: float = 8.0) -> float:
-    """Waits for ``check``; returns the seconds it took."""
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > within:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - started
 
 
 def holds(daemon: Daemon) -> bool:

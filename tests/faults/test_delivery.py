@@ -9,7 +9,7 @@ import gc
 import json
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 import websockets
@@ -18,18 +18,10 @@ from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import RedisSettings, WebSettings
 from cti_bridge.web.hub import AgentSocket
 from tests.clients import receive_type
-from tests.servers import PrivateRedis
+from tests.servers import PrivateRedis, until
 from tests.stack import Stack, pbx_settings, running
 
 BIG = "x" * 32_000
-
-
-async def until(check: Callable[[], bool], within: float = 8.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
