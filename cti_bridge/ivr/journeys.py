@@ -6,7 +6,10 @@ say "identified as ACC-1042, chose 2 (billing), entered 1234". This registry joi
 by ``call_id`` (``pbx:linkedid``, the same id the call tracker gives the call).
 
 In memory and bounded: a call that never reaches a queue is forgotten after ``ttl`` seconds
-or when ``max_calls`` newer calls push it out. A PIN is never recorded here.
+or when ``max_calls`` newer calls push it out. A PIN is never recorded here. In memory also
+means per node: in a cluster, the journey is seen by the pops of the node that answered the
+AGI/HTTP requests, so Asterisk should send its IVR requests to the node holding its AMI lease
+(sharing journeys through Redis is not built yet).
 """
 
 from __future__ import annotations
