@@ -219,7 +219,7 @@ class Daemon:
         self.trackers.pop(name, None)
         self.metrics.ami_connected.labels(name).set(0)
         if dropped := self.calls.forget_server(name):
-            log.warning("AMI %s: %d calls in progress handed over to the new holder", name, dropped)
+            log.info("AMI %s: %d calls in progress left to the next holder", name, dropped)
 
     async def _open_link(self, server: AsteriskServer) -> None:
         tracker = CallTracker(server.name, self.agents.is_agent_interface)

@@ -25,9 +25,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def write_config(directory: Path, database_url: str, web_port: int, ami_port: int) -> Path:
+def write_config(
+    directory: Path, database_url: str, web_port: int, ami_port: int, redis_url: str = ""
+) -> Path:
+    """The daemon's settings for a run; with ``redis_url`` it runs in cluster mode (the
+    Redis bus and an AMI lease), keys under the ``bench`` prefix."""
     path = directory / "bench.toml"
     path.write_text(
+        f'[redis]\nurl = "{redis_url}"\nprefix = "bench"\n'
         f"[web]\nport = {web_port}\nsocket_queue_size = 1024\n"
         f'[database]\nurl = "{database_url}"\njournal_dir = "{directory / "journal"}"\n'
         f'[log]\nlevel = "WARNING"\n'
@@ -52,7 +57,8 @@ class DaemonProcess:
         return self.process.pid
 
     async def start(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
-        env = {**os.environ, "CTI_REDIS_URL": os.environ.get("CTI_BENCH_REDIS_URL", "")}
+        # The settings file decides, whatever this shell's CTI_* variables say.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CTI_")}
         profiler = ["-m", "cProfile", "-o", str(self.profile)] if self.profile else []
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, *profiler, "-m", "cti_bridge", "run", "--config", str(self.config),

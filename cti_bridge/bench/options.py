@@ -24,6 +24,8 @@ class BenchOptions:
     lookup_samples: int = 2000
     # Run the daemon under cProfile and print where its time went (slows it down).
     profile: bool = False
+    # Cluster mode: the daemon publishes through this Redis (empty: in-process bus).
+    redis_url: str = ""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="AMI events for the ingest measurement (0: skip)")  # fmt: skip
     add("--lookups", type=int, default=d.lookup_samples, dest="lookup_samples",
         help="lookups per query path in the raw/Core/ORM comparison (0: skip)")  # fmt: skip
+    add("--redis-url", default="", help="run the daemon on the Redis bus (cluster mode)")
     add("--profile", action="store_true",
         help="profile the daemon (cProfile) and print its top functions")  # fmt: skip
 
@@ -67,4 +70,5 @@ def options_from(args: argparse.Namespace, database_url: str) -> BenchOptions:
         ingest_events=args.ingest_events,
         lookup_samples=args.lookup_samples,
         profile=args.profile,
+        redis_url=args.redis_url,
     )

@@ -160,7 +160,7 @@ async def run_bench(options: BenchOptions, say: Say = print) -> int:
         await sim.start()
         web_port = free_port()
         profile = Path(tmp) / "daemon.prof" if options.profile else None
-        config = write_config(Path(tmp), url, web_port, sim.port)
+        config = write_config(Path(tmp), url, web_port, sim.port, options.redis_url)
         daemon = DaemonProcess(config, web_port, profile)
         clients = ClientProcess(f"ws://127.0.0.1:{web_port}/ws", agents, Path(tmp))
         try:
