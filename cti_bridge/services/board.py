@@ -194,6 +194,9 @@ class Board:
 
     async def push_floor(self) -> bool:
         """Send the floor to connected supervisors if it changed; True when sent."""
+        watching = [a for a in self.supervisors() if self._connected(a)]
+        if not watching:
+            return False  # nobody to show it to: no database reads either
         floor = await self.floor()
         # Waiting seconds change every second: the page counts them up itself.
         key = json.dumps(
@@ -203,9 +206,8 @@ class Board:
         if key == self._last_pushed:
             return False
         self._last_pushed = key
-        for agent_id in self.supervisors():
-            if self._connected(agent_id):
-                await self._bus.publish(agent_id, {"type": "board", "event": "floor", **floor})
+        for agent_id in watching:
+            await self._bus.publish(agent_id, {"type": "board", "event": "floor", **floor})
         return True
 
     async def start(self) -> None:

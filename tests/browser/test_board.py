@@ -49,6 +49,26 @@ async def test_ticket_going_overdue_shows_on_the_open_board(browser: Browser, db
         await expect(row).to_contain_text("resolution")
         assert await page.evaluate("window.sameLoad") is True  # no reload happened
         await expect(page.locator("#agents")).to_contain_text("ann")
+        received = page.locator('#complaints [data-step="received"]')
+        await expect(received.locator(f'li[data-ticket-id="{ticket}"]')).to_contain_text(
+            "Cold soup"
+        )
+
+
+async def test_reports_page_draws_its_charts_locally(browser: Browser, db_url: str) -> None:
+    async with running(db_url, time.time) as run:
+        context = await browser.new_context()
+        page = await context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        await page.goto(run.url + "/reports")
+        await page.get_by_label("Username").fill("sue")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.locator("figure.chart svg")).to_have_count(6)
+        await expect(page.locator('[data-figure="handled"]')).to_have_text("0")
+        await expect(page.locator("#csv")).to_have_attribute("href", "/api/reports/figures.csv")
+        assert all(url.startswith(run.url) for url in requests)  # nothing from a CDN
 
 
 async def test_an_agent_gets_no_board(browser: Browser, db_url: str) -> None:
