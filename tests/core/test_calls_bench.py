@@ -22,6 +22,7 @@ from cti_bridge.core.events import CallEvent
 from tests.core.replay import (
     ASTERISK20,
     CACOFONISK,
+    HANDBUILT,
     AmiEvent,
     assert_well_formed,
     interleave,
@@ -57,6 +58,8 @@ def _paths(patterns: list[str]) -> list[Path]:
 
 
 def _where(pattern: str) -> Path:
+    if pattern.startswith("handbuilt/"):
+        return HANDBUILT.parent
     return ASTERISK20 if pattern.endswith(".ami") else CACOFONISK
 
 
@@ -83,6 +86,7 @@ def measure(stream: list[AmiEvent], passes: int = 5) -> float:
 SETS = {
     "asterisk20 (unfiltered, real mix)": [["*.ami"]],
     "all recordings (mostly pre-filtered)": [["*.ami"], ["*/*.json"]],
+    "hand-built scenarios (transfers, pickups, queues)": [["handbuilt/*.ami"]],
 }
 
 

@@ -2,9 +2,10 @@
 
 A transfer keeps the caller's call: the new agent is offered with ``transferred_from`` after
 a ``CallTransferred``, and after an attended transfer the consultation call ends and its
-party is answered in the caller's call. Click-to-dial (``originate/``) is the later
-OUTBOUND issue: those recordings only have to keep the contract (every call ends once,
-only agents are offered, nothing is left in memory).
+party is answered in the caller's call. The click-to-dial recordings (``originate/``)
+originate through the platform's Local channels rather than from the agent's interface
+(see ``test_calls_outbound.py`` for ours): they only have to keep the contract (every call
+ends once, only agents are offered, nothing is left in memory).
 """
 
 from __future__ import annotations
