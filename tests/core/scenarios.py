@@ -465,6 +465,23 @@ def attended_transfer_to_outside_number(w: AmiWriter) -> None:
     hang_up_all(w, bridge, caller, out)
 
 
+def attended_transfer_to_queue(w: AmiWriter) -> None:
+    """1001 consults the ``sales`` queue (extension 600); 1003 answers there; 1001 then
+    joins the caller with 1003."""
+    caller, phone, bridge = _answered_queue_call(w)
+    leg = w.channel("PJSIP/1001", context="from-internal", exten="600", state=4)
+    w.callerid(leg, "1001", "Agent")
+    join_queue(w, leg, "sales")
+    member = ring_member(w, leg, "PJSIP/1003", queue="sales")
+    w.wait(4)
+    consult_bridge = queue_answer(w, leg, member, queue="sales")
+    w.wait(10)
+    agent_complete(w, leg, member, queue="sales")
+    attended_transfer(w, (bridge, phone), (consult_bridge, leg), (caller, member))
+    w.wait(30)
+    hang_up_all(w, bridge, member, caller)
+
+
 def transfer_back(w: AmiWriter) -> None:
     """1001 blind-transfers to 1002, who blind-transfers the caller back to 1001."""
     caller, phone, bridge = _answered_queue_call(w)
@@ -601,6 +618,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[AmiWriter], None]]] = {
         ("20", blind_transfer_to_outside_number),
         ("20", attended_transfer_to_agent),
         ("20", attended_transfer_to_outside_number),
+        ("20", attended_transfer_to_queue),
         ("20", transfer_back),
         ("20", transfer_of_a_transferred_call),
         ("20", local_member_optimized_away),

@@ -153,6 +153,13 @@ EXPECTED: dict[str, tuple[list[list[Brief]], list[tuple[str, str]]]] = {
         [[*ring(P1), answered(P1), transferred(P1, TRUNK, "attended"), ended(P1)], [ended()]],
         [(P1, "transferred_away")],
     ),
+    "attended_transfer_to_queue": (
+        [
+            [*ring(P1), answered(P1), *handed(P1, P3, "attended"), ended(P3)],
+            consultation(P3, "1001"),
+        ],
+        [(P1, "transferred_away"), (P3, "ended")],
+    ),
     "transfer_back": (
         [[*ring(P1), answered(P1), *handed(P1, P2), *handed(P2, P1), ended(P1)]],
         [(P1, "transferred_away"), (P2, "transferred_away"), (P1, "ended")],
