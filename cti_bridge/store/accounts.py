@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -107,9 +108,28 @@ class Accounts:
             return None if agent is None or not agent.active else _ref(agent)
 
     async def all_active(self) -> list[AgentRef]:
+        """Every active agent with their phones, in one Core query: the agent directory
+        reloads this every few seconds, and building ORM objects for 2,000 agents held
+        the event loop (and every pop waiting on it) for about 80 ms each time."""
+        agents, phones = table(Agent), table(AgentInterface)
+        query = (
+            select(agents.c.id, agents.c.username, agents.c.display_name, agents.c.role,
+                   agents.c.language, phones.c.interface)
+            .outerjoin(phones, phones.c.agent_id == agents.c.id)
+            .where(agents.c.active.is_(True))
+            .order_by(agents.c.id)
+        )  # fmt: skip
         async with self._sessions() as db:
-            rows = await db.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.id))
-            return [_ref(a) for a in rows]
+            rows = (await db.execute(query)).all()
+        found: dict[int, tuple[Any, list[str]]] = {}
+        for row in rows:
+            entry = found.setdefault(row.id, (row, []))
+            if row.interface is not None:
+                entry[1].append(row.interface)
+        return [
+            AgentRef(r.id, r.username, r.display_name, r.role, r.language, tuple(sorted(i)))
+            for r, i in found.values()
+        ]
 
     async def set_password_hash(self, agent_id: int, password_hash: str) -> None:
         async with self._sessions.begin() as db:
