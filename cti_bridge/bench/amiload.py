@@ -108,6 +108,8 @@ async def noise(sim: PbxSimulator, template: bytes, events_per_second: float) ->
             owed -= per_copy
         if chunk:
             await _write(sim, bytes(chunk))
+            # Counted with the switch's own events, so the phase reports all AMI traffic.
+            sim.pbx.events_emitted += event_count(bytes(chunk))
         next_at += tick
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
