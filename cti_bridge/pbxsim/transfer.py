@@ -134,10 +134,11 @@ async def blind_to_queue(flow: CallFlow) -> None:
     """Handed back to a queue (``transfer_to`` names it; default ``support``), which rings
     every agent of the call but the one who transferred."""
     call = flow.call
+    # An unknown queue is refused before any channel exists (none is left behind).
+    queue = flow.pbx.queue_named(call.transfer_to) if call.transfer_to else flow.pbx.queue
     connected = await _answered_and_talking(flow)
     if connected is None:
         return
-    queue = flow.pbx.queue_named(call.transfer_to) if call.transfer_to else flow.pbx.queue
     others = [a for a in call.agents if a != connected.agent.interface]
     blind(flow, connected, QUEUE_EXTENSIONS.get(queue.name, queue.name))
     enter_queue(flow, connected.caller, queue)

@@ -324,3 +324,12 @@ async def test_blind_transfer_on_and_back(sim: PbxSimulator, client: RawAmiClien
     ]
     assert {f["TransfereeUniqueid"] for f in transfers} == {call.linkedid}
     assert call.answered_by == "PJSIP/1001"
+
+
+async def test_transfer_to_an_unknown_queue_leaves_no_channel_behind(sim: PbxSimulator) -> None:
+    call = sim.place_call(
+        "transfer_to_queue", caller_number="+15551234567", transfer_to="no-such-queue"
+    )
+    await call.wait()
+    assert call.outcome == "failed"
+    assert sim.pbx.channels.live == {}
