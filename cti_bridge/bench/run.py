@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
 import pstats
 import tempfile
 import time
@@ -41,6 +42,8 @@ class Row:
     cpu: float
     rss: int
     outcome_cells: list[object]
+    # The simulator's process and the agents' process, sharing the same cores.
+    harness_cpu: float = 0.0
 
 
 class Bench:
@@ -52,6 +55,9 @@ class Bench:
         self.rows: list[Row] = []
         self.notes: list[tuple[str, object]] = []
         self._last: Sample | None = None
+        # This process (simulator, bookkeeping) and the agents' process, once started.
+        self.harness_pids: list[int] = [os.getpid()]
+        self.load_at_start = os.getloadavg()[0]
 
     async def prepare(self) -> tuple[str, list[dataset.BenchAgent]]:
         o = self.o
@@ -98,9 +104,13 @@ class Bench:
         self, placer: CallPlacer, phase: Phase, pid: int, agent_of: dict[str, int]
     ) -> None:
         first = self._last = sample(pid)
+        harness = [sample(p) for p in self.harness_pids]
         await placer.run(phase, self.tick(pid, agent_of))
         await asyncio.sleep(2.0)  # the last rings' pops are on their way
         last = sample(pid)
+        harness_cpu = sum(
+            cpu_share(h, sample(h_pid)) for h, h_pid in zip(harness, self.harness_pids, strict=True)
+        )
         out = self.ledger.outcome(phase.calls, agent_of, "pbx1")
         s = out.summary()
         seconds = max(phase.ended - phase.started, 1e-6)
@@ -108,7 +118,7 @@ class Bench:
             out.pops_expected, out.pops_received, out.lost, out.misdirected,
             s["p50"], s["p95"], s["p99"], s["max"], phase.events / seconds,
         ]  # fmt: skip
-        self.rows.append(Row(phase, cpu_share(first, last), last.rss_bytes, cells))
+        self.rows.append(Row(phase, cpu_share(first, last), last.rss_bytes, cells, harness_cpu))
         self.say(f"[{phase.name}] done: {out.lost} lost, {out.misdirected} misdirected")
 
     async def ingest(self, sim: PbxSimulator, daemon: DaemonProcess) -> None:
@@ -136,10 +146,10 @@ class Bench:
     def report(self, connect: dict[str, object]) -> str:
         header = ["phase", "calls/s", "calls", "pops expected", "received", "lost",
                   "misdirected", "p50 ms", "p95 ms", "p99 ms", "max ms", "AMI events/s",
-                  "daemon CPU %", "daemon RSS MB"]  # fmt: skip
+                  "daemon CPU %", "daemon RSS MB", "harness CPU %"]  # fmt: skip
         rows = [
             [r.phase.name, r.phase.rate, len(r.phase.calls), *r.outcome_cells,
-             r.cpu * 100, r.rss / MB]
+             r.cpu * 100, r.rss / MB, r.harness_cpu * 100]
             for r in self.rows
         ]  # fmt: skip
         notes = [[k, v] for k, v in [*connect.items(), *self.notes]]
@@ -202,6 +212,8 @@ async def _measure(
     say(f"[connect] daemon up (pid {daemon.pid}, {idle.rss_bytes / MB:.0f} MB); "
         f"connecting {len(agents):,} agents ...")  # fmt: skip
     await clients.start(bench.ledger.pop)
+    if clients.process is not None:
+        bench.harness_pids.append(clients.process.pid)
     await asyncio.sleep(2.0)
     joined = sample(daemon.pid)
     per_agent = (joined.rss_bytes - idle.rss_bytes) / max(clients.connected, 1) / 1024
@@ -232,4 +244,7 @@ async def _measure(
     await bench.ingest(sim, daemon)
     lost = len(clients.lost)
     connect["sockets closed by the daemon during the run"] = lost
+    connect["machine: cores, load average (1 min) at the start / end"] = (
+        f"{os.cpu_count()}, {bench.load_at_start:.1f} / {os.getloadavg()[0]:.1f}"
+    )
     return bench.report(connect)
