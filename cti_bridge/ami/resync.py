@@ -6,8 +6,9 @@ after login the adapter asks ``CoreShowChannels`` (every live channel) and ``Que
 returns the call facts that bring pops and the call log up to date. The caller feeds
 those facts down the same path as live ones.
 
-The tracker's channel ids are taken *before* the request: a channel created after
-Asterisk took its snapshot is missing from it yet alive, and must not be declared gone.
+The tracker takes a mark *before* the request: a channel created after Asterisk took its
+snapshot is missing from it yet alive, and must not be declared gone; one that live events
+changed meanwhile is newer than the snapshot.
 ``FullyBooted`` (sent right after login, so read before the snapshot arrives) has already
 told the tracker whether Asterisk restarted and its old calls are void.
 """
@@ -36,14 +37,18 @@ async def catch_up(
     (``AmiNotConnected``, ``TimeoutError``, ``AmiActionError``); the queue list is optional
     (a PBX without app_queue refuses ``QueueStatus``).
     """
-    known = tracker.channel_ids()
-    rows = await link.core_show_channels(timeout=SNAPSHOT_TIMEOUT)
+    mark = tracker.begin_resync()
     try:
-        entries = await link.queue_status()
-    except AmiActionError as exc:
-        log.debug("%s: no queue status (%s); resync from channels only", link.where, exc)
-        entries = []
-    facts = tracker.resync(rows, clock(), queue_entries=entries, known_before=known)
+        rows = await link.core_show_channels(timeout=SNAPSHOT_TIMEOUT)
+        try:
+            entries = await link.queue_status()
+        except AmiActionError as exc:
+            log.debug("%s: no queue status (%s); resync from channels only", link.where, exc)
+            entries = []
+    except BaseException:
+        tracker.cancel_resync(mark)
+        raise
+    facts = tracker.resync(rows, clock(), queue_entries=entries, since=mark)
     log.info(
         "%s: resynced %d live channels: %d call facts caught up", link.where, len(rows), len(facts)
     )

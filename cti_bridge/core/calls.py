@@ -29,8 +29,7 @@ progress; only an Asterisk restart does (its ``Uptime`` went backwards against o
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Final
 
@@ -41,11 +40,13 @@ from cti_bridge.core.channels import (
     dialed_number,
     interface_of,
     is_local,
+    not_text,
+    parse_seconds,
     parse_state,
 )
 from cti_bridge.core.events import CallEvent, Direction, WithdrawReason
 from cti_bridge.core.ledger import RING_STATES, Ledger
-from cti_bridge.core.resync import Resync
+from cti_bridge.core.resync import Resync, ResyncMark
 
 __all__ = ["HANDLED_EVENTS", "CallPhase", "CallSnapshot", "CallTracker", "interface_of"]
 
@@ -94,20 +95,6 @@ _DECLINED_CAUSES: Final = frozenset({"17", "18", "19", "21"})
 RESTART_TOLERANCE: Final = 10.0
 
 
-def _seconds(value: str | None) -> float | None:
-    """A non-negative number of seconds, or None when missing or malformed."""
-    try:
-        seconds = float(value or "")
-    except ValueError:
-        return None
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
-def _malformed(event: Mapping[str, str]) -> bool:
-    """Whether a header or value is not a string (an adapter bug, not AMI input)."""
-    return any(type(k) is not str or type(v) is not str for k, v in event.items())
-
-
 class CallTracker:
     """Turns one Asterisk server's AMI events into domain call events.
 
@@ -124,6 +111,7 @@ class CallTracker:
         self._out: list[CallEvent] = []
         self._boot_at: float | None = None
         self._last_now = 0.0
+        self._mark: ResyncMark | None = None
         self._handlers: dict[str, Handler] = {
             name: getattr(self, method) for name, method in _HANDLERS.items()
         }
@@ -139,12 +127,14 @@ class CallTracker:
             return []
         if handler is None:
             return []
+        if self._mark is not None:
+            self._mark.note(event)
         out: list[CallEvent] = []
         self._out = out
         try:
             handler(event, now)
         except Exception:
-            if _malformed(event):  # not text where AMI always has text: skipped
+            if not_text(event):  # not text where AMI always has text: skipped
                 _log.debug("malformed %r skipped", event)
             else:  # a bug, not bad input (handlers check their input): keep tracking
                 _log.exception("call tracker failed on %r", event)
@@ -163,18 +153,22 @@ class CallTracker:
         interaction rows do not stay open forever. They are dated ``now``, by default the
         time of the last event fed.
         """
-        at = self._last_now if now is None else now
         out: list[CallEvent] = []
-        for call in self._ledger.live_calls():
-            call.caller_gone = True
-            call.finish(at, out)
-        self._ledger.clear()
+        self._ledger.close_all(self._last_now if now is None else now, out)
         return out
 
-    def channel_ids(self) -> frozenset[str]:
-        """Uniqueids of the channels live now: what a later :meth:`resync` may declare
-        gone. Take them right before asking Asterisk for ``CoreShowChannels``."""
-        return frozenset(self._ledger.channels)
+    def begin_resync(self) -> ResyncMark:
+        """Call right before asking Asterisk for ``CoreShowChannels``: remembers the
+        channels known now (only those may be declared gone) and, until :meth:`resync`,
+        the channels live events touch (newer than the snapshot: left as they are).
+        One resync at a time: a new mark replaces an unfinished one."""
+        self._mark = ResyncMark(frozenset(self._ledger.channels))
+        return self._mark
+
+    def cancel_resync(self, mark: ResyncMark) -> None:
+        """The snapshot could not be had: stop noting live events for ``mark``."""
+        if self._mark is mark:
+            self._mark = None
 
     def resync(
         self,
@@ -182,24 +176,25 @@ class CallTracker:
         now: float,
         *,
         queue_entries: Iterable[Mapping[str, str]] = (),
-        known_before: Collection[str] | None = None,
+        since: ResyncMark | None = None,
     ) -> list[CallEvent]:
         """Catch up with Asterisk after a gap in the event stream (see ``resync.py``).
 
         ``channels``: the ``CoreShowChannel`` dicts; ``queue_entries``: ``QueueStatus``
-        items (``QueueEntry`` ones are used); ``known_before``: :meth:`channel_ids` taken
-        before the snapshot was asked for (default: every channel known now). Returns
+        items (``QueueEntry`` ones are used); ``since``: the :meth:`begin_resync` mark
+        taken before the snapshot was asked for (default: a mark taken now). Returns
         the events that bring the rest of the product up to date, dated ``now``.
         """
+        mark = since if since is not None else ResyncMark(frozenset(self._ledger.channels))
+        self.cancel_resync(mark)
         out: list[CallEvent] = []
         self._out = out
-        known = self.channel_ids() if known_before is None else known_before
 
         def apply(event: Mapping[str, str]) -> None:
             self._handlers[event["Event"]](event, now)
 
         try:
-            Resync(self._ledger, apply, now, out).run(channels, queue_entries, known)
+            Resync(self._ledger, apply, now, out).run(channels, queue_entries, mark)
         except Exception:
             _log.exception("call tracker resync failed")
         self._last_now = max(self._last_now, now)
@@ -223,7 +218,7 @@ class CallTracker:
     # -- connection ------------------------------------------------------------------
 
     def _on_fully_booted(self, event: Mapping[str, str], now: float) -> None:
-        uptime = _seconds(event.get("Uptime"))
+        uptime = parse_seconds(event.get("Uptime"))
         if uptime is None:
             return  # no Uptime (Asterisk 13): a restart cannot be told apart, keep calls
         boot_at = now - uptime

@@ -18,6 +18,7 @@ name can change (masquerades) and the Linkedid can change (attended transfer).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
@@ -93,6 +94,21 @@ def dialed_number(exten: str) -> str:
     """The number a caller dialled, when the extension is one (``s``, ``ID123`` are not)."""
     digits = exten[1:] if exten.startswith("+") else exten
     return exten if digits.isascii() and digits.isdigit() else ""
+
+
+def parse_seconds(value: str | None) -> float | None:
+    """A non-negative number of seconds, or None when missing or malformed."""
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def not_text(event: Mapping[str, str]) -> bool:
+    """Whether a header or value is not a string: an adapter bug, not AMI input (the wire
+    only carries text), so what a handler did with it is skipped, not reported as ours."""
+    return any(type(k) is not str or type(v) is not str for k, v in event.items())
 
 
 def parse_state(value: str | None) -> int:

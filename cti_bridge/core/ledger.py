@@ -45,6 +45,13 @@ class Ledger:
         """Whether a channel (Uniqueid) or call (Linkedid) with this id is over."""
         return key in self._gone
 
+    def close_all(self, at: float, out: list[CallEvent]) -> None:
+        """End every call in progress (dated ``at``) and forget everything."""
+        for call in self.live_calls():
+            call.caller_gone = True
+            call.finish(at, out)
+        self.clear()
+
     def clear(self) -> None:
         self.channels.clear()
         self.calls.clear()

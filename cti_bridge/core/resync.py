@@ -15,9 +15,11 @@ bridge it is in and the application it runs) and, optionally, the queue callers
 - calls that began during the gap (or before a daemon restart) are picked up: their ringing
   agents get a pop, their talking agents a pop and an answer; they are tracked from then on.
 
-Only channels the tracker knew *before* the snapshot was asked for may be declared gone:
-a channel created after Asterisk took the snapshot is missing from it yet alive. The
-caller passes those ids as ``known_before`` (see :meth:`CallTracker.channel_ids`).
+Live events keep flowing while the snapshot is on its way, so the adapter takes a
+:class:`ResyncMark` (:meth:`CallTracker.begin_resync`) right before asking: only channels
+the tracker knew then may be declared gone (a channel created after Asterisk took the
+snapshot is missing from it yet alive), and channels that live events touched since are
+newer than the snapshot and left as they are.
 
 What a snapshot cannot show (who dialled whom, Local halves' pairing) is inferred: a
 ringing channel is being dialled by its call (the channel running ``Dial``/``Queue``), and
@@ -26,7 +28,8 @@ ringing channel is being dialled by its call (the channel running ``Dial``/``Que
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from cti_bridge.core import transfers
 from cti_bridge.core.callstate import Call
@@ -36,6 +39,26 @@ from cti_bridge.core.ledger import Ledger
 
 Apply = Callable[[Mapping[str, str]], None]
 """Runs one (synthesised) AMI event through the tracker's own handler."""
+
+# A mark nobody finishes must not grow without end: past this, live events are no longer
+# noted (a snapshot answer takes milliseconds; this is thousands of times that traffic).
+MAX_NOTED = 100_000
+
+
+@dataclass(eq=False)
+class ResyncMark:
+    """The moment a snapshot was asked for: the channels known then, and those that live
+    events have touched since."""
+
+    known: frozenset[str]
+    touched: set[str] = field(default_factory=set)
+
+    def note(self, event: Mapping[str, str]) -> None:
+        if len(self.touched) < MAX_NOTED:
+            for key in ("Uniqueid", "DestUniqueid"):
+                value = event.get(key)
+                if type(value) is str:
+                    self.touched.add(value)
 
 
 def duration(value: str | None) -> float | None:
@@ -85,18 +108,17 @@ class Resync:
         self.touched: dict[Call, None] = {}
 
     def run(
-        self,
-        channels: Iterable[object],
-        queue_entries: Iterable[object],
-        known_before: Collection[str],
+        self, channels: Iterable[object], queue_entries: Iterable[object], mark: ResyncMark
     ) -> None:
         rows = _rows(channels)
         created = [self._create(uid, row) for uid, row in rows.items()]
         self._pair_local_halves([c for c in created if c is not None])
         for uniqueid, row in rows.items():
-            self._update(uniqueid, row)
+            if uniqueid not in mark.touched:
+                self._update(uniqueid, row)
         self._queues(queue_entries, rows)
-        gone = [uid for uid in known_before if uid not in rows and uid in self.ledger.channels]
+        live = self.ledger.channels
+        gone = [u for u in mark.known if u not in rows and u in live and u not in mark.touched]
         for uniqueid in sorted(gone, key=self._callers_last):
             self.apply({"Event": "Hangup", "Uniqueid": uniqueid, "Cause": ""})
         for uniqueid in rows:

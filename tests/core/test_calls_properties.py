@@ -238,21 +238,21 @@ def test_a_gap_then_resync_keeps_the_contract(
     tracker = CallTracker("pbx1", is_agent)
     pbx = ChannelList()
     out: list[CallEvent] = []
-    known = frozenset[str]()
+    mark = tracker.begin_resync()
     errors = _ErrorLog()
     logging.getLogger("cti_bridge").addHandler(errors)
     try:
         for step, event in enumerate(stream):
             now = 1_700_000_000.0 + step * 0.01
             if step == start:
-                known = tracker.channel_ids()
+                mark = tracker.begin_resync()
             if step == stop and stop > start:
-                out.extend(tracker.resync(pbx.snapshot(), now, known_before=known))
+                out.extend(tracker.resync(pbx.snapshot(), now, since=mark))
             pbx.see(event)
             if not start <= step < stop:
                 out.extend(tracker.feed(event, now))
         if stop == len(stream) and stop > start:
-            out.extend(tracker.resync(pbx.snapshot(), 1_800_000_000.0, known_before=known))
+            out.extend(tracker.resync(pbx.snapshot(), 1_800_000_000.0, since=mark))
     finally:
         logging.getLogger("cti_bridge").removeHandler(errors)
     assert not errors.records, errors.records[0].getMessage()

@@ -106,13 +106,11 @@ def test_call_over_during_the_gap_is_closed() -> None:
 def test_ring_moved_on_during_the_gap() -> None:
     """A ring round in the gap: the first phone stopped, the next one rings."""
     feeder = Feeder(Trace())
-    caller, phone = _ringing(feeder)
+    caller, _ = _ringing(feeder)
     t = feeder.trace
     other = t.new("PJSIP/1002-00000003", caller)
     snapshot = [row(t, caller, 4, app="Dial"), row(t, other, 5)]
-    out = feeder.tracker.resync(
-        snapshot, 2000.0, known_before={t.uniqueid(caller), t.uniqueid(phone)}
-    )
+    out = feeder.tracker.resync(snapshot, 2000.0)
     assert briefs(out) == [offered(OTHER, *BOB), withdrawn(PHONE, "no_answer")]
 
 
@@ -196,13 +194,13 @@ def test_daemon_restart_mid_call_pops_the_talking_agent_once() -> None:
 def test_channel_created_after_the_snapshot_is_not_declared_gone() -> None:
     feeder = Feeder(Trace())
     caller, phone = direct_call(feeder.trace)
-    known = feeder.tracker.channel_ids()  # asked for the snapshot here...
+    mark = feeder.tracker.begin_resync()  # asked for the snapshot here...
     t = feeder.trace
     feeder.run()
     late = t.new("PJSIP/1002-00000009", None, "2002", "Ann")  # ...a call starts meanwhile
     feeder.run()
     snapshot = [row(t, caller, 4, app="Dial"), row(t, phone, 0)]
-    assert feeder.tracker.resync(snapshot, 2000.0, known_before=known) == []
+    assert feeder.tracker.resync(snapshot, 2000.0, since=mark) == []
     assert len(feeder.tracker.snapshot()) == 2
     t.hangup(late)
     assert feeder.run() == [abandoned("2002", "Ann")]
@@ -269,3 +267,34 @@ def test_junk_rows_are_skipped(caplog: pytest.LogCaptureFixture) -> None:
 )
 def test_duration(text: str | None, seconds: float | None) -> None:
     assert duration(text) == seconds
+
+
+def test_live_events_while_the_snapshot_is_on_its_way_win() -> None:
+    """The phone answers (live) after Asterisk listed it as ringing: the older snapshot
+    must neither undo the answer nor take the phone out of its bridge."""
+    feeder = Feeder(Trace())
+    caller, phone = _ringing(feeder)
+    t = feeder.trace
+    mark = feeder.tracker.begin_resync()
+    snapshot = [row(t, caller, 4, app="Dial"), row(t, phone, 5)]  # taken while ringing
+    t.dial("DialEnd", caller, phone, "ANSWER")
+    t.bridge("BridgeEnter", phone, "b1")
+    t.bridge("BridgeEnter", caller, "b1")
+    assert feeder.run() == [answered(PHONE)]
+    assert feeder.tracker.resync(snapshot, 2000.0, since=mark) == []
+    [live] = feeder.tracker.snapshot()
+    assert (live.state, live.answered) == ("talking", PHONE)
+    other = t.new("PJSIP/1002-00000005", caller)  # a later ring is no hand-over
+    t.dial("DialBegin", caller, other)
+    t.state(other, 5)
+    assert feeder.run() == [offered(OTHER, *BOB)]
+
+
+def test_a_cancelled_mark_stops_noting_live_events() -> None:
+    feeder = Feeder(Trace())
+    _ringing(feeder)
+    mark = feeder.tracker.begin_resync()
+    feeder.tracker.cancel_resync(mark)
+    feeder.trace.state(feeder.trace.events[-1]["Channel"], 6)
+    feeder.run()
+    assert mark.touched == set()
