@@ -227,9 +227,14 @@ class RedisBus:
 
     async def _read(self, pubsub: PubSub) -> None:
         while True:
-            message = await pubsub.get_message(timeout=None)
+            message = await pubsub.get_message(timeout=RETRY_SECONDS)
             if message is not None and message.get("type") == "message":
                 self._received(message["data"])
+            elif self.degraded:
+                # A publish failed (a timeout, say) while this subscription held: once
+                # Redis answers again, catch up and go back to publishing through it.
+                await self._redis.ping()
+                await self._recovered()
 
     def _received(self, data: str) -> None:
         node, agent, seq, text = data.split(" ", 3)

@@ -132,3 +132,14 @@ async def test_a_node_cut_off_from_redis_catches_up_on_return(redis_prefix: str)
         await a.close()
         await b.close()
         await proxy.close()
+
+
+async def test_a_failed_publish_alone_does_not_leave_the_bus_degraded(nodes: Nodes) -> None:
+    a, inbox_a, _, inbox_b = nodes
+    a._went_down(TimeoutError())  # what a publish that timed out does
+    assert a.degraded
+    seq = await a.publish(3, pop("meanwhile"))  # delivered here, numbered here
+    assert inbox_a.calls(3) == ["meanwhile"] and seq > 0
+    await until(lambda: not a.degraded)  # the subscription held: Redis is fine again
+    await a.publish(3, pop("through redis"))
+    await until(lambda: inbox_b.calls(3) == ["through redis"])
