@@ -52,13 +52,19 @@ class ResyncMark:
 
     known: frozenset[str]
     touched: set[str] = field(default_factory=set)
+    # Hung up since: a channel listed in the snapshot may be gone by the time it is read
+    # (unknown to the tracker, its Hangup changed nothing then): it must not be created.
+    hung_up: set[str] = field(default_factory=set)
 
     def note(self, event: Mapping[str, str]) -> None:
-        if len(self.touched) < MAX_NOTED:
-            for key in ("Uniqueid", "DestUniqueid"):
-                value = event.get(key)
-                if type(value) is str:
-                    self.touched.add(value)
+        if len(self.touched) >= MAX_NOTED:
+            return
+        for key in ("Uniqueid", "DestUniqueid"):
+            value = event.get(key)
+            if type(value) is str:
+                self.touched.add(value)
+        if event.get("Event") == "Hangup" and type(event.get("Uniqueid")) is str:
+            self.hung_up.add(event["Uniqueid"])
 
 
 def duration(value: str | None) -> float | None:
@@ -106,13 +112,14 @@ class Resync:
         self.now = now
         self.out = out
         self.touched: dict[Call, None] = {}
+        self.created: set[Channel] = set()
 
     def run(
         self, channels: Iterable[object], queue_entries: Iterable[object], mark: ResyncMark
     ) -> None:
-        rows = _rows(channels)
-        created = [self._create(uid, row) for uid, row in rows.items()]
-        self._pair_local_halves([c for c in created if c is not None])
+        rows = {uid: row for uid, row in _rows(channels).items() if uid not in mark.hung_up}
+        self.created = {c for c in (self._create(u, row) for u, row in rows.items()) if c}
+        self._pair_local_halves(self.created)
         for uniqueid, row in rows.items():
             if uniqueid not in mark.touched:
                 self._update(uniqueid, row)
@@ -143,7 +150,7 @@ class Resync:
                 channel.call.started_at = self.now - age
         return channel
 
-    def _pair_local_halves(self, created: list[Channel]) -> None:
+    def _pair_local_halves(self, created: set[Channel]) -> None:
         """Link ``;1`` and ``;2`` of the same Local channel, as ``LocalBridge`` would have."""
         by_name = {c.name: c for c in self.ledger.channels.values() if c.is_local}
         for channel in created:
@@ -194,7 +201,7 @@ class Resync:
         call = channel.call
         if call.is_caller_side(channel):
             return
-        if channel.state == ChannelState.UP and self._hears_caller(channel):
+        if channel.state == ChannelState.UP and self._answered_in_gap(channel):
             call.mark_answered(self.now)
             call.answer(channel, self.now, self.out)
         elif channel.state == ChannelState.RINGING and channel.offer is None:
@@ -203,8 +210,13 @@ class Resync:
             transfers.check_moved_on(self.ledger, call)
             call.offer(channel, self.now, self.out)
 
-    def _hears_caller(self, channel: Channel) -> bool:
-        return channel.call.caller in channel.wire(self.ledger.bridges)
+    def _answered_in_gap(self, channel: Channel) -> bool:
+        """An agent channel that is up and hears the caller was answered for the call if
+        it was rung (dialled, or offered), or is new to the tracker. A channel the
+        tracker knew that nobody dialled is a party of its own (e.g. the agent who
+        called and then handed the other party on): it is not answered now."""
+        rung = channel.offer is not None or channel.dial_pending or channel in self.created
+        return rung and channel.call.caller in channel.wire(self.ledger.bridges)
 
     def _dialler(self, channel: Channel) -> Channel | None:
         """The channel most likely to be ringing ``channel``: the newest older channel of

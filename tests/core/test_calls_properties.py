@@ -224,35 +224,43 @@ class ChannelList:
     picks=st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=6),
     rnd=st.randoms(use_true_random=False),
     gap=st.tuples(st.floats(0, 1), st.floats(0, 0.5)),
+    lag=st.integers(0, 12),
+    snap_at=st.floats(0, 1),
 )
 def test_a_gap_then_resync_keeps_the_contract(
-    picks: list[int], rnd: random.Random, gap: tuple[float, float]
+    picks: list[int], rnd: random.Random, gap: tuple[float, float], lag: int, snap_at: float
 ) -> None:
-    """The link is down for a stretch of the stream, then the tracker resyncs from the
-    channel list of that moment and live events go on: still every pop once, only to
-    agents rung in that call, every call seen ends exactly once, nothing left behind."""
+    """The link is down for a stretch of the stream (its events are lost); on login the
+    tracker takes a mark and asks for the channel list; Asterisk lists the channels a few
+    events later (``snap_at``), and the answer arrives ``lag`` live events after the
+    request. Still every pop once, only to agents rung in that call, every call seen ends
+    exactly once, nothing left behind."""
     streams = [with_unique_ids(_recording(index), f"c{tag}-") for tag, index in enumerate(picks)]
     stream = interleave(streams, rnd)
     start = int(gap[0] * len(stream))
     stop = min(len(stream), start + int(gap[1] * len(stream)))
+    answer_at = min(len(stream), stop + lag)
+    listed_at = stop + int(snap_at * (answer_at - stop))
     tracker = CallTracker("pbx1", is_agent)
     pbx = ChannelList()
     out: list[CallEvent] = []
-    mark = tracker.begin_resync()
+    mark, listed = tracker.begin_resync(), pbx.snapshot()
     errors = _ErrorLog()
     logging.getLogger("cti_bridge").addHandler(errors)
     try:
-        for step, event in enumerate(stream):
+        for step, event in enumerate([*stream, None]):
             now = 1_700_000_000.0 + step * 0.01
-            if step == start:
-                mark = tracker.begin_resync()
-            if step == stop and stop > start:
-                out.extend(tracker.resync(pbx.snapshot(), now, since=mark))
+            if step == stop:
+                mark = tracker.begin_resync()  # logged in again: the request goes out
+            if step == listed_at:
+                listed = pbx.snapshot()  # Asterisk lists its channels
+            if step == answer_at:
+                out.extend(tracker.resync(listed, now, since=mark))  # the answer is read
+            if event is None:
+                break
             pbx.see(event)
             if not start <= step < stop:
                 out.extend(tracker.feed(event, now))
-        if stop == len(stream) and stop > start:
-            out.extend(tracker.resync(pbx.snapshot(), 1_800_000_000.0, since=mark))
     finally:
         logging.getLogger("cti_bridge").removeHandler(errors)
     assert not errors.records, errors.records[0].getMessage()
