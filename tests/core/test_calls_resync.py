@@ -298,3 +298,26 @@ def test_a_cancelled_mark_stops_noting_live_events() -> None:
     feeder.trace.state(feeder.trace.events[-1]["Channel"], 6)
     feeder.run()
     assert mark.touched == set()
+
+
+def test_the_transferring_caller_is_not_answered_by_a_stale_listing() -> None:
+    """Bob (an agent's phone) called 1001 and blind-transferred her: 1001 is now the party
+    served. A listing taken just before still shows Bob in the bridge: Bob, never dialled,
+    is not a new answer of the call."""
+    feeder = Feeder(Trace())
+    caller, phone = _ringing(feeder)
+    t = feeder.trace
+    t.dial("DialEnd", caller, phone, "ANSWER")
+    t.bridge("BridgeEnter", phone, "b1")
+    t.bridge("BridgeEnter", caller, "b1")
+    assert feeder.run() == [answered(PHONE)]
+    mark = feeder.tracker.begin_resync()
+    listing = [row(t, caller, 6, bridge="b1"), row(t, phone, 6, bridge="b1")]
+    t.add(
+        "BlindTransfer",
+        Result="Success",
+        **t.snap(caller, "Transferer"),
+        **t.snap(phone, "Transferee"),
+    )
+    feeder.run()
+    assert feeder.tracker.resync(listing, 2000.0, since=mark) == []
