@@ -132,6 +132,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         await daemon.stop()
         raise UserError(f"cannot start: {exc}") from exc
+    from cti_bridge.runtime import tune_gc
+
+    tune_gc(daemon.metrics)  # shorter collector pauses: see cti_bridge/runtime.py
     try:
         await wait_for_signal()
     finally:

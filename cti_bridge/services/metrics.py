@@ -61,6 +61,13 @@ class Metrics:
             "cti_journal_pending", "Acknowledged writes waiting for the database", registry=r
         )
         self._last_events: tuple[float, float] | None = None
+        self.gc_pause = Histogram(
+            "cti_gc_pause_seconds",
+            "Garbage-collector pauses of the event loop (cti-bridge run)",
+            ["generation"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
 
     def update_rates(self) -> None:
         """Set the events/s gauge from the event counter (called on each scrape)."""

@@ -4,6 +4,8 @@ PostgreSQL (timings are not asserted: the run must work and lose nothing)."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -83,3 +85,17 @@ async def test_a_tiny_bench_runs_end_to_end_and_loses_nothing() -> None:
         assert (lost, misdirected) == ("0", "0"), rows[phase]
     assert "agents connected / failed" in report and "6 / 0" in report
     assert any("exact number: raw asyncpg" in line for line in lines)
+
+
+def test_gc_tuning_of_the_running_daemon_is_observed_in_its_metrics() -> None:
+    # In a process of its own: freezing the collector must not touch the test run.
+    code = (
+        "import gc; from cti_bridge.services.metrics import Metrics;"
+        "from cti_bridge.runtime import tune_gc, GC_THRESHOLDS; m = Metrics(); tune_gc(m);"
+        "assert gc.get_threshold() == GC_THRESHOLDS and gc.get_freeze_count() > 0;"
+        "gc.collect(); print(m.render().decode())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert 'cti_gc_pause_seconds_count{generation="2"} 1.0' in out
