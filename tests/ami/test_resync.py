@@ -196,3 +196,22 @@ async def test_daemon_pops_a_call_that_rang_while_its_ami_link_was_down(
         call.hangup_caller()
         assert (await receive(ann))["state"] == "ended"
         await nothing_for(bob)
+
+
+async def test_asterisk_restart_closes_stale_calls_and_resync_adds_none(sim: PbxSimulator) -> None:
+    catcher = Catcher(sim)
+    await catcher.link.start()
+    try:
+        await _connected(catcher, 1)
+        call = sim.place_call("queue_ringall_answered", caller_number=JANE, ring_seconds=500)
+        call_id = f"pbx1:{call.linkedid}"
+        await catcher.recorder.until(lambda: len(catcher.briefs(call_id)) == len(sim.agents))
+        await sim.restart_pbx()
+        await _connected(catcher, 2)
+    finally:
+        await catcher.link.close()
+    tail = catcher.briefs(call_id)[len(sim.agents) :]
+    assert sorted(tail[:-1]) == sorted(("withdrawn", a, "caller_hangup") for a in sim.agents)
+    assert tail[-1] == ("abandoned", JANE, "")
+    assert_well_formed(catcher.out)
+    assert len(catcher.tracker) == 0
