@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from cti_bridge.ami.resync import catch_up
 from cti_bridge.app import Daemon
 from cti_bridge.core.calls import CallTracker
 from cti_bridge.core.events import CallEvent
-from cti_bridge.pbxsim import PbxSimulator
+from cti_bridge.pbxsim import PbxSimulator, SimCall
 from tests.ami.conftest import SECRET, Recorder, server_for
 from tests.clients import add_team, nothing_for, receive
 from tests.core.replay import assert_well_formed, brief, interactions
@@ -62,6 +63,16 @@ class Catcher:
         await self.recorder.until(check)  # type: ignore[arg-type]
 
 
+async def _ringing_everyone(
+    catcher: Catcher, sim: PbxSimulator, **options: Any
+) -> tuple[SimCall, str]:
+    """A queue call ringing every member, each popped (live)."""
+    call = sim.place_call("queue_ringall_answered", caller_number=JANE, ring_seconds=500, **options)
+    call_id = f"pbx1:{call.linkedid}"
+    await catcher.recorder.until(lambda: len(catcher.briefs(call_id)) == len(sim.agents))
+    return call, call_id
+
+
 async def _connected(catcher: Catcher, resyncs: int) -> None:
     await catcher.recorder.until(lambda: catcher.resyncs >= resyncs)
 
@@ -101,15 +112,9 @@ async def test_answer_during_an_outage_is_caught_up_once(sim: PbxSimulator) -> N
     await catcher.link.start()
     try:
         await _connected(catcher, 1)
-        call = sim.place_call(
-            "queue_ringall_answered",
-            caller_number=JANE,
-            answer_by=sim.agents[1],
-            ring_seconds=500,
-            talk_seconds=500,
+        call, call_id = await _ringing_everyone(
+            catcher, sim, answer_by=sim.agents[1], talk_seconds=500
         )
-        call_id = f"pbx1:{call.linkedid}"
-        await catcher.recorder.until(lambda: len(catcher.briefs(call_id)) == len(sim.agents))
         await sim.stop()
         await catcher.recorder.until(lambda: catcher.link.status is not LinkStatus.CONNECTED)
         call.advance()  # answered while we are away
@@ -140,9 +145,7 @@ async def test_call_over_during_an_outage_is_closed_after_login(sim: PbxSimulato
     await catcher.link.start()
     try:
         await _connected(catcher, 1)
-        call = sim.place_call("queue_ringall_answered", caller_number=JANE, ring_seconds=500)
-        call_id = f"pbx1:{call.linkedid}"
-        await catcher.recorder.until(lambda: len(catcher.briefs(call_id)) == len(sim.agents))
+        call, call_id = await _ringing_everyone(catcher, sim)
         await sim.stop()
         call.hangup_caller()
         await call.wait()
@@ -203,9 +206,7 @@ async def test_asterisk_restart_closes_stale_calls_and_resync_adds_none(sim: Pbx
     await catcher.link.start()
     try:
         await _connected(catcher, 1)
-        call = sim.place_call("queue_ringall_answered", caller_number=JANE, ring_seconds=500)
-        call_id = f"pbx1:{call.linkedid}"
-        await catcher.recorder.until(lambda: len(catcher.briefs(call_id)) == len(sim.agents))
+        _call, call_id = await _ringing_everyone(catcher, sim)
         await sim.restart_pbx()
         await _connected(catcher, 2)
     finally:

@@ -58,6 +58,25 @@ def ring_local_member(
     return one, two, rung
 
 
+def local_member_answers(
+    w: AmiWriter,
+    caller: Chan,
+    member: tuple[Chan, Chan],
+    phone: Chan,
+    losers: tuple[Chan, ...] = (),
+) -> tuple[Bridge, Bridge]:
+    """``phone`` answers the Local member's dial (its other phones are cancelled), then the
+    member (``;1``) answers the queue: the inner bridge (phone, ``;2``) and the caller's."""
+    one, two = member
+    w.state(phone, 6)
+    w.dial_end(two, phone, "ANSWER")
+    for loser in losers:
+        cancel(w, two, loser)
+    w.state(two, 6)
+    inner = connect(w, phone, two)
+    return inner, queue_answer(w, caller, one)
+
+
 def cancel(w: AmiWriter, source: Chan, dest: Chan, cause: str = "26") -> None:
     """The dialler stops ringing ``dest``, which hangs up."""
     w.dial_end(source, dest, "CANCEL")

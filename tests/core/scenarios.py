@@ -37,6 +37,7 @@ from tests.core.scenario_blocks import (
     hang_up_all,
     inbound,
     join_queue,
+    local_member_answers,
     pickup,
     queue_answer,
     ring_and_answer,
@@ -65,11 +66,7 @@ def queue_rrmemory_ring_no_answer_moves_on(w: AmiWriter) -> None:
     w.wait(5)  # retry
     one2, two2, [phone2] = ring_local_member(w, caller, 2, ["PJSIP/1002"])
     w.wait(2)
-    w.state(phone2, 6)
-    w.dial_end(two2, phone2, "ANSWER")
-    w.state(two2, 6)
-    inner = connect(w, phone2, two2)
-    bridge = queue_answer(w, caller, one2)
+    inner, bridge = local_member_answers(w, caller, (one2, two2), phone2)
     w.wait(30)
     agent_complete(w, caller, one2)
     hang_up_all(w, bridge, caller, one2)
@@ -99,12 +96,7 @@ def queue_member_answers_on_second_device(w: AmiWriter) -> None:
     join_queue(w, caller)
     one, two, (desk, soft) = ring_local_member(w, caller, 1, ["PJSIP/1001", "PJSIP/1011"])
     w.wait(4)
-    w.state(soft, 6)
-    w.dial_end(two, soft, "ANSWER")
-    cancel(w, two, desk)
-    w.state(two, 6)
-    inner = connect(w, soft, two)
-    bridge = queue_answer(w, caller, one)
+    inner, bridge = local_member_answers(w, caller, (one, two), soft, losers=(desk,))
     w.wait(20)
     agent_complete(w, caller, one)
     hang_up_all(w, bridge, caller, one)
@@ -297,11 +289,7 @@ def local_member_optimized_away(w: AmiWriter) -> None:
     join_queue(w, caller)
     one, two, [phone] = ring_local_member(w, caller, 1, ["PJSIP/1001"])
     w.wait(3)
-    w.state(phone, 6)
-    w.dial_end(two, phone, "ANSWER")
-    w.state(two, 6)
-    inner = connect(w, phone, two)
-    bridge = queue_answer(w, caller, one)
+    inner, bridge = local_member_answers(w, caller, (one, two), phone)
     w.emit(
         "LocalOptimizationBegin",
         [

@@ -71,6 +71,16 @@ def _ringing(feeder: Feeder) -> tuple[str, str]:
     return caller, phone
 
 
+def _talking(feeder: Feeder) -> tuple[str, str]:
+    caller, phone = _ringing(feeder)
+    t = feeder.trace
+    t.dial("DialEnd", caller, phone, "ANSWER")
+    t.bridge("BridgeEnter", phone, "b1")
+    t.bridge("BridgeEnter", caller, "b1")
+    assert feeder.run() == [answered(PHONE)]
+    return caller, phone
+
+
 def test_nothing_changed_in_the_gap_tells_nothing_twice() -> None:
     feeder = Feeder(Trace())
     caller, phone = _ringing(feeder)
@@ -116,12 +126,8 @@ def test_ring_moved_on_during_the_gap() -> None:
 
 def test_transfer_during_the_gap_hands_the_caller_over() -> None:
     feeder = Feeder(Trace())
-    caller, phone = _ringing(feeder)
+    caller, _phone = _talking(feeder)
     t = feeder.trace
-    t.dial("DialEnd", caller, phone, "ANSWER")
-    t.bridge("BridgeEnter", phone, "b1")
-    t.bridge("BridgeEnter", caller, "b1")
-    assert feeder.run() == [answered(PHONE)]
     other = t.new("PJSIP/1002-00000003", caller)
     snapshot = [row(t, caller, 6, app="Dial"), row(t, other, 5)]
     out = feeder.tracker.resync(snapshot, 2000.0)
@@ -305,12 +311,8 @@ def test_the_transferring_caller_is_not_answered_by_a_stale_listing() -> None:
     served. A listing taken just before still shows Bob in the bridge: Bob, never dialled,
     is not a new answer of the call."""
     feeder = Feeder(Trace())
-    caller, phone = _ringing(feeder)
+    caller, phone = _talking(feeder)
     t = feeder.trace
-    t.dial("DialEnd", caller, phone, "ANSWER")
-    t.bridge("BridgeEnter", phone, "b1")
-    t.bridge("BridgeEnter", caller, "b1")
-    assert feeder.run() == [answered(PHONE)]
     mark = feeder.tracker.begin_resync()
     listing = [row(t, caller, 6, bridge="b1"), row(t, phone, 6, bridge="b1")]
     t.add(
