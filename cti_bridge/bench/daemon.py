@@ -86,6 +86,17 @@ class DaemonProcess:
             if line.startswith(name) and (line[len(name)] in " {")
         )
 
+    async def buckets(self, name: str) -> dict[float, float]:
+        """A histogram's cumulative bucket counts by upper bound (``le``)."""
+        async with aiohttp.ClientSession() as http, http.get(self.url + "/metrics") as response:
+            text = await response.text()
+        found: dict[float, float] = {}
+        for line in text.splitlines():
+            if line.startswith(f"{name}_bucket{{"):
+                bound = line.split('le="', 1)[1].split('"', 1)[0]
+                found[float(bound)] = float(line.rsplit(" ", 1)[1])
+        return found
+
     async def stop(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.terminate()

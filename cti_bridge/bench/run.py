@@ -29,11 +29,13 @@ from cti_bridge.bench.daemon import SECRET, ClientProcess, DaemonProcess, free_p
 from cti_bridge.bench.load import CallPlacer, Phase, PopLedger
 from cti_bridge.bench.options import BenchOptions
 from cti_bridge.bench.procstat import Sample, cpu_share, sample
-from cti_bridge.bench.stats import table
+from cti_bridge.bench.stats import bucket_quantile, table
 from cti_bridge.pbxsim import PbxSimulator
 
 Say = Callable[[str], None]
 MB = 1024 * 1024
+# The daemon's own view: from the AMI ring event to the pop handed to the bus.
+POP_HISTOGRAM = "cti_pop_latency_seconds"
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Bench:
         # This process (simulator, bookkeeping) and the agents' process, once started.
         self.harness_pids: list[int] = [os.getpid()]
         self.load_at_start = os.getloadavg()[0]
+        self.daemon: DaemonProcess | None = None
 
     async def prepare(self) -> tuple[str, list[dataset.BenchAgent]]:
         o = self.o
@@ -105,9 +108,15 @@ class Bench:
     ) -> None:
         first = self._last = sample(pid)
         harness = [sample(p) for p in self.harness_pids]
+        inside = await self.daemon.buckets(POP_HISTOGRAM) if self.daemon else {}
         await placer.run(phase, self.tick(pid, agent_of))
         await asyncio.sleep(2.0)  # the last rings' pops are on their way
         last = sample(pid)
+        if self.daemon:
+            after = await self.daemon.buckets(POP_HISTOGRAM)
+            ring_to_bus = [bucket_quantile(inside, after, q) * 1000 for q in (0.5, 0.99)]
+            self.notes.append((f"{phase.name}: daemon's own ring -> bus, p50 / p99 at most (ms)",
+                               " / ".join(f"{v:g}" for v in ring_to_bus)))  # fmt: skip
         harness_cpu = sum(
             cpu_share(h, sample(h_pid)) for h, h_pid in zip(harness, self.harness_pids, strict=True)
         )
@@ -207,6 +216,7 @@ async def _measure(
     agents: list[dataset.BenchAgent],
 ) -> str:
     o = bench.o
+    bench.daemon = daemon
     idle = sample(daemon.pid)
     say = bench.say
     say(f"[connect] daemon up (pid {daemon.pid}, {idle.rss_bytes / MB:.0f} MB); "

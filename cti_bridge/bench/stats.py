@@ -43,3 +43,14 @@ def _cell(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def bucket_quantile(before: dict[float, float], after: dict[float, float], share: float) -> float:
+    """The upper bound of the histogram bucket holding the ``share`` quantile of what was
+    observed between two scrapes (cumulative Prometheus buckets); NaN if nothing was."""
+    bounds = sorted(after)
+    counts = [after[b] - before.get(b, 0.0) for b in bounds]
+    if not counts or counts[-1] <= 0:
+        return math.nan
+    wanted = share * counts[-1]
+    return next(b for b, c in zip(bounds, counts, strict=True) if c >= wanted)
