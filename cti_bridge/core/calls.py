@@ -43,6 +43,7 @@ from cti_bridge.core.channels import (
     not_text,
     parse_seconds,
     parse_state,
+    parsed_callerid,
 )
 from cti_bridge.core.events import CallEvent, Direction, WithdrawReason
 from cti_bridge.core.ledger import RING_STATES, Ledger
@@ -242,26 +243,20 @@ class CallTracker:
             return
         # Everything read from the event is parsed before anything is stored: a
         # malformed value leaves the ledger as it was.
-        interface = interface_of(name)
-        new_call = Call(f"{self._pbx}:{linkedid}", "", Direction.INBOUND, now)
-        channel = Channel(
-            uniqueid,
-            name,
-            interface,
-            bool(self._is_agent(interface)),
-            is_local(name),
-            call or new_call,
-            parse_state(event.get("ChannelState")),
-            exten=event.get("Exten", ""),
-        )
-        channel.update_callerid(event)
-        dialed = dialed_number(channel.exten)
+        interface, exten = interface_of(name), event.get("Exten", "")
+        state, dialed = parse_state(event.get("ChannelState")), dialed_number(exten)
+        number, cid_name = parsed_callerid(event)
+        agent = bool(self._is_agent(interface))
+        first = call is None
         if call is None:
-            new_call.linkedids.append(linkedid)
-            new_call.caller = channel
-            new_call.dialed = dialed
-            new_call.direction = Direction.INTERNAL if channel.is_agent else Direction.INBOUND
-            ledger.calls[linkedid] = new_call
+            kind = Direction.INTERNAL if agent else Direction.INBOUND
+            call = Call(f"{self._pbx}:{linkedid}", dialed, kind, now)
+        channel = Channel(uniqueid, name, interface, agent, is_local(name), call, state)
+        channel.number, channel.cid_name, channel.exten = number, cid_name, exten
+        if first:
+            call.linkedids.append(linkedid)
+            call.caller = channel
+            ledger.calls[linkedid] = call
         ledger.add(channel)
 
     def _on_newstate(self, event: Mapping[str, str], now: float) -> None:

@@ -90,6 +90,11 @@ def clean_callerid(value: str | None) -> str:
     return value.strip()
 
 
+def parsed_callerid(event: Mapping[str, str]) -> tuple[str, str]:
+    """(number, name) of the caller id in a channel snapshot; missing parts are ``""``."""
+    return clean_callerid(event.get("CallerIDNum")), clean_callerid(event.get("CallerIDName"))
+
+
 def dialed_number(exten: str) -> str:
     """The number a caller dialled, when the extension is one (``s``, ``ID123`` are not)."""
     digits = exten[1:] if exten.startswith("+") else exten
