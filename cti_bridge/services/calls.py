@@ -70,7 +70,9 @@ class CallService:
         self._metrics = metrics
         self._clock = clock
         self._calls: dict[str, LiveCall] = {}
-        self._writer = OrderedWriter(metrics)
+        # Pops being built right now: the call log's writes let them pass (writer.py).
+        self._popping = 0
+        self._writer = OrderedWriter(metrics, lambda: self._popping > 0)
         self._handoffs = HandoffBuilder(calllog, agents, handoff_timeout)
         # What the caller did in the IVR, by call id (the pop's ``ivr`` field).
         self._ivr_journey = ivr_journey
@@ -154,6 +156,13 @@ class CallService:
         await self._record_start(call)
 
     async def _send_pop(self, call: LiveCall, offer: CallOffered, agent_id: int) -> None:
+        self._popping += 1
+        try:
+            await self._build_and_send(call, offer, agent_id)
+        finally:
+            self._popping -= 1
+
+    async def _build_and_send(self, call: LiveCall, offer: CallOffered, agent_id: int) -> None:
         if call.match is None:
             call.match = await self._lookup.match(call.caller, call.call_id)
         handoff: Handoff | None = None

@@ -65,6 +65,8 @@ FROM n LEFT JOIN customers c ON n.matches = 1 AND c.id = (SELECT min(customer_id
 """  # noqa: S608 - only constants are formatted in; values are bound
 CARD_BY_E164 = CARD.format(column="e164")
 CARD_BY_KEY = CARD.format(column="match_key")
+# Connections kept open (each has the pop statement prepared), and the most under load.
+POOL_MIN = 4
 POOL_MAX = 10
 
 
@@ -93,8 +95,8 @@ class PostgresPopReader(CustomerDirectory):
         async with self._opening:
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
-                    self._dsn, min_size=1, max_size=POOL_MAX,
-                    server_settings=self._server_settings,
+                    self._dsn, min_size=POOL_MIN, max_size=POOL_MAX,
+                    server_settings=self._server_settings, init=_prepare,
                 )  # fmt: skip
         return self._pool
 
@@ -122,6 +124,12 @@ class PostgresPopReader(CustomerDirectory):
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+
+async def _prepare(conn: Any) -> None:
+    """Plan the pop's statements when a connection opens, not on a pop's time."""
+    await conn.prepare(CARD_BY_E164)
+    await conn.prepare(CARD_BY_KEY)
 
 
 def _record(row: Any) -> CustomerRecord:
