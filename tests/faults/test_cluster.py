@@ -145,3 +145,32 @@ async def test_a_holder_that_finds_its_lease_taken_drops_the_link_and_its_calls(
         await until(lambda: holds(holder.daemon) or holds(other.daemon))
         await asyncio.sleep(1.0)
         assert len(sim.clients) == 1
+
+
+async def test_the_new_holder_resyncs_a_call_in_progress_and_ends_it_once(
+    two_nodes: tuple[Running, Running], sim: PbxSimulator
+) -> None:
+    holder, other = two_nodes
+    async with other.ws("ann") as ann:
+        call = sim.place_call(
+            "queue_ringall_answered",
+            caller_number="+15551230210",
+            agents=["PJSIP/1001"],
+            answer_by="PJSIP/1001",
+            talk_seconds=100,
+        )
+        pop = await receive_type(ann, "screen_pop")
+        await receive_type(ann, "call_update")  # answered, tracked by the holder
+        await holder.daemon.stop()  # hands the lease over
+        await until(lambda: other.daemon.calls.knows(pop["call_id"]), within=8)
+        call.hangup_caller()
+        seen = []
+        while not seen or seen[-1] != ("call_update", "ended"):
+            message = await receive(ann, timeout=8)
+            assert message["call_id"] == pop["call_id"]
+            seen.append((message["type"], message.get("state")))
+        # The new holder knew the call only from its resync: it repeats the pop and where
+        # the call stands (same call id, answered) before ending it; it ends once.
+        assert seen.count(("call_update", "ended")) == 1, seen
+    async with other.client() as anon:
+        assert (await anon.get("/readyz")).status == 200
