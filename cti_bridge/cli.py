@@ -134,10 +134,11 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"cannot start: {exc}") from exc
     from cti_bridge.runtime import tune_gc
 
-    tune_gc(daemon.metrics)  # shorter collector pauses: see cti_bridge/runtime.py
+    collector = tune_gc(daemon.metrics)  # shorter collector pauses: cti_bridge/runtime.py
     try:
         await wait_for_signal()
     finally:
+        collector.cancel()
         await daemon.stop()
     return 0
 

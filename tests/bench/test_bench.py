@@ -90,10 +90,13 @@ async def test_a_tiny_bench_runs_end_to_end_and_loses_nothing() -> None:
 def test_gc_tuning_of_the_running_daemon_is_observed_in_its_metrics() -> None:
     # In a process of its own: freezing the collector must not touch the test run.
     code = (
-        "import gc; from cti_bridge.services.metrics import Metrics;"
-        "from cti_bridge.runtime import tune_gc, GC_THRESHOLDS; m = Metrics(); tune_gc(m);"
-        "assert gc.get_threshold() == GC_THRESHOLDS and gc.get_freeze_count() > 0;"
-        "gc.collect(); print(m.render().decode())"
+        "import asyncio, gc; from cti_bridge.services.metrics import Metrics;"
+        "from cti_bridge.runtime import tune_gc, GC_THRESHOLDS\n"
+        "async def main():\n"
+        "    m = Metrics(); task = tune_gc(m)\n"
+        "    assert gc.get_threshold() == GC_THRESHOLDS and gc.get_freeze_count() > 0\n"
+        "    gc.collect(); task.cancel(); print(m.render().decode())\n"
+        "asyncio.run(main())"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
