@@ -6,8 +6,9 @@ Phases, each reported with a progress line a second and a row in the summary tab
 2. query paths: raw asyncpg vs SQLAlchemy Core vs ORM on the pop's lookups;
 3. connect: the daemon's memory before and after N websockets (KB per agent);
 4. steady: ``rate`` calls/s, each ringing ``ringing`` agents;
-5. burst: ``burst_rate`` calls/s for ``burst_seconds``;
-6. noisy (``--noise``): the steady load again under background AMI traffic;
+5. noisy (``--noise``): the steady load again under background AMI traffic;
+6. burst: ``burst_rate`` calls/s for ``burst_seconds`` (last: what it leaves behind, calls
+   still talking and their writes, would weigh on a later phase);
 7. ingest: AMI events that pop nobody, as fast as the daemon reads them.
 """
 
@@ -246,9 +247,6 @@ async def _measure(
     agent_of = {a.interface: a.id for a in agents}
     placer = CallPlacer(sim, o.customers, o.ringing, o.ring_seconds, o.talk_seconds)
     await bench.load_phase(placer, Phase("steady", o.rate, o.seconds), daemon.pid, agent_of)
-    if o.burst_seconds > 0:
-        burst = Phase("burst", o.burst_rate, o.burst_seconds)
-        await bench.load_phase(placer, burst, daemon.pid, agent_of)
     if o.noise > 0:
         template = await amiload.record_call(sim)
         background = asyncio.create_task(amiload.noise(sim, template, o.noise))
@@ -259,6 +257,11 @@ async def _measure(
             background.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await background
+    # The burst last: its thousands of calls still talking (and their call-log writes)
+    # would weigh on whatever phase came after it.
+    if o.burst_seconds > 0:
+        burst = Phase("burst", o.burst_rate, o.burst_seconds)
+        await bench.load_phase(placer, burst, daemon.pid, agent_of)
     await bench.ingest(sim, daemon)
     lost = len(clients.lost)
     connect["sockets closed by the daemon during the run"] = lost
