@@ -237,10 +237,11 @@ class Daemon:
         for fact in tracker.feed(event, self.clock()):
             self._dispatch(fact)
 
-    def _dispatch(self, fact: CallEvent) -> None:
-        """One call fact, live or from a resync, to the call service."""
+    def _dispatch(self, fact: CallEvent, resync: bool = False) -> None:
+        """One call fact, live or from a resync (which may re-offer a call its agents
+        were popped for already: the call service asks the bus), to the call service."""
         self.metrics.call_events.labels(type(fact).__name__).inc()
-        self.calls.handle(fact)
+        self.calls.handle(fact, resync=resync)
 
     def _on_link_status(self, server: str, status: LinkStatus) -> None:
         log.debug("AMI link %s: %s", server, status.value)
@@ -258,7 +259,7 @@ class Daemon:
             log.warning("AMI %s: resync after login failed (%s); live events go on", server, exc)
             return
         for fact in facts:
-            self._dispatch(fact)
+            self._dispatch(fact, resync=True)
 
     async def _originate(self, interface: str, number: str, variables: dict[str, str]) -> None:
         for name, link in self.links.items():

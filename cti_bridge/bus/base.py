@@ -9,6 +9,7 @@ node's hub then writes the same text to every socket of that agent (several tabs
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -26,9 +27,57 @@ class Bus(Protocol):
     async def replay(self, agent_id: int, after_seq: int) -> list[tuple[int, str]]:
         """Buffered messages of this agent with a seq above ``after_seq``, oldest first."""
 
+    async def pop_state(self, agent_id: int, call_id: str) -> str | None:
+        """What this agent was last told about this call (``ringing`` after its
+        ``screen_pop``, then the ``call_update`` states), None if never popped for it.
+
+        A node that takes over an Asterisk server resyncs its calls and asks this before
+        popping again: it must answer for pops any node sent (issue 7: "pops nobody
+        twice"). None when the bus cannot tell (the caller then pops: better a duplicate
+        than a lost pop)."""
+
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+def pop_mark(message: dict[str, Any]) -> tuple[str, str] | None:
+    """(call id, state) a message tells its agent about a call, for :meth:`Bus.pop_state`:
+    a ``screen_pop`` is ``ringing``; a ``call_update`` its state. None for other messages."""
+    kind = message.get("type")
+    call_id = message.get("call_id")
+    if not isinstance(call_id, str):
+        return None
+    if kind == "screen_pop":
+        return call_id, "ringing"
+    if kind == "call_update":
+        return call_id, str(message.get("state"))
+    return None
+
+
+class PopMarks:
+    """A bounded memory of :func:`pop_mark` per (agent, call), oldest forgotten first: a
+    node's own answer to :meth:`Bus.pop_state` (calls last minutes, thousands are live)."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._size = size
+        self._marks: OrderedDict[tuple[int, str], str] = OrderedDict()
+
+    def note(self, agent_id: int, message: dict[str, Any]) -> None:
+        mark = pop_mark(message)
+        if mark is None:
+            return
+        call_id, state = mark
+        key = (agent_id, call_id)
+        if state != "ringing" and key not in self._marks:
+            return  # an update (never "ringing") without a pop remembered: nothing to adopt
+        self._marks[key] = state
+        self._marks.move_to_end(key)
+        if len(self._marks) > self._size:
+            self._marks.popitem(last=False)
+
+    def get(self, agent_id: int, call_id: str) -> str | None:
+        return self._marks.get((agent_id, call_id))
 
 
 def encode(message: dict[str, Any], seq: int) -> str:

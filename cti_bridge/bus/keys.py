@@ -9,6 +9,7 @@ installations, or the tests, can share one Redis without seeing each other's key
 | ``{p}:agent:{id}:replay`` | sorted set | recent messages (score = seq), for ``resume`` |
 | ``{p}:bus`` | pub/sub channel | every message, as ``"{node} {agent} {seq} {json}"`` |
 | ``{p}:lease:ami:{server}`` | string, expiring | the node holding that server's AMI link |
+| ``{p}:popped:{agent}:{call}`` | string, expiring | the agent's last state on that call |
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from dataclasses import dataclass
 DEFAULT_PREFIX = "cti"
 # Replay buffers and seq counters of agents who get no messages expire after a day.
 AGENT_KEYS_TTL_SECONDS = 86_400
+# "This agent was popped for this call, and was last told <state>": kept while a call can
+# plausibly last, so a node taking an Asterisk server over does not pop it again.
+POPPED_TTL_SECONDS = 4 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,9 @@ class Keys:
     @property
     def channel(self) -> str:
         return f"{self.prefix}:bus"
+
+    def popped(self, agent_id: int, call_id: str) -> str:
+        return f"{self.prefix}:popped:{agent_id}:{call_id}"
 
     def ami_lease(self, server: str) -> str:
         return f"{self.prefix}:lease:ami:{server}"

@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from cti_bridge.bus.base import Deliver, encode
+from cti_bridge.bus.base import Deliver, PopMarks, encode
 
 
 class LocalBus:
@@ -20,6 +20,7 @@ class LocalBus:
         self._counters: dict[int, Iterator[int]] = {}
         self._buffers: dict[int, deque[tuple[int, str]]] = {}
         self._deliver: list[Deliver] = []
+        self._popped = PopMarks()
 
     def attach(self, deliver: Deliver) -> None:
         self._deliver.append(deliver)
@@ -32,12 +33,16 @@ class LocalBus:
         seq = next(counter)
         text = encode(message, seq)
         self._buffers[agent_id].append((seq, text))
+        self._popped.note(agent_id, message)
         for deliver in self._deliver:
             deliver(agent_id, seq, text)
         return seq
 
     async def replay(self, agent_id: int, after_seq: int) -> list[tuple[int, str]]:
         return [(seq, text) for seq, text in self._buffers.get(agent_id, ()) if seq > after_seq]
+
+    async def pop_state(self, agent_id: int, call_id: str) -> str | None:
+        return self._popped.get(agent_id, call_id)
 
     async def start(self) -> None:
         return None

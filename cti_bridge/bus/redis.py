@@ -37,8 +37,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from cti_bridge.bus.base import Deliver, encode
-from cti_bridge.bus.keys import AGENT_KEYS_TTL_SECONDS, Keys
+from cti_bridge.bus.base import Deliver, PopMarks, encode, pop_mark
+from cti_bridge.bus.keys import AGENT_KEYS_TTL_SECONDS, POPPED_TTL_SECONDS, Keys
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,11 @@ RETRY_SECONDS = 0.5
 CATCH_UP_MARGIN_MS = 2_000
 RECENT_SEQS = 32
 
-# KEYS: seq counter, replay buffer. ARGV: now_ms, message JSON without its closing brace,
-# replay size, key ttl, channel, "node agent" header. Returns the seq.
+# KEYS: seq counter, replay buffer, and for a message about a call the agent's "popped"
+# key. ARGV: now_ms, message JSON without its closing brace, replay size, key ttl, channel,
+# "node agent" header, then for a call: the state told and the popped key's ttl. A pop
+# sets the popped key, an update only changes it (an update for an agent never popped
+# does not make it look popped). Returns the seq.
 PUBLISH_SCRIPT = """
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0') + 1
 local floor = tonumber(ARGV[1])
@@ -64,6 +67,13 @@ redis.call('ZADD', KEYS[2], seq, text)
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[3]) + 1))
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('PUBLISH', ARGV[5], ARGV[6] .. ' ' .. string.format('%d', seq) .. ' ' .. text)
+if KEYS[3] then
+  if ARGV[7] == 'ringing' then
+    redis.call('SET', KEYS[3], ARGV[7], 'EX', tonumber(ARGV[8]))
+  else
+    redis.call('SET', KEYS[3], ARGV[7], 'EX', tonumber(ARGV[8]), 'XX')
+  end
+end
 return seq
 """
 
@@ -115,6 +125,8 @@ class RedisBus:
         self.degraded = False
         self._down_since_ms: int | None = None
         self.fallback_published = 0
+        # This node's own pops, to answer ``pop_state`` while Redis is away.
+        self._popped = PopMarks(size=20_000)
 
     def attach(self, deliver: Deliver) -> None:
         self._deliver.append(deliver)
@@ -134,25 +146,27 @@ class RedisBus:
         if not message:
             raise ValueError("a bus message needs at least its type")
         if not self.degraded:
+            keys = [self._keys.seq(agent_id), self._keys.replay(agent_id)]
+            args: list[str | int] = [
+                _now_ms(),
+                body[:-1],
+                self._replay_size,
+                AGENT_KEYS_TTL_SECONDS,
+                self._keys.channel,
+                f"{self.node_id} {agent_id}",
+            ]
+            if (mark := pop_mark(message)) is not None:
+                keys.append(self._keys.popped(agent_id, mark[0]))
+                args += [mark[1], POPPED_TTL_SECONDS]
             try:
-                seq = int(
-                    await self._script(
-                        keys=[self._keys.seq(agent_id), self._keys.replay(agent_id)],
-                        args=[
-                            _now_ms(),
-                            body[:-1],
-                            self._replay_size,
-                            AGENT_KEYS_TTL_SECONDS,
-                            self._keys.channel,
-                            f"{self.node_id} {agent_id}",
-                        ],
-                    )
-                )
+                seq = int(await self._script(keys=keys, args=args))
             except (RedisError, OSError) as exc:
                 self._went_down(exc)
             else:
+                self._popped.note(agent_id, message)
                 self._hand_over(agent_id, seq, f'{body[:-1]},"seq":{seq}}}')
                 return seq
+        self._popped.note(agent_id, message)
         return self._publish_here(agent_id, message)
 
     def _publish_here(self, agent_id: int, message: dict[str, Any]) -> int:
@@ -203,6 +217,25 @@ class RedisBus:
             self._keys.replay(agent_id), f"({after_seq}", "+inf", withscores=True
         )
         return [(int(row[1]), str(row[0])) for row in rows]
+
+    async def pop_state(self, agent_id: int, call_id: str) -> str | None:
+        """From Redis (any node's pop counts); while Redis is away, from this node's own
+        pops, and failing those None: the caller pops (a duplicate, not a lost pop)."""
+        if not self.degraded:
+            try:
+                state = await self._redis.get(self._keys.popped(agent_id, call_id))
+                return None if state is None else str(state)
+            except (RedisError, OSError) as exc:
+                self._went_down(exc)
+        state = self._popped.get(agent_id, call_id)
+        if state is None:
+            log.warning(
+                "Redis unreachable: cannot tell whether agent %d already has a pop for %s; "
+                "popping it (maybe a second time)",
+                agent_id,
+                call_id,
+            )
+        return state
 
     # -- subscribing --------------------------------------------------------------------
 

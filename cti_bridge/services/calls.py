@@ -33,7 +33,7 @@ from cti_bridge.core.phones import normalize_caller
 from cti_bridge.core.pop import CallerMatch, Handoff, build_screen_pop, iso
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.handoff import LEG_OUTBOUND, HandoffBuilder
-from cti_bridge.services.livecall import AgentPop, LiveCall, leg_kind, outbound_offer
+from cti_bridge.services.livecall import AgentPop, LiveCall, outbound_offer
 from cti_bridge.services.livecall import utc as _dt
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
@@ -82,15 +82,17 @@ class CallService:
 
     # -- intake (synchronous: called from the AMI read path) --------------------------------
 
-    def handle(self, event: CallEvent) -> None:
-        """Queue a call fact for its call's worker; never blocks, never raises."""
+    def handle(self, event: CallEvent, *, resync: bool = False) -> None:
+        """Queue a call fact for its call's worker; never blocks, never raises.
+        ``resync``: the fact comes from a catch-up after an AMI login (``ami/resync.py``),
+        so an offer in it may be one the agent was popped for already."""
         call = self._calls.get(event.call_id)
         if call is None:
             call = self._open(event)
             if call is None:
                 log.debug("ignoring %s for unknown call %s", type(event).__name__, event.call_id)
                 return
-        call.pending.append(event)
+        call.pending.append((event, resync))
         if call.worker is None or call.worker.done():
             call.worker = asyncio.get_running_loop().create_task(
                 self._drain(call), name=f"call-{call.call_id}"
@@ -116,18 +118,18 @@ class CallService:
 
     async def _drain(self, call: LiveCall) -> None:
         while call.pending:
-            event = call.pending.popleft()
+            event, resync = call.pending.popleft()
             try:
-                await self._apply(call, event)
+                await self._apply(call, event, resync)
             except Exception:
                 log.exception("failed to handle %s for call %s", type(event).__name__, call.call_id)
         if call.over and self._calls.get(call.call_id) is call:
             del self._calls[call.call_id]
 
-    async def _apply(self, call: LiveCall, event: CallEvent) -> None:
+    async def _apply(self, call: LiveCall, event: CallEvent, resync: bool = False) -> None:
         match event:
             case CallOffered():
-                await self._offered(call, event)
+                await self._offered(call, event, resync)
             case OfferWithdrawn():
                 await self._withdrawn(call, event)
             case CallAnswered():
@@ -139,11 +141,11 @@ class CallService:
             case CallAbandoned():
                 await self._abandoned(call, event)
             case OutboundStarted():
-                await self._offered(call, outbound_offer(event))
+                await self._offered(call, outbound_offer(event), resync)
 
     # -- the call's life ------------------------------------------------------------------
 
-    async def _offered(self, call: LiveCall, offer: CallOffered) -> None:
+    async def _offered(self, call: LiveCall, offer: CallOffered, resync: bool = False) -> None:
         if offer.queue and not call.queue:
             call.queue = offer.queue
         agent = self._agents.by_interface(offer.interface)
@@ -151,9 +153,28 @@ class CallService:
             pop = call.pops.get(agent.id)
             if pop is not None and pop.state == "ringing":
                 pop.interfaces.add(offer.interface)  # a second device of the same agent
-            else:
+            elif not (resync and await self._adopted(call, offer, agent.id)):
                 await self._send_pop(call, offer, agent.id)
         await self._record_start(call)
+
+    async def _adopted(self, call: LiveCall, offer: CallOffered, agent_id: int) -> bool:
+        """Whether a resync's offer is one the agent already has a live pop for: sent by
+        this node before its AMI link dropped, or by the node that held the Asterisk
+        server before this one took it over (issue 7: "pops nobody twice"). Then the call
+        is tracked from here on without a second pop; its updates and row go on as usual
+        (the row's insert is a no-op if the old holder wrote it). An agent whose pop is
+        over (missed, transferred away) and who rings again gets a fresh pop."""
+        known = call.pops.get(agent_id)
+        if known is not None and known.state == "answered":
+            return True  # tracked here all along
+        state = await self._bus.pop_state(agent_id, call.call_id)
+        if state not in ("ringing", "answered"):
+            return False
+        pop = call.add_pop(agent_id, offer, state)
+        if state == "answered":
+            pop.answered_at = offer.at  # when answered is lost with the old holder
+        log.info("call %s: agent %d already popped (%s); adopted", call.call_id, agent_id, state)
+        return True
 
     async def _send_pop(self, call: LiveCall, offer: CallOffered, agent_id: int) -> None:
         self._popping += 1
@@ -182,10 +203,7 @@ class CallService:
         )
         if call.match.failed:
             message["lookup_failed"] = True
-        pop = AgentPop(agent_id, {offer.interface}, "ringing", kind=leg_kind(offer))
-        pop.interface, pop.offered_at = offer.interface, offer.at
-        call.pops[agent_id] = pop
-        call.legs.append(pop)
+        pop = call.add_pop(agent_id, offer, "ringing")
         seq = await self._bus.publish(agent_id, message)
         pop.sent.append((seq, message))
         self._metrics.pop_sent(self._clock() - offer.at)

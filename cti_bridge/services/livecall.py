@@ -61,12 +61,21 @@ class LiveCall:
     recorded: bool = False
     answered_at: float | None = None
     pops: dict[int, AgentPop] = field(default_factory=dict)
-    pending: deque[CallEvent] = field(default_factory=deque)
+    # Facts waiting for the call's worker, each with whether a resync produced it.
+    pending: deque[tuple[CallEvent, bool]] = field(default_factory=deque)
     worker: asyncio.Task[None] | None = None
     over: bool = False
     # Every pop sent for the call, in order: its legs (an agent popped again after a
     # transfer back has two).
     legs: list[AgentPop] = field(default_factory=list)
+
+    def add_pop(self, agent_id: int, offer: CallOffered, state: str) -> AgentPop:
+        """The agent's pop for ``offer`` (sent now, or adopted from before a resync)."""
+        pop = AgentPop(agent_id, {offer.interface}, state, kind=leg_kind(offer))
+        pop.interface, pop.offered_at = offer.interface, offer.at
+        self.pops[agent_id] = pop
+        self.legs.append(pop)
+        return pop
 
     def leg_records(self) -> list[LegRecord]:
         return [pop.leg(self.call_id, n) for n, pop in enumerate(self.legs, start=1)]

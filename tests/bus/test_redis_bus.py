@@ -4,13 +4,15 @@ node, and an outage degrades to this-node delivery and recovers without a restar
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
-from cti_bridge.bus.redis import RedisBus
+from cti_bridge.bus.keys import POPPED_TTL_SECONDS, Keys
+from cti_bridge.bus.redis import RedisBus, redis_client
 from tests.servers import REDIS_URL, PrivateRedis, TcpProxy, until
 
 
@@ -143,3 +145,41 @@ async def test_a_failed_publish_alone_does_not_leave_the_bus_degraded(nodes: Nod
     await until(lambda: not a.degraded)  # the subscription held: Redis is fine again
     await a.publish(3, pop("through redis"))
     await until(lambda: inbox_b.calls(3) == ["through redis"])
+
+
+def update(call: str, state: str) -> dict[str, Any]:
+    return {"type": "call_update", "call_id": call, "state": state}
+
+
+async def test_any_node_knows_who_was_popped_for_a_call_and_how_it_stands(
+    nodes: Nodes, redis_prefix: str
+) -> None:
+    """What a node taking an Asterisk server over asks before popping again."""
+    a, _, b, _ = nodes
+    assert await b.pop_state(4, "pbx1:1.1") is None
+    await a.publish(4, update("pbx1:1.1", "missed"))  # an update alone is not a pop
+    assert await b.pop_state(4, "pbx1:1.1") is None
+    await a.publish(4, pop("pbx1:1.1"))
+    assert await b.pop_state(4, "pbx1:1.1") == "ringing"
+    assert await b.pop_state(5, "pbx1:1.1") is None  # per agent
+    await a.publish(4, update("pbx1:1.1", "answered"))
+    await a.publish(4, {"type": "alert", "text": "not about a call"})
+    assert await b.pop_state(4, "pbx1:1.1") == "answered"
+    client = redis_client(REDIS_URL)
+    try:
+        ttl = await client.ttl(Keys(redis_prefix).popped(4, "pbx1:1.1"))
+    finally:
+        await client.aclose()
+    assert 0 < ttl <= POPPED_TTL_SECONDS
+
+
+async def test_without_redis_a_node_answers_for_its_own_pops_only(
+    nodes: Nodes, caplog: pytest.LogCaptureFixture
+) -> None:
+    a, _, _, _ = nodes
+    await a.publish(6, pop("pbx1:2.2"))
+    a._went_down(TimeoutError())  # Redis away: nothing can be asked of it
+    assert await a.pop_state(6, "pbx1:2.2") == "ringing"
+    with caplog.at_level(logging.WARNING, logger="cti_bridge.bus.redis"):
+        assert await a.pop_state(6, "pbx1:3.3") is None  # fail open: the caller pops
+    assert "cannot tell whether agent 6 already has a pop for pbx1:3.3" in caplog.text
