@@ -3,7 +3,6 @@ says so, and the failure is counted. (The database here really refuses connectio
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -20,15 +19,11 @@ from cti_bridge.core.events import (
     Party,
     TransferKind,
 )
-from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
-from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
 from cti_bridge.store.accounts import AgentRef
-from cti_bridge.store.audit import Audit
-from cti_bridge.store.calllog import CallLog
 from cti_bridge.store.db import create_engine
-from cti_bridge.store.directory import CustomerDirectory
+from tests.services.helpers import call_service
 
 ANN = AgentRef(1, "ann", "Ann", "agent", "en", ("PJSIP/1001",))
 BOB = AgentRef(2, "bob", "Bob", "agent", "en", ("PJSIP/1002",))
@@ -47,20 +42,7 @@ async def service() -> AsyncIterator[tuple[CallService, list[dict[str, object]],
     bus = LocalBus()
     delivered: list[dict[str, object]] = []
     bus.attach(lambda agent, _seq, text: delivered.append({**json.loads(text), "to": agent}))
-    agents = AgentDirectory(lambda: asyncio.sleep(0, [ANN, BOB]))
-    agents.replace([ANN, BOB])
-    calls = CallService(
-        lookup=CallerLookup(
-            CustomerDirectory(engine), timezone="UTC", timeout=2.0, metrics=metrics
-        ),
-        agents=agents,
-        bus=bus,
-        calllog=CallLog(engine),
-        audit=Audit(engine),
-        default_region="US",
-        match_digits=9,
-        metrics=metrics,
-    )
+    calls = call_service(engine, bus, [ANN, BOB], metrics)
     yield calls, delivered, metrics
     await calls.close()
     await engine.dispose()

@@ -6,7 +6,6 @@ agent ringing again whose earlier pop is over. Real database (SQLite and Postgre
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -28,16 +27,12 @@ from cti_bridge.core.events import (
     TransferKind,
     WithdrawReason,
 )
-from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
-from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
 from cti_bridge.store.accounts import Accounts, AgentRef
-from cti_bridge.store.audit import Audit
-from cti_bridge.store.calllog import CallLog
 from cti_bridge.store.db import create_engine
-from cti_bridge.store.directory import CustomerDirectory
 from cti_bridge.store.models import Interaction
+from tests.services.helpers import call_service
 
 CALL = "pbx1:7.7"
 OFFER = CallOffered(
@@ -77,20 +72,7 @@ async def desk(db_url: str) -> AsyncIterator[Desk]:
     bus = LocalBus()
     got: list[tuple[int, dict[str, object]]] = []
     bus.attach(lambda agent, _seq, text: got.append((agent, json.loads(text))))
-    agents = AgentDirectory(lambda: asyncio.sleep(0, [ann, bob]))
-    agents.replace([ann, bob])
-    calls = CallService(
-        lookup=CallerLookup(
-            CustomerDirectory(engine), timezone="UTC", timeout=2.0, metrics=metrics
-        ),
-        agents=agents,
-        bus=bus,
-        calllog=CallLog(engine),
-        audit=Audit(engine),
-        default_region="US",
-        match_digits=9,
-        metrics=metrics,
-    )
+    calls = call_service(engine, bus, [ann, bob], metrics)
     yield Desk(calls, got, ann, bob)
     await calls.close()
     await engine.dispose()
