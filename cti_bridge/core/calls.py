@@ -258,6 +258,8 @@ class CallTracker:
             call.caller = channel
             ledger.calls[linkedid] = call
         ledger.add(channel)
+        if first and not agent:
+            call.identify(now, self._out)  # the lookup may start while the caller waits
 
     def _on_newstate(self, event: Mapping[str, str], now: float) -> None:
         channel = self._channel(event)
@@ -272,11 +274,14 @@ class CallTracker:
         if channel is None:
             return
         channel.update_callerid(event)
-        caller = channel.call.caller
+        call = channel.call
+        caller = call.caller
         if channel is caller.local_peer and not caller.number:
             # An originated call's first channel is a Local ;1 whose dialplan side (;2)
             # may be the one that gets the caller id: it is the caller's all the same.
             caller.number, caller.cid_name = channel.number, channel.cid_name
+        if not call.identified and (channel is caller or channel is caller.local_peer):
+            call.identify(now, self._out)  # the caller id came after the channel
 
     def _on_rename(self, event: Mapping[str, str], now: float) -> None:
         channel = self._channel(event)
@@ -323,6 +328,7 @@ class CallTracker:
             return
         if source is None:
             # No source: Asterisk itself dials an originated call's first leg, the caller.
+            dest.call.originated = dest.call.originated or dest.call.is_caller_side(dest)
             outbound.originate_leg(dest)
             return
         settle = WithdrawReason.NO_ANSWER

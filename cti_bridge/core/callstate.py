@@ -21,6 +21,7 @@ pop). The invariants kept here, whatever order or duplication the AMI events com
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
@@ -29,6 +30,7 @@ from cti_bridge.core.events import (
     CallAbandoned,
     CallAnswered,
     CallEnded,
+    CallerIdentified,
     CallEvent,
     CallOffered,
     CallTransferred,
@@ -55,6 +57,8 @@ class OfferStatus(Enum):
 
 
 _OPEN = (OfferStatus.RINGING, OfferStatus.CANCELLED)
+# A caller id worth looking up has a digit (not ``anonymous``, ``s``, ``""``).
+_HAS_DIGIT = re.compile(r"\d").search
 _CLOSED = (OfferStatus.WITHDRAWN, OfferStatus.HANDED_OVER)
 
 
@@ -113,6 +117,10 @@ class Call:
     caller_gone: bool = False
     over: bool = False
     announced: bool = False  # has any event about this call left the tracker?
+    identified: bool = False  # has its CallerIdentified left the tracker?
+    # Asterisk itself dialled the call's first channel (``Originate``: a click-to-dial, a
+    # callback): whoever it reaches is no inbound caller to look up early.
+    originated: bool = False
     # A transfer in progress (until the next answer): who handed the caller over, and how.
     transfer_pending: bool = False
     transfer_from: str | None = None
@@ -133,6 +141,30 @@ class Call:
     def is_caller_side(self, channel: Channel) -> bool:
         """The caller's channel or, when that is a Local half, its other half."""
         return channel is self.caller or channel is self.caller.local_peer
+
+    def identify(self, now: float, out: list[CallEvent]) -> None:
+        """Say once that an inbound caller's number is known (``CallerIdentified``).
+
+        Only for a call an outside party started: its first channel is no agent's device
+        (an internal call) and was not dialled by Asterisk itself (an ``Originate``: a
+        click-to-dial, whatever its channel), and only before anything else
+        was told about the call (after that the lookup ran already). A number needs a
+        digit: ``anonymous`` or ``s`` is nobody to look up.
+        """
+        caller = self.caller
+        if (
+            self.identified
+            or self.announced
+            or self.over
+            or self.originated
+            or self.direction is not Direction.INBOUND
+            or caller.is_agent
+            or _HAS_DIGIT(caller.number) is None
+        ):
+            return
+        self.identified = True
+        party = Party(caller.number, caller.cid_name)
+        out.append(CallerIdentified(self.call_id, party, self.dialed, now, self.started_at))
 
     def offer(self, channel: Channel, now: float, out: list[CallEvent]) -> None:
         """``channel`` rings for this call: pop its interface (once)."""

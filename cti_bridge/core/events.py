@@ -43,6 +43,25 @@ class Party:
 
 
 @dataclass(frozen=True, slots=True)
+class CallerIdentified:
+    """An inbound caller's number is known, before any agent rings (IVR, queue wait).
+
+    Comes at most once per call, before any other event of that call, as soon as its first
+    channel (not an agent's device, not an origination) has a caller id: on ``Newchannel``
+    or a later ``NewCallerid``. It only lets the customer lookup start early, so that the
+    pop costs no database time when an agent rings: no pop, row or message follows from it
+    alone. The call still ends with ``CallEnded``/``CallAbandoned`` like every call.
+    """
+
+    call_id: str
+    caller: Party
+    dialed: str
+    at: float
+    # When the call first reached the PBX (the same as its later events carry).
+    started_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class CallOffered:
     """An agent's interface starts ringing for the call: pop the screen."""
 
@@ -132,7 +151,8 @@ class OutboundStarted:
 
 
 CallEvent = (
-    CallOffered
+    CallerIdentified
+    | CallOffered
     | OfferWithdrawn
     | CallAnswered
     | CallTransferred

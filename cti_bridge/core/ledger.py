@@ -188,10 +188,15 @@ class Ledger:
         """``call`` lost its caller to another call (pickup of a feature-code call).
 
         A call nobody outside ever heard of just disappears: its caller was only ever the
-        device picking up. One that was announced ends normally.
+        device picking up. One that was announced ends normally. One whose caller was only
+        identified (a phone that is no agent's) ends too, so that whoever looked it up
+        learns that it is over, as answered (its phone did get a party): no abandoned call
+        is logged for a pickup.
         """
         call.caller_gone = True
-        if call.announced:
+        if call.identified and not call.announced:
+            call.mark_answered(now)
+        if call.announced or call.identified:
             call.finish(now, out)
         else:
             call.over = True

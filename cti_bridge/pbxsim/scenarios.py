@@ -15,6 +15,8 @@ the one that answers (default: the first rung):
   at a time in the strategy's order; each before ``answer_by`` rings out
   (``AgentRingNoAnswer``) and the queue moves on.
 * ``queue_abandoned`` - ringall queue, every agent rings, the caller hangs up.
+* ``queue_wait`` - as the first, but the caller waits in the queue for a ring time (or
+  until ``advance()``) before the members ring; hanging up meanwhile abandons unrung.
 * ``direct_answered`` - ``Dial()`` to the first agent only.
 * ``ring_group`` - ``Dial(A&B&C)`` to every agent at once.
 * ``withheld_caller`` - as the first, caller id ``anonymous`` with presentation prohibited
@@ -45,20 +47,35 @@ from typing import Any
 from cti_bridge.pbxsim import pickup, transfer
 from cti_bridge.pbxsim.flow import CallFlow
 from cti_bridge.pbxsim.legs import inbound
-from cti_bridge.pbxsim.queueing import dial_ring, enter_queue, queue_ring, talk_and_hang_up
+from cti_bridge.pbxsim.queueing import (
+    abandon,
+    dial_ring,
+    enter_queue,
+    queue_ring,
+    talk_and_hang_up,
+)
 
 Scenario = Callable[[CallFlow], Coroutine[Any, Any, None]]
 
 
 async def queue_call(
-    flow: CallFlow, *, queue: str = "", withheld: bool = False, give_up: bool = False
+    flow: CallFlow,
+    *,
+    queue: str = "",
+    withheld: bool = False,
+    give_up: bool = False,
+    wait: bool = False,
 ) -> None:
     """A caller queues, members ring by the queue's strategy, one answers (or the caller
-    gives up: ``give_up`` hangs up once the ring time is over)."""
+    gives up: ``give_up`` hangs up once the ring time is over). ``wait``: the caller first
+    waits in the queue for a ring time (or until ``advance()``) before any member rings."""
     call = flow.call
     chosen = flow.pbx.queue_named(queue) if queue else flow.pbx.queue
     caller = inbound(flow, withheld=withheld)
     enter_queue(flow, caller, chosen)
+    if wait and await call.pause(call.timing.ring):
+        abandon(flow, caller, [], chosen)  # hung up while waiting: no member ever rang
+        return
     connected = await queue_ring(flow, caller, chosen, call.agents, give_up=give_up)
     if connected is not None:
         await talk_and_hang_up(flow, connected)
@@ -78,6 +95,7 @@ SCENARIOS: dict[str, Scenario] = {
     "queue_ringall_answered": queue_call,
     "direct_answered": direct_call,
     "queue_abandoned": functools.partial(queue_call, give_up=True),
+    "queue_wait": functools.partial(queue_call, wait=True),
     "withheld_caller": functools.partial(queue_call, withheld=True),
     "queue_rrmemory": functools.partial(queue_call, queue="sales"),
     "queue_leastrecent": functools.partial(queue_call, queue="billing"),

@@ -23,11 +23,14 @@ from cti_bridge.core.events import (
     CallAbandoned,
     CallAnswered,
     CallEnded,
+    CallerIdentified,
     CallEvent,
     CallOffered,
     CallTransferred,
+    Direction,
     OfferWithdrawn,
     OutboundStarted,
+    Party,
 )
 from cti_bridge.core.phones import normalize_caller
 from cti_bridge.core.pop import CallerMatch, Handoff, build_screen_pop, iso
@@ -101,20 +104,25 @@ class CallService:
     def _open(self, event: CallEvent) -> LiveCall | None:
         if isinstance(event, OutboundStarted):
             event = outbound_offer(event)
-        if isinstance(event, CallOffered | CallAbandoned):
-            caller = normalize_caller(event.caller.number, self._region, self._match_digits)
-            call = LiveCall(
-                call_id=event.call_id,
-                started_at=event.started_at,
-                caller=caller,
-                caller_name=event.caller.name,
-                dialed=event.dialed,
-                queue=event.queue,
-                direction=event.direction.value,
-            )
-            self._calls[event.call_id] = call
-            return call
-        return None
+        if isinstance(event, CallerIdentified):
+            # The caller waits (IVR, queue): the lookup starts now, see _identified.
+            queue, direction = None, Direction.INBOUND.value
+        elif isinstance(event, CallOffered | CallAbandoned):
+            queue, direction = event.queue, event.direction.value
+        else:
+            return None
+        caller = normalize_caller(event.caller.number, self._region, self._match_digits)
+        call = LiveCall(
+            call_id=event.call_id,
+            started_at=event.started_at,
+            caller=caller,
+            caller_name=event.caller.name,
+            dialed=event.dialed,
+            queue=queue,
+            direction=direction,
+        )
+        self._calls[event.call_id] = call
+        return call
 
     async def _drain(self, call: LiveCall) -> None:
         while call.pending:
@@ -128,6 +136,8 @@ class CallService:
 
     async def _apply(self, call: LiveCall, event: CallEvent, resync: bool = False) -> None:
         match event:
+            case CallerIdentified():
+                await self._identified(call)
             case CallOffered():
                 await self._offered(call, event, resync)
             case OfferWithdrawn():
@@ -148,6 +158,7 @@ class CallService:
     async def _offered(self, call: LiveCall, offer: CallOffered, resync: bool = False) -> None:
         if offer.queue and not call.queue:
             call.queue = offer.queue
+        self._follow_caller(call, offer.caller)
         agent = self._agents.by_interface(offer.interface)
         if agent is not None:
             pop = call.pops.get(agent.id)
@@ -278,6 +289,9 @@ class CallService:
             await self._update(call, pop, "transferred_away", event.at, to=event.to_interface)
 
     async def _ended(self, call: LiveCall, event: CallEnded) -> None:
+        if not call.recorded:  # only ever identified (no agent rang): no pop, no row
+            call.over = True
+            return
         for pop in call.pops.values():
             if pop.state == "answered" or (pop.state == "ringing" and pop.kind == LEG_OUTBOUND):
                 await self._update(call, pop, "ended", event.at)
@@ -292,6 +306,8 @@ class CallService:
         call.over = True
 
     async def _abandoned(self, call: LiveCall, event: CallAbandoned) -> None:
+        call.queue = call.queue or event.queue
+        self._follow_caller(call, event.caller)
         for pop in call.pops.values():
             if pop.state == "ringing":
                 await self._update(call, pop, "missed", event.at, reason="caller_hangup")
@@ -302,6 +318,24 @@ class CallService:
         self._writer.submit(lambda: self._calllog.abandoned(row, _dt(event.at), legs))
         call.recorded = True
         call.over = True
+
+    async def _identified(self, call: LiveCall) -> None:
+        """The caller waits before any agent rings: look them up now, so that the pop
+        costs no database time at ring (the events after this one wait for it, and reuse
+        its result). Nothing is sent or written; a failed lookup is tried again at ring."""
+        if call.match is None and not call.recorded:
+            match = await self._lookup.match(call.caller, call.call_id)
+            call.match = None if match.failed else match
+
+    def _follow_caller(self, call: LiveCall, party: Party) -> None:
+        """Until the call's first pop or row, take its caller as the latest event has it:
+        the dialplan may have rewritten the number since it was looked up early."""
+        if call.recorded:
+            return
+        call.caller_name = party.name
+        fresh = normalize_caller(party.number, self._region, self._match_digits)
+        if fresh != call.caller:
+            call.caller, call.match = fresh, None
 
     async def _record_start(self, call: LiveCall) -> None:
         if call.recorded:

@@ -15,7 +15,7 @@ from cti_bridge.ami import AmiLink, LinkStatus
 from cti_bridge.ami.resync import catch_up
 from cti_bridge.app import Daemon
 from cti_bridge.core.calls import CallTracker
-from cti_bridge.core.events import CallEvent
+from cti_bridge.core.events import CallerIdentified, CallEvent
 from cti_bridge.pbxsim import PbxSimulator, SimCall
 from tests.ami.conftest import SECRET, Recorder, server_for
 from tests.clients import add_team, nothing_for, receive
@@ -57,7 +57,13 @@ class Catcher:
         self.recorder.on_status("pbx1", LinkStatus.CONNECTED)  # wake waiters
 
     def briefs(self, call_id: str) -> list[tuple[str, ...]]:
-        return [brief(e) for e in self.out if e.call_id == call_id]
+        # The caller's identification (lookup only, nothing shown) is left out, as in
+        # tests/core/replay.by_call.
+        return [
+            brief(e)
+            for e in self.out
+            if e.call_id == call_id and not isinstance(e, CallerIdentified)
+        ]
 
     async def until(self, check: object) -> None:
         await self.recorder.until(check)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from cti_bridge.core.events import (
     CallAbandoned,
     CallAnswered,
     CallEnded,
+    CallerIdentified,
     CallEvent,
     CallOffered,
     CallTransferred,
@@ -144,6 +145,8 @@ def check_recording(path: Path, calls: list[list[tuple[str, ...]]]) -> list[Call
 def brief(event: CallEvent) -> tuple[str, ...]:
     """A compact, comparable form of a domain event (without call id and times)."""
     match event:
+        case CallerIdentified():
+            return ("identified", event.caller.number, event.caller.name)
         case CallOffered():
             origin = event.transferred_from or ""
             return ("offered", event.interface, event.caller.number, event.caller.name, origin)
@@ -163,6 +166,10 @@ def brief(event: CallEvent) -> tuple[str, ...]:
 
 
 # Shorthands for expected brief events.
+def identified(number: str, name: str = "") -> tuple[str, ...]:
+    return ("identified", number, name)
+
+
 def offered(interface: str, number: str, name: str = "", via: str = "") -> tuple[str, ...]:
     return ("offered", interface, number, name, via)
 
@@ -192,11 +199,27 @@ def outbound(interface: str, number: str) -> tuple[str, ...]:
 
 
 def by_call(events: Iterable[CallEvent]) -> dict[str, list[tuple[str, ...]]]:
-    """The brief events grouped per call id, calls in order of their first event."""
+    """The brief events grouped per call id, calls in order of their first event.
+
+    ``CallerIdentified`` is left out: it tells nobody anything visible (it only starts a
+    lookup early), and ``identities`` lists it on its own, so that the expectations of
+    what the agents see stay as they were."""
     calls: dict[str, list[tuple[str, ...]]] = {}
     for event in events:
+        if isinstance(event, CallerIdentified):
+            continue
         calls.setdefault(event.call_id, []).append(brief(event))
     return calls
+
+
+def identities(events: Iterable[CallEvent]) -> dict[str, tuple[str, ...]]:
+    """Per call id, the caller its ``CallerIdentified`` named (at most one per call)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for event in events:
+        if isinstance(event, CallerIdentified):
+            assert event.call_id not in found, f"identified twice: {event}"
+            found[event.call_id] = brief(event)
+    return found
 
 
 def assert_well_formed(
@@ -206,13 +229,18 @@ def assert_well_formed(
 
     Only agent interfaces are offered, withdrawn or answered; per call and interface an
     offer is closed (answered or withdrawn) before the next one and answered at most once;
-    nothing follows a call's end, which comes at most once. ``complete``: the stream was
-    whole, so every call ended exactly once with every offer closed.
+    nothing follows a call's end, which comes at most once; a ``CallerIdentified`` is a
+    call's first event, with a number, never for an agent's device. ``complete``: the stream
+    was whole, so every call ended exactly once with every offer closed (an identified call
+    too: whoever looked its caller up learns it is over).
     """
     open_offers: dict[tuple[str, str], bool] = {}  # (call, interface) -> answered
     ended: set[str] = set()
     seen: set[str] = set()
     for event in events:
+        if isinstance(event, CallerIdentified):
+            assert event.call_id not in seen, f"identified after other events: {event}"
+            assert event.caller.number, f"identified without a number: {event}"
         seen.add(event.call_id)
         assert event.call_id not in ended, f"event after the end of its call: {event}"
         match event:
@@ -370,7 +398,7 @@ class Feeder:
             new.extend(self.tracker.feed(event, self.now))
         self.fed = len(self.trace.events)
         self.out.extend(new)
-        return [brief(e) for e in new]
+        return [brief(e) for e in new if not isinstance(e, CallerIdentified)]
 
     def feed(self, event: Mapping[str, str], now: float | None = None) -> list[CallEvent]:
         self.now = self.now + 1 if now is None else now

@@ -13,7 +13,7 @@ from typing import Any, cast
 import pytest
 
 from cti_bridge.core.calls import CallTracker
-from cti_bridge.core.events import CallOffered
+from cti_bridge.core.events import CallerIdentified, CallOffered
 from cti_bridge.core.resync import duration
 from tests.core.replay import (
     Feeder,
@@ -24,6 +24,7 @@ from tests.core.replay import (
     brief,
     direct_call,
     ended,
+    identified,
     is_agent,
     offered,
     transferred,
@@ -156,8 +157,8 @@ def test_call_that_began_in_the_gap_pops_the_ringing_agent_and_is_tracked() -> N
     snapshot, caller, member = _queue_call_snapshot(t)
     tracker = CallTracker("pbx1", is_agent)
     out = tracker.resync(snapshot, 5000.0)
-    assert briefs(out) == [offered(PHONE, *JANE)]
-    offer = out[0]
+    assert briefs(out) == [identified(*JANE), offered(PHONE, *JANE)]
+    offer = out[1]
     assert isinstance(offer, CallOffered)
     assert (offer.queue, offer.started_at, offer.call_id) == (
         "support",
@@ -181,7 +182,8 @@ def test_queue_status_names_the_queue_of_a_waiting_caller() -> None:
     snapshot[1]["Application"] = "AppQueue"  # not told by the channel list
     entries = [{"Event": "QueueEntry", "Queue": "sales", "Uniqueid": t.uniqueid(caller)}]
     tracker = CallTracker("pbx1", is_agent)
-    [offer] = tracker.resync(snapshot, 5000.0, queue_entries=entries)
+    [who, offer] = tracker.resync(snapshot, 5000.0, queue_entries=entries)
+    assert isinstance(who, CallerIdentified)
     assert isinstance(offer, CallOffered)
     assert offer.queue == "sales"
 
@@ -220,7 +222,8 @@ def test_restart_of_asterisk_then_resync_closes_stale_and_picks_up_new() -> None
     assert briefs(closing) == [withdrawn(PHONE, "caller_hangup"), abandoned(*BOB)]
     fresh = Trace("1800000000")
     snapshot, _, _ = _queue_call_snapshot(fresh)
-    assert briefs(feeder.tracker.resync(snapshot, 3001.0)) == [offered(PHONE, *JANE)]
+    out = feeder.tracker.resync(snapshot, 3001.0)
+    assert briefs(out) == [identified(*JANE), offered(PHONE, *JANE)]
 
 
 def test_local_member_halves_are_paired_and_both_answer() -> None:
@@ -240,6 +243,7 @@ def test_local_member_halves_are_paired_and_both_answer() -> None:
     out = tracker.resync(snapshot, 100.0)
     local = "Local/agent1@agents"
     assert briefs(out) == [
+        identified(*JANE),
         offered(local, *JANE),
         answered(local),
         offered(PHONE, *JANE),

@@ -24,6 +24,7 @@ from tests.core.replay import (
     brief,
     direct_call,
     ended,
+    identified,
     load,
     offered,
     replay,
@@ -175,7 +176,8 @@ def test_caller_leg_is_never_offered_even_if_everything_is_an_agent() -> None:
 
 def test_non_agents_are_tracked_silently_and_still_end() -> None:
     out = replay(load(ASTERISK20 / "queue_ringall_answered.ami"), agent=lambda _i: False)
-    assert [brief(e) for e in out] == [ended()]
+    # No agent rings, but the caller is known: the lookup could start, the call ends.
+    assert [brief(e) for e in out] == [identified(*JANE), ended()]
 
 
 def test_withdraw_reasons_are_the_domain_values() -> None:
