@@ -109,6 +109,9 @@ class CallTracker:
         self._pbx = pbx
         self._is_agent = is_agent_interface
         self._ledger = Ledger()
+        # The ledger's channels by Uniqueid (the same dict, for life): most events start
+        # with a look-up in it.
+        self._channels = self._ledger.channels
         self._out: list[CallEvent] = []
         self._boot_at: float | None = None
         self._last_now = 0.0
@@ -208,7 +211,7 @@ class CallTracker:
     # -- helpers ---------------------------------------------------------------------
 
     def _channel(self, event: Mapping[str, str], key: str = "Uniqueid") -> Channel | None:
-        channel = self._ledger.channels.get(event.get(key, ""))
+        channel = self._channels.get(event.get(key, ""))
         if channel is None:
             _log.debug("%s for unknown channel %s skipped", event.get("Event"), event.get(key))
         return channel

@@ -75,7 +75,7 @@ def _is_sequence(suffix: str) -> bool:
         return False
     if suffix.isdigit():
         return True
-    return len(suffix) == 8 and all(c in _HEX for c in suffix)
+    return len(suffix) == 8 and _HEX.issuperset(suffix)
 
 
 def is_local(name: str) -> bool:
