@@ -17,6 +17,12 @@ dropped; lines without a colon are skipped. Both count as *malformed* (once per 
 
 Header names keep their case. A header repeated in one frame (``ChanVariable``, several
 ``Variable`` lines) keeps every value, joined with ``"\\n"`` in arrival order.
+
+A reader given ``wanted`` event names parses only those events (and every frame carrying an
+``ActionID``: replies and the events of list actions); any other event is counted in
+``skipped`` and dropped unparsed. Two thirds of a real call's events (``VarSet``,
+``DeviceStateChange``, ``Newexten``, ``Cdr``...) matter to nobody here, and splitting their
+headers was most of the read path's time.
 """
 
 from __future__ import annotations
@@ -59,6 +65,9 @@ class FrameReader:
 
     banner: str | None = None
     malformed: int = 0
+    skipped: int = 0
+    # Event names worth parsing (None: all); see the module's docstring.
+    wanted: frozenset[str] | None = None
     _pending: str = ""
     _decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace")
@@ -66,6 +75,11 @@ class FrameReader:
 
     def feed(self, data: bytes) -> list[Frame]:
         """Decode ``data`` and return every frame it completes, in order."""
+        return [frame for frame in map(self.parse, self.split(data)) if frame is not None]
+
+    def split(self, data: bytes) -> list[str]:
+        """Decode ``data`` and return the blocks it completes, in order, unparsed: the
+        caller parses each with :meth:`parse` when it gets to it."""
         text = self._pending + self._decoder.decode(data)
         if self.banner is None:
             text = self._take_banner(text)
@@ -77,18 +91,25 @@ class FrameReader:
         if len(self._pending) > MAX_PENDING:
             self._pending = ""
             self.malformed += 1
-        frames: list[Frame] = []
-        for raw in blocks:
-            # Stray blank lines between blocks leave CRLFs at the start of the next one.
-            block = raw.lstrip("\r\n") if raw[:2] == "\r\n" else raw
-            if not block:
-                continue
-            headers, clean = parse_frame(block)
-            if not clean:
-                self.malformed += 1
-            if headers is not None:
-                frames.append(headers)
-        return frames
+        return blocks
+
+    def parse(self, raw: str) -> Frame | None:
+        """One block from :meth:`split` -> its headers; None when there is nothing to
+        route (blank, malformed, or an event outside ``wanted``)."""
+        # Stray blank lines between blocks leave CRLFs at the start of the next one.
+        block = raw.lstrip("\r\n") if raw[:2] == "\r\n" else raw
+        if not block:
+            return None
+        if self.wanted is not None and block.startswith("Event:"):
+            end = block.find("\r\n")
+            name = (block[6:] if end < 0 else block[6:end]).strip()
+            if name not in self.wanted and "\r\nActionID:" not in block:
+                self.skipped += 1
+                return None
+        headers, clean = parse_frame(block)
+        if not clean:
+            self.malformed += 1
+        return headers
 
     def _take_banner(self, text: str) -> str:
         """Consume the ``Asterisk Call Manager/x.y.z`` line (no blank line follows it)."""

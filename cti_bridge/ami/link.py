@@ -13,7 +13,10 @@ connection. Here a single task owns the life-cycle::
 Events are handed to ``on_event(server_name, headers)`` synchronously, in arrival order,
 straight from the socket read - the caller keeps that fast (PERFORMANCE.md: a slow AMI
 reader backs up Asterisk). Every handler call is isolated: an exception is logged with the
-event name and the stream goes on.
+event name and the stream goes on. A handler returns True when the event started work
+that should run before the next events are read (``protocol.py``). Given ``wanted``, the
+link parses and hands over only those events; the others are counted in
+``events_received`` and told to ``on_skipped(server_name, count)``.
 
 Actions pending when a connection drops fail with :class:`AmiNotConnected`; they are not
 re-sent after reconnecting (panoramisk does), because repeating an ``Originate`` would
@@ -36,7 +39,8 @@ from cti_bridge.settings import AsteriskServer
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[str, dict[str, str]], None]
+EventHandler = Callable[[str, dict[str, str]], bool | None]
+SkipHandler = Callable[[str, int], None]
 StatusHandler = Callable[[str, LinkStatus], None]
 
 AUTH_LOG_PERIOD = 600.0  # repeat "authentication failed" at most every 10 minutes
@@ -53,11 +57,15 @@ class AmiLink:
         on_event: EventHandler,
         *,
         on_status: StatusHandler | None = None,
+        wanted: frozenset[str] | None = None,
+        on_skipped: SkipHandler | None = None,
     ) -> None:
         self.server = server
         self.name = server.name
         self._on_event = on_event
         self._on_status = on_status
+        self._wanted = wanted
+        self._on_skipped = on_skipped
         self.status = LinkStatus.DISCONNECTED
         self.events_received = 0
         self.malformed_frames = 0
@@ -126,7 +134,7 @@ class AmiLink:
         try:
             async with asyncio.timeout(self._answer_timeout):
                 _, protocol = await loop.create_connection(
-                    lambda: AmiProtocol(self), self.server.host, self.server.port
+                    lambda: AmiProtocol(self, self._wanted), self.server.host, self.server.port
                 )
         except (OSError, TimeoutError) as exc:
             self._set_status(LinkStatus.DISCONNECTED)
@@ -228,21 +236,27 @@ class AmiLink:
 
     # -- reading (called by the protocol; must never raise) ------------------------------
 
-    def frame_received(self, frame: Frame) -> None:
+    def frame_received(self, frame: Frame) -> bool:
         try:
             if self._actions.route(frame):
                 self._after_reply(frame)
-                return
+                return False
         except Exception:
             log.exception("%s: could not match a reply to its action", self.where)
-            return
+            return False
         if "Event" in frame:
             self.events_received += 1
             try:
-                self._on_event(self.name, frame)
+                return bool(self._on_event(self.name, frame))
             except Exception:
                 self.handler_errors += 1
                 self._handler_failed(frame.get("Event", "?"))
+        return False
+
+    def events_skipped(self, count: int) -> None:
+        self.events_received += count
+        if self._on_skipped is not None:
+            self._on_skipped(self.name, count)
 
     def _after_reply(self, frame: Frame) -> None:
         # CONNECTED is set here, synchronously, so that FullyBooted - which follows the

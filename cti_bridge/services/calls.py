@@ -85,8 +85,9 @@ class CallService:
 
     # -- intake (synchronous: called from the AMI read path) --------------------------------
 
-    def handle(self, event: CallEvent, *, resync: bool = False) -> None:
-        """Queue a call fact for its call's worker; never blocks, never raises.
+    def handle(self, event: CallEvent, *, resync: bool = False) -> bool:
+        """Queue a call fact for its call's worker; never blocks, never raises. True when
+        that started the worker (it runs at the loop's next turn).
         ``resync``: the fact comes from a catch-up after an AMI login (``ami/resync.py``),
         so an offer in it may be one the agent was popped for already."""
         call = self._calls.get(event.call_id)
@@ -94,12 +95,14 @@ class CallService:
             call = self._open(event)
             if call is None:
                 log.debug("ignoring %s for unknown call %s", type(event).__name__, event.call_id)
-                return
+                return False
         call.pending.append((event, resync))
         if call.worker is None or call.worker.done():
             call.worker = asyncio.get_running_loop().create_task(
                 self._drain(call), name=f"call-{call.call_id}"
             )
+            return True
+        return False
 
     def _open(self, event: CallEvent) -> LiveCall | None:
         if isinstance(event, OutboundStarted):

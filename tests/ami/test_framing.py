@@ -99,3 +99,28 @@ def test_a_server_without_banner_is_still_read() -> None:
     frames, reader = read_all([LOGIN_OK])
     assert reader.banner == ""
     assert frames[0]["Response"] == "Success"
+
+
+def test_a_reader_with_wanted_names_parses_only_those_events_and_counts_the_rest() -> None:
+    reader = FrameReader(wanted=frozenset({"NewCallerid", "Hangup"}))
+    listing = encode_event("VarSet", [("ActionID", "c-7"), ("Variable", "X"), ("Value", "1")])
+    bare = b"Event: Cdr\r\n\r\n"
+    frames = reader.feed(STREAM + listing + bare + encode_event("Hangup", [("Cause", "16")]))
+    # The login reply, the wanted events and an unwanted event carrying an ActionID (the
+    # item of a list action) are parsed; the VarSet and the header-less Cdr are not.
+    assert [f.get("Event", f.get("Response")) for f in frames] == [
+        "Success",
+        "NewCallerid",
+        "VarSet",
+        "Hangup",
+    ]
+    assert frames[1]["CallerIDName"] == "张伟 Zoë"
+    assert frames[2]["ActionID"] == "c-7"
+    assert (reader.skipped, reader.malformed) == (2, 0)
+
+
+def test_split_then_parse_gives_what_feed_gives() -> None:
+    whole, _ = read_all([STREAM])
+    reader = FrameReader()
+    blocks = reader.split(STREAM)
+    assert [reader.parse(block) for block in blocks] == whole

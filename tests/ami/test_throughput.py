@@ -16,6 +16,7 @@ from cti_bridge.ami import AmiLink
 from cti_bridge.ami.protocol import AmiProtocol
 from cti_bridge.pbxsim import encode_event
 from cti_bridge.settings import AsteriskServer
+from tests.ami.test_slices import turns
 
 NEWEXTEN = encode_event(
     "Newexten",
@@ -56,6 +57,7 @@ async def ingest(count: int) -> tuple[int, int, float]:
     started = time.perf_counter()
     for chunk in chunks:
         protocol.data_received(chunk)
+    await turns(protocol)  # handed over in slices, a loop turn apart
     return seen, link.events_received, time.perf_counter() - started
 
 

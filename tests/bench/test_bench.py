@@ -102,3 +102,22 @@ def test_gc_tuning_of_the_running_daemon_is_observed_in_its_metrics() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert 'cti_gc_pause_seconds_count{generation="2"} 1.0' in out
+
+
+def test_settling_freezes_survivors_and_a_deep_pass_frees_a_frozen_cycle() -> None:
+    # In a process of its own: freezing the collector must not touch the test run.
+    code = (
+        "import gc, weakref; from cti_bridge.runtime import settle\n"
+        "class Node: pass\n"
+        "a, b = Node(), Node(); a.peer, b.peer = b, a; gone = weakref.ref(a)\n"
+        "frozen = gc.get_freeze_count(); settle()\n"
+        "assert gc.get_freeze_count() > frozen and gone() is not None\n"
+        "del a, b; gc.collect()\n"
+        "assert gone() is not None, 'a frozen cycle is out of the collector sight'\n"
+        "settle(deep=True); assert gone() is None, 'the deep pass frees it'\n"
+        "print('ok')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out.strip() == "ok"
