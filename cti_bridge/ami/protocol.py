@@ -94,10 +94,19 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]  # panoramisk ships no typ
                 handled += 1
                 if backlog and not all_of_it and (started or handled >= SLICE_FRAMES):
                     self._resume_scheduled = True
-                    asyncio.get_running_loop().call_soon(self._hand_over)
+                    loop = asyncio.get_running_loop()
+                    if started:
+                        # One turn more: what the started work schedules in its first step
+                        # (a pop's socket write) runs before the rest of the read, too.
+                        loop.call_soon(self._hand_over_next_turn)
+                    else:
+                        loop.call_soon(self._hand_over)
                     return
         finally:
             self._report_counts()
+
+    def _hand_over_next_turn(self) -> None:
+        asyncio.get_running_loop().call_soon(self._hand_over)
 
     def _report_counts(self) -> None:
         """Tell the receiver what the reader found malformed or skipped since last time."""

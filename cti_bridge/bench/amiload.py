@@ -94,23 +94,18 @@ async def blast(sim: PbxSimulator, template: bytes, events: int) -> int:
 
 
 async def noise(sim: PbxSimulator, template: bytes, events_per_second: float) -> None:
-    """Background call traffic at a steady rate, until cancelled."""
+    """Background call traffic at a steady rate, until cancelled: one whole call's events
+    at a time, each when it is due (a switch reports calls as they happen, not in trains
+    of hundreds of events)."""
     per_copy = event_count(template)
-    tick = 0.05
+    interval = per_copy / events_per_second
     source = copies(template, first=500_000_000)
-    owed = 0.0
     next_at = time.monotonic()
     while True:
-        owed += events_per_second * tick
-        chunk = bytearray()
-        while owed >= per_copy:
-            chunk += next(source)
-            owed -= per_copy
-        if chunk:
-            await _write(sim, bytes(chunk))
-            # Counted with the switch's own events, so the phase reports all AMI traffic.
-            sim.pbx.events_emitted += event_count(bytes(chunk))
-        next_at += tick
+        await _write(sim, next(source))
+        # Counted with the switch's own events, so the phase reports all AMI traffic.
+        sim.pbx.events_emitted += per_copy
+        next_at += interval
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
 

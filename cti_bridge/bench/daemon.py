@@ -26,17 +26,24 @@ def free_port() -> int:
 
 
 def write_config(
-    directory: Path, database_url: str, web_port: int, ami_port: int, redis_url: str = ""
+    directory: Path,
+    database_url: str,
+    web_port: int,
+    ami_port: int,
+    *,
+    redis_url: str = "",
+    agi_port: int = 0,
 ) -> Path:
     """The daemon's settings for a run; with ``redis_url`` it runs in cluster mode (the
-    Redis bus and an AMI lease), keys under the ``bench`` prefix."""
+    Redis bus and an AMI lease), keys under the ``bench`` prefix. FastAGI listens on
+    ``agi_port`` (0: any free port, nobody told)."""
     path = directory / "bench.toml"
     path.write_text(
         f'[redis]\nurl = "{redis_url}"\nprefix = "bench"\n'
         f"[web]\nport = {web_port}\nsocket_queue_size = 1024\n"
         f'[database]\nurl = "{database_url}"\njournal_dir = "{directory / "journal"}"\n'
         f'[log]\nlevel = "WARNING"\n'
-        f"[ivr]\nagi_port = 0\n"
+        f"[ivr]\nagi_port = {agi_port}\n"
         f'[[asterisk]]\nname = "pbx1"\nport = {ami_port}\nsecret = "{SECRET}"\n'
     )
     return path

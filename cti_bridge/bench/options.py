@@ -26,6 +26,9 @@ class BenchOptions:
     profile: bool = False
     # Cluster mode: the daemon publishes through this Redis (empty: in-process bus).
     redis_url: str = ""
+    # Each caller first runs the sample dialplan's FastAGI lookup against the daemon (as
+    # config/asterisk/extensions.conf does) before the queue rings; False: rings at once.
+    agi: bool = True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--lookups", type=int, default=d.lookup_samples, dest="lookup_samples",
         help="lookups per query path in the raw/Core/ORM comparison (0: skip)")  # fmt: skip
     add("--redis-url", default="", help="run the daemon on the Redis bus (cluster mode)")
+    add("--no-agi", dest="agi", action="store_false",
+        help="ring agents the instant a caller arrives, without the sample dialplan's "
+        "FastAGI lookup step before the queue")  # fmt: skip
     add("--profile", action="store_true",
         help="profile the daemon (cProfile) and print its top functions")  # fmt: skip
 
@@ -71,4 +77,5 @@ def options_from(args: argparse.Namespace, database_url: str) -> BenchOptions:
         lookup_samples=args.lookup_samples,
         profile=args.profile,
         redis_url=args.redis_url,
+        agi=args.agi,
     )

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cti_bridge.pbxsim.agi import fastagi_lookup
 from cti_bridge.pbxsim.channels import UNKNOWN, Bridge, Channel, ChannelState
 from cti_bridge.pbxsim.flow import PRESENTATION_ALLOWED, PRESENTATION_PROHIBITED, CallFlow
 from cti_bridge.pbxsim.pbx import INUSE, NOT_INUSE, RINGING
@@ -50,7 +51,7 @@ class Inbound:
     answered: float | None = None
 
 
-def inbound(flow: CallFlow, *, withheld: bool) -> Inbound:
+async def inbound(flow: CallFlow, *, withheld: bool) -> Inbound:
     """The trunk channel appears and runs the first dialplan steps."""
     call = flow.call
     if withheld:
@@ -75,13 +76,25 @@ def inbound(flow: CallFlow, *, withheld: bool) -> Inbound:
         flow.caller_id(chan, cid[0], cid[1], presentation)
     flow.newexten(chan, "Set", f"__CTI_DID={dialed}", priority=2)
     flow.varset(chan, "__CTI_DID", dialed)
-    ivr_lookup(flow, chan)
+    await ivr_lookup(flow, chan)
     return Inbound(chan, presentation, time.monotonic())
 
 
-def ivr_lookup(flow: CallFlow, chan: Channel) -> None:
-    """The bridge's own FastAGI lookup (DESIGN 6.4) sets its variables - for a caller it
-    does not know, mostly empty ones - and the dialplan turns CTI_PRIORITY into QUEUE_PRIO."""
+async def ivr_lookup(flow: CallFlow, chan: Channel) -> None:
+    """The bridge's own FastAGI lookup (DESIGN 6.4) sets its variables and the dialplan
+    turns CTI_PRIORITY into QUEUE_PRIO. With ``pbx.agi`` set the lookup really runs against
+    that FastAGI server (``agi.py``), taking the time it takes; otherwise it is reported at
+    once, with the empty values of a caller the bridge does not know."""
+    agi = flow.pbx.agi
+    if agi is not None:
+        flow.newexten(chan, "AGI", f"agi://{agi[0]}:{agi[1]}/lookup", priority=3)
+        got = await fastagi_lookup(agi, "lookup", chan)
+        status = "SUCCESS" if got is not None else "FAILURE"
+        flow.varsets(chan, [*(got or []), ("AGISTATUS", status)])
+        priority = dict(got or []).get("CTI_PRIORITY", "0") or "0"
+        flow.newexten(chan, "Set", f"QUEUE_PRIO={priority}", priority=4)
+        flow.varset(chan, "QUEUE_PRIO", priority)
+        return
     flow.newexten(chan, "AGI", "agi://127.0.0.1:4573/lookup", priority=3)
     flow.varsets(
         chan, [(name, "") for name in ("CTI_CUSTOMER_ID", "CTI_CUSTOMER_NAME", "CTI_GRADE")]

@@ -146,6 +146,8 @@ class Pbx:
         self.device_use: Counter[str] = Counter()
         self.boot_time = time.time() - _INITIAL_UPTIME
         self.events_emitted = 0
+        # The FastAGI server the dialplan's lookup step connects to (None: not run).
+        self.agi: tuple[str, int] | None = None
 
     def _new_queue(self, name: str, strategy: str) -> QueueState:
         login = int(time.time())

@@ -60,14 +60,14 @@ async def group_pickup(flow: CallFlow) -> None:
 
 
 async def _answered_where_it_rings(flow: CallFlow) -> None:
-    connected = await dial_ring(flow, inbound(flow, withheld=False), flow.call.agents)
+    connected = await dial_ring(flow, await inbound(flow, withheld=False), flow.call.agents)
     if connected is not None:
         await talk_and_hang_up(flow, connected)
 
 
 async def _ring_then_pick(flow: CallFlow, targets: list[str], exten: str, data: str) -> None:
     call = flow.call
-    caller = inbound(flow, withheld=False)
+    caller = await inbound(flow, withheld=False)
     legs = enter_dial(flow, caller, targets)
     if await call.pause(call.timing.ring):
         abandon(flow, caller, legs, None)

@@ -71,7 +71,7 @@ async def queue_call(
     waits in the queue for a ring time (or until ``advance()``) before any member rings."""
     call = flow.call
     chosen = flow.pbx.queue_named(queue) if queue else flow.pbx.queue
-    caller = inbound(flow, withheld=withheld)
+    caller = await inbound(flow, withheld=withheld)
     enter_queue(flow, caller, chosen)
     if wait and await call.pause(call.timing.ring):
         abandon(flow, caller, [], chosen)  # hung up while waiting: no member ever rang
@@ -84,7 +84,7 @@ async def queue_call(
 async def direct_call(flow: CallFlow, *, group: bool = False) -> None:
     """``Dial()`` straight to the first agent's phone, or to every agent's (ring group)."""
     call = flow.call
-    caller = inbound(flow, withheld=False)
+    caller = await inbound(flow, withheld=False)
     targets = list(call.agents) if group else [call.agents[0]]
     connected = await dial_ring(flow, caller, targets)
     if connected is not None:

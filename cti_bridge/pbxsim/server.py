@@ -68,7 +68,10 @@ class PbxSimulator:
         time_scale: float = 1.0,
         ring_seconds: float = 3.0,
         talk_seconds: float = 8.0,
+        agi: tuple[str, int] | None = None,
     ) -> None:
+        """``agi``: the bridge's FastAGI server (host, port): each inbound call then runs
+        the sample dialplan's lookup against it before its queue rings (``agi.py``)."""
         if not agents:
             raise ValueError("the simulator needs at least one agent interface")
         self.username = username
@@ -78,6 +81,7 @@ class PbxSimulator:
         self.ring_seconds = ring_seconds
         self.talk_seconds = talk_seconds
         self.pbx = Pbx(queue=queue, agents={a: member_name(a) for a in agents}, dialed=dialed)
+        self.pbx.agi = agi
         self.host = "127.0.0.1"
         self.port = 0
         self.answer_pings = True

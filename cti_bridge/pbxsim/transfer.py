@@ -55,7 +55,7 @@ async def _answered_and_talking(flow: CallFlow) -> Connected | None:
     """The queue rings the first agent alone, who answers and talks for the talk time.
     None when the call is already over (the caller gave up or hung up while talking)."""
     call = flow.call
-    caller = inbound(flow, withheld=False)
+    caller = await inbound(flow, withheld=False)
     queue = flow.pbx.queue
     enter_queue(flow, caller, queue)
     first = call.answer_by or call.agents[0]

@@ -46,6 +46,9 @@ from cti_bridge.store.calllog import CallLog
 
 log = logging.getLogger(__name__)
 
+# A write of the call log waits while a pop went out less than this long ago (writer.py).
+POP_GAP_SECONDS = 0.003
+
 
 class CallService:
     def __init__(
@@ -73,15 +76,21 @@ class CallService:
         self._metrics = metrics
         self._clock = clock
         self._calls: dict[str, LiveCall] = {}
-        # Pops being built right now: the call log's writes let them pass (writer.py).
+        # Pops being built right now, and when the last one went out: the call log's writes
+        # let them pass (writer.py), and the rest of a ringall's pops, which follow within
+        # a millisecond or two of the first.
         self._popping = 0
-        self._writer = OrderedWriter(metrics, lambda: self._popping > 0)
+        self._last_pop = float("-inf")
+        self._writer = OrderedWriter(metrics, self._pops_in_flight)
         self._handoffs = HandoffBuilder(calllog, agents, handoff_timeout)
         # What the caller did in the IVR, by call id (the pop's ``ivr`` field).
         self._ivr_journey = ivr_journey
         # Told of every pop (call id, agent id, caller match), after it went out: the
         # supervisors' board watches for customers with overdue tickets calling in.
         self.pop_watchers: list[Callable[[str, int, CallerMatch], None]] = []
+
+    def _pops_in_flight(self) -> bool:
+        return self._popping > 0 or time.monotonic() - self._last_pop < POP_GAP_SECONDS
 
     # -- intake (synchronous: called from the AMI read path) --------------------------------
 
@@ -219,6 +228,7 @@ class CallService:
             message["lookup_failed"] = True
         pop = call.add_pop(agent_id, offer, "ringing")
         seq = await self._bus.publish(agent_id, message)
+        self._last_pop = time.monotonic()
         pop.sent.append((seq, message))
         self._metrics.pop_sent(self._clock() - offer.at)
         for watch in self.pop_watchers:
