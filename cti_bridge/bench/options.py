@@ -29,6 +29,8 @@ class BenchOptions:
     # Each caller first runs the sample dialplan's FastAGI lookup against the daemon (as
     # config/asterisk/extensions.conf does) before the queue rings; False: rings at once.
     agi: bool = True
+    # The same for the burst's callers (off: they ring at once, see run.py).
+    burst_agi: bool = False
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--no-agi", dest="agi", action="store_false",
         help="ring agents the instant a caller arrives, without the sample dialplan's "
         "FastAGI lookup step before the queue")  # fmt: skip
+    add("--burst-agi", action="store_true",
+        help="run the FastAGI step for the burst's callers too")  # fmt: skip
     add("--profile", action="store_true",
         help="profile the daemon (cProfile) and print its top functions")  # fmt: skip
 
@@ -78,4 +82,5 @@ def options_from(args: argparse.Namespace, database_url: str) -> BenchOptions:
         profile=args.profile,
         redis_url=args.redis_url,
         agi=args.agi,
+        burst_agi=args.burst_agi,
     )
