@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
+HARNESS_NICE = 5
+
 
 @dataclass(frozen=True, slots=True)
 class BenchOptions:
@@ -31,6 +33,9 @@ class BenchOptions:
     agi: bool = True
     # The same for the burst's callers (off: they ring at once, see run.py).
     burst_agi: bool = False
+    # Niceness added to the harness (simulator, agents) once the daemon runs (run.py);
+    # the command line's default is HARNESS_NICE, a library caller's none.
+    harness_nice: int = 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "FastAGI lookup step before the queue")  # fmt: skip
     add("--burst-agi", action="store_true",
         help="run the FastAGI step for the burst's callers too")  # fmt: skip
+    add("--harness-nice", type=int, default=HARNESS_NICE,
+        help="niceness of the simulator and the agents' process (they stand in for other "
+        "machines; 0: same priority as the daemon)")  # fmt: skip
     add("--profile", action="store_true",
         help="profile the daemon (cProfile) and print its top functions")  # fmt: skip
 
@@ -83,4 +91,5 @@ def options_from(args: argparse.Namespace, database_url: str) -> BenchOptions:
         redis_url=args.redis_url,
         agi=args.agi,
         burst_agi=args.burst_agi,
+        harness_nice=args.harness_nice,
     )

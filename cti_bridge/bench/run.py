@@ -209,6 +209,11 @@ async def run_bench(options: BenchOptions, say: Say = print) -> int:
         clients = ClientProcess(f"ws://127.0.0.1:{web_port}/ws", agents, Path(tmp))
         try:
             await daemon.start()
+            # From here this process (the simulator) and the agents' process it starts run
+            # at a lower priority: they stand in for a PBX and browsers on other machines,
+            # and should not take the two cores from the daemon and PostgreSQL.
+            if options.harness_nice:
+                os.nice(options.harness_nice)
             report = await _measure(bench, sim, daemon, clients, agents)
         finally:
             with contextlib.suppress(Exception):

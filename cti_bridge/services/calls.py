@@ -229,6 +229,8 @@ class CallService:
         pop = call.add_pop(agent_id, offer, "ringing")
         seq = await self._bus.publish(agent_id, message)
         self._last_pop = time.monotonic()
+        # Let the socket's writer send it before the bookkeeping below.
+        await asyncio.sleep(0)
         pop.sent.append((seq, message))
         self._metrics.pop_sent(self._clock() - offer.at)
         for watch in self.pop_watchers:
