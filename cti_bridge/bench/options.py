@@ -33,7 +33,7 @@ class BenchOptions:
     agi: bool = True
     # The same for the burst's callers (off: they ring at once, see run.py).
     burst_agi: bool = False
-    # Niceness added to the harness (simulator, agents) once the daemon runs (run.py);
+    # Niceness added to the simulator's process once the agents are connected (run.py);
     # the command line's default is HARNESS_NICE, a library caller's none.
     harness_nice: int = 0
 
@@ -65,8 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--burst-agi", action="store_true",
         help="run the FastAGI step for the burst's callers too")  # fmt: skip
     add("--harness-nice", type=int, default=HARNESS_NICE,
-        help="niceness of the simulator and the agents' process (they stand in for other "
-        "machines; 0: same priority as the daemon)")  # fmt: skip
+        help="niceness of the simulator (it stands in for a PBX on another machine; "
+        "0: same priority as the daemon)")  # fmt: skip
     add("--profile", action="store_true",
         help="profile the daemon (cProfile) and print its top functions")  # fmt: skip
 

@@ -209,11 +209,6 @@ async def run_bench(options: BenchOptions, say: Say = print) -> int:
         clients = ClientProcess(f"ws://127.0.0.1:{web_port}/ws", agents, Path(tmp))
         try:
             await daemon.start()
-            # From here this process (the simulator) and the agents' process it starts run
-            # at a lower priority: they stand in for a PBX and browsers on other machines,
-            # and should not take the two cores from the daemon and PostgreSQL.
-            if options.harness_nice:
-                os.nice(options.harness_nice)
             report = await _measure(bench, sim, daemon, clients, agents)
         finally:
             with contextlib.suppress(Exception):
@@ -254,6 +249,12 @@ async def _measure(
     await clients.start(bench.ledger.pop)
     if clients.process is not None:
         bench.harness_pids.append(clients.process.pid)
+    # From here this process, the simulator, runs at a lower priority: it stands in for a
+    # PBX on another machine and should not take a core from the daemon and PostgreSQL
+    # while they handle what it just wrote. (Not the agents' process: a browser is on
+    # another machine too, but would not be the one left waiting under load.)
+    if o.harness_nice:
+        os.nice(o.harness_nice)
     await asyncio.sleep(2.0)
     joined = sample(daemon.pid)
     per_agent = (joined.rss_bytes - idle.rss_bytes) / max(clients.connected, 1) / 1024
