@@ -38,6 +38,7 @@ from sqlalchemy import func, select, text
 
 from cti_bridge.app import Daemon
 from cti_bridge.ivr.service import Caller
+from cti_bridge.pbxsim.agi import fastagi_session
 from cti_bridge.settings import DatabaseSettings, IvrSettings, Secret, Settings, WebSettings
 from cti_bridge.store.bulk_seed import seed_customers, seed_number
 from cti_bridge.store.db import create_engine, normalize_url
@@ -91,19 +92,13 @@ async def timed(probe: Probe, picks: list[tuple[str, str | None]]) -> dict[str, 
 
 
 async def agi_lookup(port: int, caller: str) -> dict[str, str]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    env = f"agi_network: yes\nagi_network_script: lookup\nagi_callerid: {caller}\n"
-    writer.write(f"{env}agi_uniqueid: 1700000000.1\n\n".encode())
-    variables: dict[str, str] = {}
-    while line := await reader.readline():
-        command = line.decode().rstrip("\n")
-        if command.startswith("SET VARIABLE "):
-            name, _, value = command[len("SET VARIABLE ") :].partition(" ")
-            variables[name] = value.strip('"')
-        writer.write(b"200 result=1\n")
-    writer.close()
-    await writer.wait_closed()
-    return variables
+    env = {
+        "agi_network": "yes",
+        "agi_network_script": "lookup",
+        "agi_callerid": caller,
+        "agi_uniqueid": "1700000000.1",
+    }
+    return dict(await fastagi_session(("127.0.0.1", port), env))
 
 
 async def http_lookup(http: aiohttp.ClientSession, url: str, caller: str) -> dict[str, str]:

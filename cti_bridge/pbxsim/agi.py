@@ -41,22 +41,29 @@ async def fastagi_lookup(
         "agi_accountcode": "",
         "agi_threadid": "140000000000000",
     }
-    variables: list[tuple[str, str]] = []
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS):
-            reader, writer = await asyncio.open_connection(*address)
-            try:
-                writer.write("".join(f"{k}: {v}\n" for k, v in env.items()).encode() + b"\n")
-                while line := await reader.readline():
-                    command = line.decode(errors="replace").rstrip("\n")
-                    if command.startswith("SET VARIABLE "):
-                        name, _, value = command[len("SET VARIABLE ") :].partition(" ")
-                        variables.append((name, value.strip().strip('"')))
-                    writer.write(b"200 result=1\n")
-            finally:
-                writer.close()
-                with contextlib.suppress(ConnectionError):
-                    await writer.wait_closed()
+            return await fastagi_session(address, env)
     except (OSError, TimeoutError):
         return None
+
+
+async def fastagi_session(address: tuple[str, int], env: dict[str, str]) -> list[tuple[str, str]]:
+    """One FastAGI session as Asterisk runs it: send ``env``, answer every command with
+    success until the server closes; the ``SET VARIABLE`` pairs in order. Connection
+    errors are the caller's to handle."""
+    variables: list[tuple[str, str]] = []
+    reader, writer = await asyncio.open_connection(*address)
+    try:
+        writer.write("".join(f"{k}: {v}\n" for k, v in env.items()).encode() + b"\n")
+        while line := await reader.readline():
+            command = line.decode(errors="replace").rstrip("\n")
+            if command.startswith("SET VARIABLE "):
+                name, _, value = command[len("SET VARIABLE ") :].partition(" ")
+                variables.append((name, value.strip().strip('"')))
+            writer.write(b"200 result=1\n")
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
     return variables

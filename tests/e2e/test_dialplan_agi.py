@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from cti_bridge.bench.amiload import Capture
 from cti_bridge.pbxsim import PbxSimulator
 from tests.clients import receive_type
 from tests.e2e.helpers import JANE
@@ -17,19 +18,14 @@ from tests.stack import pbx_settings, running
 from tests.store.helpers import add_customer
 
 
-class Capture:
-    """A sink on the simulated switch: every event name and its headers, in order."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, str]]] = []
-
-    def wants(self, event_class: str) -> bool:
-        return True
-
-    def write(self, data: bytes) -> None:
-        lines = data.decode().split("\r\n")
-        headers = dict(line.split(": ", 1) for line in lines if ": " in line)
-        self.events.append((headers.get("Event", ""), headers))
+def events(capture: Capture) -> list[tuple[str, dict[str, str]]]:
+    """Every event the switch wrote: its name and headers, in order."""
+    found = []
+    for block in capture.data.decode().split("\r\n\r\n"):
+        headers = dict(line.split(": ", 1) for line in block.split("\r\n") if ": " in line)
+        if "Event" in headers:
+            found.append((headers["Event"], headers))
+    return found
 
 
 async def test_the_queue_rings_after_the_bridges_agi_lookup_answered(
@@ -57,15 +53,16 @@ async def test_the_queue_rings_after_the_bridges_agi_lookup_answered(
         assert pop["call_id"] == f"pbx1:{call.linkedid}"
         assert pop["customer"]["id"] == jane
 
-    names = [name for name, _ in capture.events]
-    varsets = {h["Variable"]: h["Value"] for name, h in capture.events if name == "VarSet"}
+    written = events(capture)
+    names = [name for name, _ in written]
+    varsets = {h["Variable"]: h["Value"] for name, h in written if name == "VarSet"}
     # What the bridge answered, as Asterisk reports the variables its AGI set.
     assert varsets["CTI_CUSTOMER_ID"] == str(jane)
     assert (varsets["CTI_VIP"], varsets["AGISTATUS"]) == ("1", "SUCCESS")
     assert varsets["QUEUE_PRIO"] == varsets["CTI_PRIORITY"] != "0"
     # The queue rang only after the lookup.
     assert names.index("AgentCalled") > max(
-        i for i, (name, h) in enumerate(capture.events) if h.get("Variable") == "AGISTATUS"
+        i for i, (name, h) in enumerate(written) if h.get("Variable") == "AGISTATUS"
     )
 
 
@@ -86,5 +83,5 @@ async def test_an_unreachable_agi_server_fails_the_step_and_the_call_goes_on(
             )
             pop = await receive_type(ann, "screen_pop", timeout=5)
         assert pop["customer"] is None
-    agi = [h for name, h in capture.events if h.get("Variable") == "AGISTATUS"]
+    agi = [h for name, h in events(capture) if h.get("Variable") == "AGISTATUS"]
     assert [h["Value"] for h in agi] == ["FAILURE"]
