@@ -254,7 +254,7 @@ class RedisBus:
                 self._subscribed.clear()
                 self._went_down(exc)
             finally:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
                 await client.aclose()
             await asyncio.sleep(RETRY_SECONDS)
 
