@@ -3,19 +3,24 @@
 #          cti-bridge run --config /etc/cti-bridge.toml
 FROM python:3.11-slim AS build
 WORKDIR /src
+# The runtime dependencies and the build backend at the versions and hashes of the lock.
+COPY requirements.lock ./
+RUN python -m venv /opt/cti-bridge \
+ && /opt/cti-bridge/bin/pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY cti_bridge ./cti_bridge
 COPY agent_ui ./agent_ui
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN /opt/cti-bridge/bin/pip install --no-cache-dir --no-deps --no-build-isolation . \
+ && /opt/cti-bridge/bin/pip check
 
 FROM python:3.11-slim
 RUN useradd --system --create-home --home-dir /var/lib/cti-bridge cti
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+COPY --from=build /opt/cti-bridge /opt/cti-bridge
 COPY config/cti-bridge.toml /etc/cti-bridge.toml
 USER cti
 WORKDIR /var/lib/cti-bridge
-ENV CTI_WEB_HOST=0.0.0.0 \
+ENV PATH=/opt/cti-bridge/bin:$PATH \
+    CTI_WEB_HOST=0.0.0.0 \
     CTI_DATABASE_URL=sqlite+aiosqlite:////var/lib/cti-bridge/cti.db
 EXPOSE 8080 4573
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \

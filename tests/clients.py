@@ -19,6 +19,7 @@ from yarl import URL
 from cti_bridge.app import Daemon
 from cti_bridge.passwords import hash_password
 from cti_bridge.store.accounts import AgentRef
+from tests.patience import PATIENCE, until
 
 PASSWORD = "correct-horse"
 # username, role, interfaces
@@ -56,8 +57,11 @@ class Running:
     async def ws(self, username: str) -> AsyncIterator[ClientConnection]:
         url = self.url.replace("http", "ws", 1) + "/ws"
         cookie = await self.cookie(username)
+        hub = self.daemon.context.hub
+        before = hub.socket_count
         async with websockets.connect(url, additional_headers={"Cookie": cookie}) as conn:
-            await asyncio.sleep(0.05)  # let the server register the socket
+            # Pops go to the sockets the hub holds: wait until it holds this one.
+            await until(lambda: hub.socket_count > before)
             yield conn
 
 
@@ -72,11 +76,13 @@ async def add_team(daemon: Daemon) -> dict[str, AgentRef]:
     return agents
 
 
-async def receive(conn: ClientConnection, timeout: float = 3.0) -> dict[str, Any]:
+async def receive(conn: ClientConnection, timeout: float = PATIENCE) -> dict[str, Any]:
     return json.loads(await asyncio.wait_for(conn.recv(), timeout))  # type: ignore[no-any-return]
 
 
-async def receive_type(conn: ClientConnection, kind: str, timeout: float = 3.0) -> dict[str, Any]:
+async def receive_type(
+    conn: ClientConnection, kind: str, timeout: float = PATIENCE
+) -> dict[str, Any]:
     """The next message of this type (others in between are skipped)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

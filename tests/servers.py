@@ -6,35 +6,46 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
 
+from tests.patience import until
+
+__all__ = ["PrivateRedis", "TcpProxy", "free_port", "until"]
+
 REDIS_URL = os.environ.get("CTI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-async def until(check: Callable[[], bool], within: float = 8.0) -> float:
-    """Wait for ``check`` to hold (polling); returns the seconds it took."""
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > within:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - started
+# Ports handed out for servers a test starts later (a proxy, a redis-server, a daemon restarted
+# on the same port). Each test worker draws from its own block below the kernel's ephemeral
+# range (32768 and up), so neither another worker nor any port-0 bind can be given the same one.
+_PORT_BLOCK = 400
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+_next_ports = itertools.cycle(
+    range(20000 + _PORT_BLOCK * (int(_worker) % 30), 20000 + _PORT_BLOCK * (int(_worker) % 30 + 1))
+)
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port of this worker's block that nothing listens on now."""
+    for _ in range(_PORT_BLOCK):
+        port = next(_next_ports)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port left in this worker's block")
 
 
 class TcpProxy:

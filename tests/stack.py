@@ -11,8 +11,16 @@ import pytest
 
 from cti_bridge.app import Daemon
 from cti_bridge.pbxsim import PbxSimulator
-from cti_bridge.settings import AsteriskServer, DatabaseSettings, Secret, Settings, WebSettings
+from cti_bridge.settings import (
+    AsteriskServer,
+    CentreSettings,
+    DatabaseSettings,
+    Secret,
+    Settings,
+    WebSettings,
+)
 from tests.clients import Running, add_team
+from tests.patience import PATIENCE
 
 SECRET = "sim-secret"
 PHONES = ("PJSIP/1001", "PJSIP/1002", "PJSIP/1003")
@@ -27,8 +35,12 @@ def pbx_settings(db_url: str, sim_port: int, secret: str = SECRET) -> Settings:
     server = AsteriskServer(
         name="pbx1", port=sim_port, secret=Secret(secret), reconnect_min=0.1, reconnect_max=0.5
     )
+    # A pop's lookup may take as long as the machine needs: tests of that budget set it.
     return Settings(
-        web=WebSettings(port=0), database=DatabaseSettings(url=db_url), asterisk=(server,)
+        web=WebSettings(port=0),
+        database=DatabaseSettings(url=db_url),
+        asterisk=(server,),
+        centre=CentreSettings(lookup_timeout_ms=int(PATIENCE * 1000)),
     )
 
 
@@ -49,7 +61,7 @@ async def running(settings: Settings, sim: PbxSimulator) -> AsyncIterator[Stack]
     await daemon.start()
     try:
         agents = await add_team(daemon)
-        assert await daemon.links["pbx1"].wait_connected(5.0)
+        assert await daemon.links["pbx1"].wait_connected(PATIENCE)
         yield Stack(daemon, f"http://127.0.0.1:{daemon.web_port}", agents, sim)
     finally:
         await daemon.stop()

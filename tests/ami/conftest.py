@@ -12,6 +12,7 @@ import pytest
 from cti_bridge.ami import AmiLink, LinkStatus
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import AsteriskServer, Secret
+from tests.patience import PATIENCE
 from tests.pbxsim.amiclient import poll
 
 __all__ = ["Recorder", "poll", "server_for"]
@@ -44,7 +45,7 @@ class Recorder:
             if e.get("Event") == name and (linkedid is None or e.get("Linkedid") == linkedid)
         ]
 
-    async def until(self, check: Callable[[], T], within: float = 3.0) -> T:
+    async def until(self, check: Callable[[], T], within: float = PATIENCE) -> T:
         """Await the first truthy value of ``check()``, re-checked on every change."""
         async with asyncio.timeout(within):
             while True:
@@ -55,7 +56,7 @@ class Recorder:
                 await self._changed.wait()
 
     async def event(
-        self, predicate: Callable[[dict[str, str]], bool], within: float = 3.0
+        self, predicate: Callable[[dict[str, str]], bool], within: float = PATIENCE
     ) -> dict[str, str]:
         def first() -> dict[str, str] | None:
             return next((e for e in self.events if predicate(e)), None)
@@ -73,7 +74,7 @@ def server_for(sim: PbxSimulator, **changes: Any) -> AsteriskServer:
         username="cti",
         secret=Secret(SECRET),
         ping_interval=5.0,
-        ping_timeout=1.0,
+        ping_timeout=5.0,
         reconnect_min=0.05,
         reconnect_max=0.4,
     )
@@ -98,6 +99,6 @@ async def link(sim: PbxSimulator, recorder: Recorder) -> AsyncIterator[AmiLink]:
     """A link that has logged in to the simulator."""
     ami = AmiLink(server_for(sim), recorder.on_event, on_status=recorder.on_status)
     await ami.start()
-    assert await ami.wait_connected(3)
+    assert await ami.wait_connected(PATIENCE)
     yield ami
     await ami.close()

@@ -9,6 +9,7 @@ import pytest
 from cti_bridge.ami import AmiActionError, AmiLink, AmiNotConnected, LinkStatus
 from cti_bridge.pbxsim import PbxSimulator
 from tests.ami.conftest import Recorder
+from tests.patience import PATIENCE
 
 
 async def test_ping(link: AmiLink) -> None:
@@ -101,11 +102,11 @@ async def test_not_connected_and_timeouts(
     with pytest.raises(TimeoutError):
         await link.action({"Action": "Ping"}, timeout=0.1)
 
-    waiting = asyncio.create_task(link.action({"Action": "Ping"}, timeout=5))
+    waiting = asyncio.create_task(link.action({"Action": "Ping"}, timeout=2 * PATIENCE))
     await asyncio.sleep(0)  # let it write the action
     await sim.stop()
     with pytest.raises(AmiNotConnected):
-        await asyncio.wait_for(waiting, 2)
+        await asyncio.wait_for(waiting, PATIENCE)
     await recorder.until(lambda: link.status is not LinkStatus.CONNECTED)
     with pytest.raises(AmiNotConnected):
         await link.action({"Action": "Ping"})

@@ -13,6 +13,7 @@ from cti_bridge.ami import AmiLink, LinkStatus
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import Secret
 from tests.ami.conftest import SECRET, Recorder, poll, server_for
+from tests.patience import PATIENCE
 
 
 async def test_login_reports_connected_and_fully_booted_comes_first(
@@ -35,7 +36,7 @@ async def test_wrong_secret_logs_one_clear_error_and_backs_off(
     link = AmiLink(server, recorder.on_event, on_status=recorder.on_status)
     await link.start()
     try:
-        await poll(lambda: sim.logins_failed >= 5, within=5)
+        await poll(lambda: sim.logins_failed >= 5)
         assert link.status is LinkStatus.AUTH_FAILED
         assert not await link.wait_connected(0.01)
     finally:
@@ -65,7 +66,7 @@ async def test_auth_failure_is_reported_again_only_after_a_quiet_period(
     link = AmiLink(server, recorder.on_event)
     await link.start()
     try:
-        await poll(lambda: sim.logins_failed >= 12, within=5)
+        await poll(lambda: sim.logins_failed >= 12)
     finally:
         await link.close()
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
@@ -145,7 +146,7 @@ async def test_secret_is_never_logged(
     caplog.set_level(logging.DEBUG)
     link = AmiLink(server_for(sim), recorder.on_event, on_status=recorder.on_status)
     await link.start()
-    assert await link.wait_connected(3)
+    assert await link.wait_connected(PATIENCE)
     await sim.disconnect_clients()
     await recorder.until(lambda: recorder.statuses.count(LinkStatus.CONNECTED) == 2)
     await link.action({"Action": "Ping"})
@@ -162,6 +163,6 @@ async def test_status_handler_errors_do_not_break_the_link(sim: PbxSimulator) ->
     link = AmiLink(server_for(sim), lambda s, e: None, on_status=broken)
     await link.start()
     try:
-        assert await link.wait_connected(3)
+        assert await link.wait_connected(PATIENCE)
     finally:
         await link.close()

@@ -20,6 +20,7 @@ from cti_bridge.pbxsim import PbxSimulator, SimCall
 from tests.ami.conftest import SECRET, Recorder, server_for
 from tests.clients import add_team, nothing_for, receive
 from tests.core.replay import assert_well_formed, brief, interactions
+from tests.patience import PATIENCE
 from tests.stack import Stack, pbx_settings
 
 JANE = "+15551234567"
@@ -173,7 +174,7 @@ async def daemon_stack(db_url: str, sim: PbxSimulator) -> AsyncIterator[Stack]:
     await daemon.start()
     try:
         agents = await add_team(daemon)
-        assert await daemon.links["pbx1"].wait_connected(5.0)
+        assert await daemon.links["pbx1"].wait_connected(PATIENCE)
         yield Stack(daemon, f"http://127.0.0.1:{daemon.web_port}", agents, sim)
     finally:
         await daemon.stop()
@@ -197,7 +198,7 @@ async def test_daemon_pops_a_call_that_rang_while_its_ami_link_was_down(
         )
         await asyncio.sleep(0.05)
         await sim.start()
-        pop = await receive(ann, timeout=5.0)
+        pop = await receive(ann)
         assert (pop["type"], pop["call_id"]) == ("screen_pop", f"pbx1:{call.linkedid}")
         assert pop["caller"]["number"] == JANE
         call.advance()

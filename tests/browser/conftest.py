@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, async_playwright, expect
 
 from cti_bridge.store.db import create_engine
 from cti_bridge.store.migrate import upgrade
+from tests.patience import PATIENCE
 
 CHROMIUM = os.environ.get("CTI_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # As the machine notes advise: no sandbox as root, and no background traffic to the outside.
@@ -24,6 +25,10 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# A page's assertions wait as long as any other wait in the tests (tests/patience.py).
+expect.set_options(timeout=PATIENCE * 1000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -28,6 +28,7 @@ from cti_bridge.store.migrate import upgrade
 from cti_bridge.store.models import Customer, CustomerPhone
 from tests.browser.conftest import ARGS, CHROMIUM
 from tests.browser.desk import VIEWPORT
+from tests.patience import PATIENCE
 from tests.stack import SECRET, pbx_settings
 
 AGENT, PASSWORD = "agent1", "demo1234"
@@ -94,7 +95,7 @@ async def main(out: Path) -> None:
         daemon = Daemon(pbx_settings(url, sim.port))
         await daemon.start()
         try:
-            assert await daemon.links["pbx1"].wait_connected(5.0)
+            assert await daemon.links["pbx1"].wait_connected(PATIENCE)
             await shoot(daemon, sim, f"http://127.0.0.1:{daemon.web_port}", out)
         finally:
             await daemon.stop()

@@ -32,8 +32,8 @@ async def test_pop_on_the_ringing_agent_only_outcome_and_note_reach_the_next_pop
         "direct_answered", caller_number="5551234567", agents=["PJSIP/1001"], talk_seconds=600
     )
     card = ann.card(call_id(call.linkedid))
-    # "Within the same second": the card with the customer is there in under one second.
-    await expect(card.locator(".customer-name")).to_have_text("Jane Doe", timeout=1000)
+    # How fast the card comes is measured by `cti-bridge bench`; here: that it comes, right.
+    await expect(card.locator(".customer-name")).to_have_text("Jane Doe")
     await expect(card.locator(".caller-number")).to_have_text("+15551234567")
     await expect(card.locator(".match")).to_have_text("matched on the full number")
     await expect(card.locator(".badge.vip")).to_be_visible()

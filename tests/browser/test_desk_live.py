@@ -3,7 +3,6 @@ network, the desk in two tabs, several calls at once."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,16 +16,12 @@ from cti_bridge.settings import Settings, WebSettings
 from cti_bridge.store.models import Disposition, Interaction
 from tests.browser.desk import call_id, new_context, open_desk
 from tests.clients import add_team
+from tests.patience import PATIENCE
+from tests.servers import free_port
 from tests.stack import Stack, pbx_settings
 from tests.store.helpers import add_customer
 
-RECONNECT = 15_000  # ms: the page's backoff is capped at 5 s; the daemon needs a moment
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+RECONNECT = PATIENCE * 1000  # ms: the page's backoff is capped at 5 s; the daemon needs a moment
 
 
 @pytest.fixture
@@ -37,7 +32,7 @@ async def fixed_port_stack(db_url: str, sim: PbxSimulator) -> AsyncIterator[Stac
     daemon = Daemon(settings)
     await daemon.start()
     stack = Stack(daemon, f"http://127.0.0.1:{settings.web.port}", await add_team(daemon), sim)
-    assert await daemon.links["pbx1"].wait_connected(5.0)
+    assert await daemon.links["pbx1"].wait_connected(PATIENCE)
     try:
         yield stack
     finally:

@@ -6,13 +6,14 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
 import aiohttp
 import websockets
 from yarl import URL
+
+from tests.servers import free_port
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "csv"
 
@@ -125,12 +126,6 @@ async def test_bad_settings_exit_with_the_reason(tmp_path: Path) -> None:
     assert code == 2 and "[web] port" in err
     code, _, err = await cli("db", "upgrade", env={"CTI_WEB_PORT": "nope"})
     assert code == 2 and "CTI_WEB_PORT" in err
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_simulate_serves_ami(tmp_path: Path) -> None:

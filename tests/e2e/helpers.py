@@ -15,6 +15,7 @@ from cti_bridge.store.accounts import AgentRef
 from cti_bridge.store.calllog import LegRecord
 from cti_bridge.store.models import Interaction
 from tests.clients import PASSWORD, Running, receive
+from tests.patience import PATIENCE
 
 JANE = "+15551234567"
 
@@ -43,7 +44,7 @@ async def add_agent(stack: Running, username: str, *interfaces: str) -> AgentRef
 
 
 async def next_for_call(
-    conn: ClientConnection, call_id: str, kind: str | None = None, timeout: float = 5.0
+    conn: ClientConnection, call_id: str, kind: str | None = None, timeout: float = PATIENCE
 ) -> dict[str, Any]:
     """The next message about ``call_id`` (of ``kind`` if given); others are skipped."""
     deadline = asyncio.get_running_loop().time() + timeout

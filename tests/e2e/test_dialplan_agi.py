@@ -49,7 +49,7 @@ async def test_the_queue_rings_after_the_bridges_agi_lookup_answered(
                 ring_seconds=30,
                 talk_seconds=1,
             )
-            pop = await receive_type(ann, "screen_pop", timeout=5)
+            pop = await receive_type(ann, "screen_pop")
         assert pop["call_id"] == f"pbx1:{call.linkedid}"
         assert pop["customer"]["id"] == jane
 
@@ -81,7 +81,7 @@ async def test_an_unreachable_agi_server_fails_the_step_and_the_call_goes_on(
                 ring_seconds=30,
                 talk_seconds=1,
             )
-            pop = await receive_type(ann, "screen_pop", timeout=5)
+            pop = await receive_type(ann, "screen_pop")
         assert pop["customer"] is None
     agi = [h for name, h in events(capture) if h.get("Variable") == "AGISTATUS"]
     assert [h["Value"] for h in agi] == ["FAILURE"]

@@ -15,15 +15,8 @@ from cti_bridge.ami import LinkStatus
 from cti_bridge.app import Daemon
 from cti_bridge.pbxsim import PbxSimulator, encode_event
 from tests.clients import receive_type
+from tests.patience import until
 from tests.stack import Stack, pbx_settings
-
-
-async def until(check: object, within: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not check():  # type: ignore[operator]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 async def test_malformed_frames_are_counted_and_the_stream_goes_on(stack: Stack) -> None:

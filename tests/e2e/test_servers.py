@@ -9,10 +9,11 @@ import pytest
 
 from cti_bridge.app import Daemon
 from cti_bridge.pbxsim import PbxSimulator
-from cti_bridge.settings import AsteriskServer, DatabaseSettings, Secret, Settings, WebSettings
+from cti_bridge.settings import AsteriskServer, Secret
 from tests.clients import Running, add_team
 from tests.e2e.helpers import interactions, next_for_call
-from tests.stack import PHONES, SECRET
+from tests.patience import PATIENCE
+from tests.stack import PHONES, SECRET, pbx_settings
 
 
 @pytest.fixture
@@ -26,15 +27,13 @@ async def two_pbx(db_url: str) -> AsyncIterator[tuple[Running, PbxSimulator, Pbx
                 name=name, port=port, secret=Secret(SECRET), reconnect_min=0.1, reconnect_max=0.5
             )
         )
-    settings = Settings(
-        web=WebSettings(port=0), database=DatabaseSettings(url=db_url), asterisk=tuple(servers)
-    )
+    settings = pbx_settings(db_url, 0).replace(asterisk=tuple(servers))
     daemon = Daemon(settings)
     await daemon.start()
     try:
         agents = await add_team(daemon)
         for name in ("pbx1", "pbx2"):
-            assert await daemon.links[name].wait_connected(5.0)
+            assert await daemon.links[name].wait_connected(PATIENCE)
         yield Running(daemon, f"http://127.0.0.1:{daemon.web_port}", agents), sims[0], sims[1]
     finally:
         await daemon.stop()

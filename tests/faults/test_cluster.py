@@ -81,7 +81,7 @@ async def test_one_ami_link_pops_cross_nodes_and_resume_elsewhere(
         assert ready["checks"]["redis"]["ok"] is True
         assert ready["checks"]["ami:pbx1"]["detail"].startswith("standby")
     await holder.daemon.stop()  # a clean stop hands the lease over at once
-    await until(lambda: holds(other.daemon), within=5)
+    await until(lambda: holds(other.daemon))
     async with other.ws("bob") as bob:
         sim.place_call("direct_answered", caller_number="+15551230101", agents=["PJSIP/1002"])
         assert (await receive_type(bob, "screen_pop"))["caller"]["number"] == "+15551230101"
@@ -168,11 +168,11 @@ async def test_the_new_holder_resyncs_a_call_in_progress_and_ends_it_once(
         pop = await receive_type(ann, "screen_pop")
         await receive_type(ann, "call_update")  # answered, tracked by the holder
         await holder.daemon.stop()  # hands the lease over
-        await until(lambda: other.daemon.calls.knows(pop["call_id"]), within=8)
+        await until(lambda: other.daemon.calls.knows(pop["call_id"]))
         call.hangup_caller()
         seen: list[tuple[str, str | None]] = []
         while not seen or seen[-1] != ("call_update", "ended"):
-            message = await receive(ann, timeout=8)
+            message = await receive(ann)
             assert message["call_id"] == pop["call_id"]
             seen.append((message["type"], message.get("state")))
         # The new holder knew the call only from its resync, yet ann has her pop and her

@@ -18,6 +18,7 @@ from cti_bridge.store.calllog import CallLog, CallStart
 from cti_bridge.store.ivr import IvrStore
 from tests.clients import Running, add_team, receive
 from tests.ivr.asterisk import AgiCall, run_agi
+from tests.patience import PATIENCE
 from tests.stack import pbx_settings
 from tests.store.helpers import NOW, add_customer
 
@@ -143,7 +144,7 @@ async def test_the_pop_carries_what_the_caller_did_in_the_ivr(
     await daemon.start()
     try:
         stack = Running(daemon, f"http://127.0.0.1:{daemon.web_port}", await add_team(daemon))
-        assert await daemon.links["pbx1"].wait_connected(5.0)
+        assert await daemon.links["pbx1"].wait_connected(PATIENCE)
         assert daemon.context.ivr is not None
         assert daemon.engine is not None
         await add_customer(daemon.engine, "Jane Doe", "+1 555 123 4567")

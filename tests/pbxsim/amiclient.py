@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.patience import PATIENCE
+
 
 @dataclass
 class Frame:
@@ -104,7 +106,7 @@ class RawAmiClient:
         self._writer.write(text.encode("utf-8"))
         return action_id
 
-    async def wait_for(self, predicate: Callable[[Frame], bool], within: float = 2.0) -> Frame:
+    async def wait_for(self, predicate: Callable[[Frame], bool], within: float = PATIENCE) -> Frame:
         """The first frame (from the start) matching ``predicate``."""
         async with asyncio.timeout(within):
             while True:
@@ -116,7 +118,7 @@ class RawAmiClient:
                 self._changed.clear()
                 await self._changed.wait()
 
-    async def request(self, *pairs: tuple[str, str], within: float = 2.0) -> Frame:
+    async def request(self, *pairs: tuple[str, str], within: float = PATIENCE) -> Frame:
         """Send an action and await its Response."""
         action_id = self.send(*pairs)
         return await self.wait_for(
@@ -150,7 +152,7 @@ class RawAmiClient:
             await self._writer.wait_closed()
 
 
-async def poll(check: Callable[[], Any], within: float = 3.0) -> Any:
+async def poll(check: Callable[[], Any], within: float = PATIENCE) -> Any:
     """For conditions nothing signals (a simulator counter, a text buffer): check every
     10 ms until ``check()`` is truthy, which is returned."""
     async with asyncio.timeout(within):

@@ -16,6 +16,7 @@ from cti_bridge.store.accounts import AgentRef
 from cti_bridge.store.audit import Audit
 from cti_bridge.store.calllog import CallLog
 from cti_bridge.store.directory import CustomerDirectory
+from tests.patience import PATIENCE
 
 
 def call_service(
@@ -25,7 +26,7 @@ def call_service(
     directory.replace(agents)
     return CallService(
         lookup=CallerLookup(
-            CustomerDirectory(engine), timezone="UTC", timeout=2.0, metrics=metrics
+            CustomerDirectory(engine), timezone="UTC", timeout=PATIENCE, metrics=metrics
         ),
         agents=directory,
         bus=bus,

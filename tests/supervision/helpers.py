@@ -16,6 +16,7 @@ from cti_bridge.app import Daemon
 from cti_bridge.passwords import hash_password
 from cti_bridge.settings import DatabaseSettings, Settings, WebSettings
 from tests.clients import PASSWORD, Running, add_team
+from tests.patience import PATIENCE
 
 # Monday 23 November 2026, 09:00 UTC.
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC).timestamp()
@@ -57,7 +58,7 @@ async def running(
         await daemon.stop()
 
 
-async def next_alert(conn: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
+async def next_alert(conn: ClientConnection, timeout: float = PATIENCE) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:

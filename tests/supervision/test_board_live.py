@@ -14,12 +14,13 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection
 
 from cti_bridge.store.tickets import NewTicket
+from tests.patience import PATIENCE
 from tests.stack import Stack
 from tests.store.helpers import add_customer
 
 
 async def board_event(
-    conn: ClientConnection, want: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+    conn: ClientConnection, want: Callable[[dict[str, Any]], bool], timeout: float = PATIENCE
 ) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

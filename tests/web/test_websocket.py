@@ -143,5 +143,8 @@ async def test_each_socket_keeps_its_own_heartbeat_beat(running: Running) -> Non
                 name: next(iter(hub._sockets[running.agents[name].id])).ws._heartbeat_when
                 for name in ("ann", "bob")
             }
-    assert 0.25 < beats["bob"] - beats["ann"] < 1.0, beats
-    assert beats["ann"] != int(beats["ann"]), "a heartbeat rounded to the whole second"
+    # Rounded timers would land on whole seconds; how far apart the two opens were depends on
+    # the machine's load, so only the lower bound is the test's own doing.
+    assert beats["bob"] - beats["ann"] >= 0.25, beats
+    for name, when in beats.items():
+        assert when != int(when), f"{name}'s heartbeat was rounded to the whole second"
