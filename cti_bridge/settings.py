@@ -19,6 +19,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,12 @@ class AsteriskServer:
 class IvrSettings:
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    # Addresses or networks (CIDR) FastAGI answers; any other peer is hung up on at once.
+    agi_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    # FastAGI connections served at once; the rest are closed at once (the dialplan goes on).
+    max_connections: int = 200
+    # How long a FastAGI peer may stay silent (its header, each reply) before it is dropped.
+    agi_idle_seconds: float = 5.0
     tokens: tuple[Secret, ...] = ()
     # Every IVR answer is given within this, with safe defaults when the database is late.
     budget_ms: int = 300
@@ -127,6 +134,21 @@ class IvrSettings:
     priority_open_complaint: int = 3
     # Priority of the service ticket a caller's callback request opens.
     callback_priority: str = "high"
+
+    def __post_init__(self) -> None:
+        agi_networks(self.agi_allow)  # refused when loading, not at the first connection
+        if self.max_connections < 1:
+            raise SettingsError("[ivr] max_connections must be at least 1")
+        if self.agi_idle_seconds <= 0:
+            raise SettingsError("[ivr] agi_idle_seconds must be positive")
+
+
+def agi_networks(allow: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    """``[ivr] agi_allow`` as networks; a bare address is a network of one."""
+    try:
+        return tuple(ip_network(item.strip(), strict=False) for item in allow)
+    except ValueError as exc:
+        raise SettingsError(f"[ivr] agi_allow: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)

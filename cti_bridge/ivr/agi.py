@@ -97,9 +97,10 @@ class AgiChannel:
         gone (Asterisk refuses most commands on a dead channel with ``511``)."""
         if self.writer.is_closing():
             raise AgiHangup("socket closed")
-        self.writer.write(text.encode() + b"\n")
-        await self.writer.drain()
+        # The write is bounded too: a peer that stops reading must not hold the session.
         async with asyncio.timeout(self.reply_timeout):
+            self.writer.write(text.encode() + b"\n")
+            await self.writer.drain()
             while True:
                 line = await self._line()
                 if line is None:

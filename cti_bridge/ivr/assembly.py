@@ -15,7 +15,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_bridge.ivr.journeys import IvrJourneys
-from cti_bridge.ivr.server import FastAgiServer, pbx_resolver
+from cti_bridge.ivr.server import FastAgiServer, fastagi_server, pbx_resolver
 from cti_bridge.ivr.service import IvrService
 from cti_bridge.settings import Settings
 from cti_bridge.store.ivr import IvrStore
@@ -42,11 +42,8 @@ class IvrParts:
             phone=s.phone,
             clock=self._clock,
         )
-        server = FastAgiServer(
-            self.service,
-            host=s.ivr.agi_host,
-            port=s.ivr.agi_port,
-            pbx_for=pbx_resolver([(a.name, a.host) for a in s.asterisk]),
+        server = fastagi_server(
+            self.service, s.ivr, pbx_for=pbx_resolver([(a.name, a.host) for a in s.asterisk])
         )
         try:
             await server.start()

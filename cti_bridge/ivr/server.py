@@ -22,6 +22,12 @@ connection comes from, or the only one configured.
 A connection that sends garbage, stalls, or closes early is dropped with one log line; the
 AGI() application then returns and the dialplan continues with whatever it had.
 
+Only the PBXs may ask: a peer outside ``[ivr] agi_allow`` (loopback by default) is hung up
+on before a byte is read, and past ``[ivr] max_connections`` sessions at once a new
+connection is closed at once too, so a flood cannot starve the sessions already running.
+Both are logged at most once per :data:`REFUSAL_LOG_SECONDS` with a count, so a flood
+cannot fill the log either.
+
 The ``account`` argument of ``lookup`` and ``ticket_status`` is for references the dialplan
 trusts (a CRM, a DID per account): it answers without a PIN. A reference the *caller* keys
 in goes through ``identify`` first; later routes of the call then use the proven account.
@@ -32,15 +38,52 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from cti_bridge.ivr.agi import MAX_LINE, AgiChannel, AgiEnvironment, AgiError, AgiHangup
 from cti_bridge.ivr.service import Caller, IvrService, Variables
+from cti_bridge.settings import IvrSettings, agi_networks
 
 log = logging.getLogger(__name__)
 
 HEADER_TIMEOUT = 5.0
+REFUSAL_LOG_SECONDS = 10.0
 Route = Callable[["FastAgiServer", AgiChannel, AgiEnvironment], Awaitable[Variables]]
+Network = IPv4Network | IPv6Network
+LOOPBACK: tuple[Network, ...] = agi_networks(("127.0.0.1", "::1"))
+
+
+class RefusalLog:
+    """One warning per ``interval`` for a kind of refusal, with how many were not logged."""
+
+    def __init__(self, interval: float = REFUSAL_LOG_SECONDS) -> None:
+        self._interval = interval
+        self._last: dict[str, float] = {}
+        self._quiet: dict[str, int] = {}
+
+    def warn(self, kind: str, message: str, *args: object) -> None:
+        now = time.monotonic()
+        last = self._last.get(kind)
+        if last is not None and now - last < self._interval:
+            self._quiet[kind] = self._quiet.get(kind, 0) + 1
+            return
+        self._last[kind] = now
+        quiet = self._quiet.pop(kind, 0)
+        suffix = f" ({quiet} more not logged)" if quiet else ""
+        log.warning(message + suffix, *args)
+
+
+def allowed(peer: str, networks: tuple[Network, ...]) -> bool:
+    """Whether ``peer`` (as the socket names it) is inside one of ``networks``."""
+    try:
+        address = ip_address(peer.split("%", 1)[0])
+    except ValueError:
+        return False  # not an IP peer (a Unix socket): nobody listed it
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # a dual-stack listener sees IPv4 peers this way
+    return any(address in network for network in networks)
 
 
 class FastAgiServer:
@@ -51,16 +94,21 @@ class FastAgiServer:
         host: str,
         port: int,
         pbx_for: Callable[[str], str],
+        allow: tuple[Network, ...] = LOOPBACK,
+        max_connections: int = 200,
         header_timeout: float = HEADER_TIMEOUT,
         reply_timeout: float = 5.0,
     ) -> None:
         self.service = service
         self._host, self._port = host, port
         self._pbx_for = pbx_for
+        self._allow = allow
+        self._max_connections = max_connections
         self._header_timeout = header_timeout
         self._reply_timeout = reply_timeout
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[None]] = set()
+        self._refusals = RefusalLog()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
@@ -73,6 +121,11 @@ class FastAgiServer:
         if self._server is None or not self._server.sockets:
             raise RuntimeError("FastAGI server not started")
         return int(self._server.sockets[0].getsockname()[1])
+
+    @property
+    def sessions(self) -> int:
+        """FastAGI sessions being served now."""
+        return len(self._sessions)
 
     async def close(self) -> None:
         if self._server is not None:
@@ -88,16 +141,32 @@ class FastAgiServer:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # Each connection runs in its own task (asyncio.start_server makes one per client).
         task = asyncio.current_task()
-        if task is not None:
-            self._sessions.add(task)
         try:
-            await self._session(AgiChannel(reader, writer, self._reply_timeout))
+            if self._admitted(writer) and task is not None:
+                self._sessions.add(task)
+                await self._session(AgiChannel(reader, writer, self._reply_timeout))
         finally:
             if task is not None:
                 self._sessions.discard(task)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
+
+    def _admitted(self, writer: asyncio.StreamWriter) -> bool:
+        """Whether to serve this connection: an allowed peer, and a free slot."""
+        peer = str((writer.get_extra_info("peername") or ("?", 0))[0])
+        if not allowed(peer, self._allow):
+            self._refusals.warn("peer", "FastAGI from %s refused: not in [ivr] agi_allow", peer)
+            return False
+        if len(self._sessions) >= self._max_connections:
+            self._refusals.warn(
+                "full",
+                "FastAGI from %s refused: %d sessions running ([ivr] max_connections)",
+                peer,
+                len(self._sessions),
+            )
+            return False
+        return True
 
     async def _session(self, channel: AgiChannel) -> None:
         peer = channel.writer.get_extra_info("peername") or ("?", 0)
@@ -169,6 +238,22 @@ ROUTES: dict[str, Route] = {
     "survey": _survey,
     "choice": _choice,
 }
+
+
+def fastagi_server(
+    service: IvrService, settings: IvrSettings, *, pbx_for: Callable[[str], str]
+) -> FastAgiServer:
+    """The FastAGI server as ``[ivr]`` describes it."""
+    return FastAgiServer(
+        service,
+        host=settings.agi_host,
+        port=settings.agi_port,
+        pbx_for=pbx_for,
+        allow=agi_networks(settings.agi_allow),
+        max_connections=settings.max_connections,
+        header_timeout=settings.agi_idle_seconds,
+        reply_timeout=settings.agi_idle_seconds,
+    )
 
 
 def pbx_resolver(servers: list[tuple[str, str]]) -> Callable[[str], str]:

@@ -15,6 +15,8 @@ import asyncio
 import re
 from dataclasses import dataclass, field
 
+from tests.patience import PATIENCE
+
 _SET = re.compile(r'^SET VARIABLE (\S+) "((?:[^"\\]|\\.)*)"$')
 _GET = re.compile(r"^GET FULL VARIABLE (.+)$")
 
@@ -73,9 +75,13 @@ class AgiCall:
         return "510 Invalid or unknown command"
 
 
-async def run_agi(port: int, call: AgiCall, *, timeout: float = 10.0) -> dict[str, str]:
-    """Play one AGI() call against the server; returns the channel variables set."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def run_agi(
+    port: int, call: AgiCall, *, timeout: float = PATIENCE, source: str | None = None
+) -> dict[str, str]:
+    """Play one AGI() call against the server from ``source`` (a loopback address other
+    than 127.0.0.1 stands for another host); returns the channel variables set."""
+    local = None if source is None else (source, 0)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=local)
     try:
         async with asyncio.timeout(timeout):
             writer.write(call.environment(port))
@@ -97,7 +103,7 @@ async def send_raw(port: int, data: bytes, *, close: bool = True) -> bytes:
         await writer.drain()
         if close:
             writer.write_eof()
-        async with asyncio.timeout(15):
+        async with asyncio.timeout(PATIENCE):
             return await reader.read()
     finally:
         writer.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -9,11 +10,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_bridge.ivr.journeys import IvrJourneys
-from cti_bridge.ivr.server import FastAgiServer, pbx_resolver
+from cti_bridge.ivr.server import FastAgiServer, fastagi_server, pbx_resolver
 from cti_bridge.ivr.service import IvrService
 from cti_bridge.settings import IvrSettings, PhoneSettings
 from cti_bridge.store.ivr import IvrStore
 from cti_bridge.store.tickets import TicketStore
+from tests.patience import PATIENCE
 from tests.store.helpers import NOW
 
 # What an unknown caller gets (DESIGN 6.4), before CTI_MATCHES and CTI_STATUS.
@@ -26,7 +28,15 @@ LOOKUP_DEFAULTS = {
     "CTI_TICKET_STATUS": "",
     "CTI_TICKET_DUE": "",
 }
-IVR_SETTINGS = IvrSettings(agi_port=0, pin_max_attempts=3, pin_lockout_minutes=30.0)
+# The sample budgets, for the tests of the budget itself (they stall the database on purpose).
+TIGHT_SETTINGS = IvrSettings(agi_port=0, pin_max_attempts=3, pin_lockout_minutes=30.0)
+# Every other test: budgets and timeouts far above any machine's noise.
+IVR_SETTINGS = dataclasses.replace(
+    TIGHT_SETTINGS,
+    budget_ms=int(PATIENCE * 1000),
+    write_budget_ms=int(PATIENCE * 1000),
+    agi_idle_seconds=PATIENCE,
+)
 
 
 @dataclass
@@ -52,13 +62,8 @@ def make_service(engine: AsyncEngine, settings: IvrSettings = IVR_SETTINGS) -> I
 
 
 async def start_ivr(engine: AsyncEngine, settings: IvrSettings = IVR_SETTINGS) -> Ivr:
-    server = FastAgiServer(
-        make_service(engine, settings),
-        host="127.0.0.1",
-        port=0,
-        pbx_for=pbx_resolver([("pbx1", "127.0.0.1")]),
-        header_timeout=1.0,
-        reply_timeout=2.0,
+    server = fastagi_server(
+        make_service(engine, settings), settings, pbx_for=pbx_resolver([("pbx1", "127.0.0.1")])
     )
     await server.start()
     return Ivr(server.service, server, engine)

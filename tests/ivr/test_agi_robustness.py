@@ -4,6 +4,7 @@ and a database that is slow, hanging or down all end in an answer or a closed so
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -16,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cti_bridge.store.db import create_engine
 from cti_bridge.store.ivr import IvrStore
 from tests.ivr.asterisk import AgiCall, run_agi, send_raw
-from tests.ivr.conftest import LOOKUP_DEFAULTS, Ivr, start_ivr
+from tests.ivr.conftest import IVR_SETTINGS, LOOKUP_DEFAULTS, TIGHT_SETTINGS, Ivr, start_ivr
+from tests.patience import PATIENCE
 from tests.store.helpers import NOW, add_customer
 
 DEFAULTS = LOOKUP_DEFAULTS | {"CTI_MATCHES": "0", "CTI_STATUS": "unavailable"}
@@ -45,15 +47,39 @@ async def test_garbage_and_broken_headers_are_dropped(
     await still_serves(ivr)
 
 
-async def test_a_silent_client_is_dropped_after_the_header_timeout(ivr: Ivr) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", ivr.port)
+@pytest.fixture
+async def impatient(engine: AsyncEngine) -> AsyncIterator[Ivr]:
+    """A FastAGI server that drops a peer silent for a second (and answers in time)."""
+    running = await start_ivr(engine, dataclasses.replace(IVR_SETTINGS, agi_idle_seconds=1.0))
     try:
-        async with asyncio.timeout(10):
+        yield running
+    finally:
+        await running.server.close()
+
+
+async def test_a_silent_client_is_dropped_after_the_idle_timeout(impatient: Ivr) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", impatient.port)
+    try:
+        async with asyncio.timeout(PATIENCE):
             assert await reader.read() == b""  # the server hung up on us
     finally:
         writer.close()
         await writer.wait_closed()
-    await still_serves(ivr)
+    await still_serves(impatient)
+
+
+async def test_a_client_that_stops_answering_is_dropped(impatient: Ivr) -> None:
+    """Silence after the header, while the server waits for a reply, ends the session."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", impatient.port)
+    try:
+        writer.write(AgiCall("lookup").environment(impatient.port))
+        async with asyncio.timeout(PATIENCE):
+            assert (await reader.readline()).startswith(b"SET VARIABLE")
+            assert await reader.read() == b""  # no reply from us: hung up on
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    await still_serves(impatient)
 
 
 async def test_unknown_route_answers_with_a_status(ivr: Ivr) -> None:
@@ -142,10 +168,16 @@ async def test_a_slow_database_gets_safe_defaults_within_the_budget(
     jane = await add_customer(engine, "Jane", "+1 555 123 4567", vip=True, external_ref="J-1")
     await IvrStore(engine).set_pin(jane, "4711", NOW)
     caplog.set_level(logging.WARNING, "cti_bridge.ivr")
-    async with database_stalled(db_url, engine):
-        assert await run_agi(ivr.port, AgiCall("lookup", callerid="5551234567")) == DEFAULTS
-        identify = await run_agi(ivr.port, AgiCall("identify", ("J-1", "0000")))
-        assert identify == {"CTI_IDENTIFIED": "0", "CTI_LOCKED": "0", "CTI_STATUS": "unavailable"}
+    # The sample budgets (300 ms, 2 s) against a database held still for as long as it takes.
+    tight = await start_ivr(engine, TIGHT_SETTINGS)
+    try:
+        async with database_stalled(db_url, engine):
+            assert await run_agi(tight.port, AgiCall("lookup", callerid="5551234567")) == DEFAULTS
+            identify = await run_agi(tight.port, AgiCall("identify", ("J-1", "0000")))
+            unavailable = {"CTI_IDENTIFIED": "0", "CTI_LOCKED": "0", "CTI_STATUS": "unavailable"}
+            assert identify == unavailable
+    finally:
+        await tight.server.close()
     lines = [r.getMessage() for r in caplog.records if "answered with defaults" in r.getMessage()]
     assert len(lines) == 2 and "over 300 ms" in lines[0]
     # Back to normal at once; the stalled wrong PIN was not counted against the account.
@@ -182,7 +214,7 @@ async def test_an_unreachable_database_gets_safe_defaults(
     hole = await asyncio.start_server(blackhole.accept, "127.0.0.1", 0)
     port = hole.sockets[0].getsockname()[1] if target == "silent" else 1
     engine = create_engine(f"postgresql://postgres@127.0.0.1:{port}/test")
-    ivr = await start_ivr(engine)
+    ivr = await start_ivr(engine, TIGHT_SETTINGS)  # the budget is what ends the silence
     try:
         assert await run_agi(ivr.port, AgiCall("lookup")) == DEFAULTS
         callback = await run_agi(ivr.port, AgiCall("callback"))
