@@ -4,10 +4,10 @@ Lookups are on the IVR's hot path (the caller hears silence while they run), so 
 SQLAlchemy Core on one connection, matching numbers on their own indexed columns like
 :mod:`cti_bridge.store.directory`: exact E.164 first, then the match key.
 
-PINs are argon2id hashes (``ivr_pins``). Wrong PINs are counted per account reference *as
-keyed in* (``ivr_lockouts``), existing or not, and an unknown reference costs the same hash
-verification as a known one: neither the answer, the lockout nor the time taken tells a
-caller whether an account exists.
+PINs are argon2id hashes (``ivr_pins``). Attempts are counted per account reference *as
+keyed in* (``ivr_lockouts``), existing or not, each one before its PIN is checked, and an
+unknown reference costs the same hash verification as a known one: neither the answer, the
+lockout nor the time taken tells a caller whether an account exists.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -128,14 +128,15 @@ class IvrStore:
     async def check_pin(
         self, account_ref: str, pin: str, now: datetime, *, max_attempts: int, lock_for: timedelta
     ) -> PinCheck:
-        """Verify a keyed-in PIN, counting failures; a locked reference is refused
-        without looking at the PIN at all."""
+        """Verify a keyed-in PIN. The attempt is counted *before* the (slow) check, in one
+        atomic update, so callers racing each other cannot all slip in under the limit: an
+        attempt past the limit, or on a locked reference, is refused without looking at the
+        PIN. A right PIN then takes its attempt back, unless wrong ones locked the reference
+        meanwhile; a wrong one that brings the count to the limit locks it."""
+        attempts = await self._reserve(account_ref, now, max_attempts, lock_for)
+        if attempts is None:
+            return PinCheck(None, True, max_attempts)
         async with self._engine.connect() as conn:
-            state = (
-                await conn.execute(select(lockouts).where(lockouts.c.account_ref == account_ref))
-            ).first()
-            if state is not None and state.locked_until is not None and state.locked_until > now:
-                return PinCheck(None, True, state.failures)
             found = (
                 await conn.execute(
                     select(pins.c.customer_id, pins.c.pin_hash)
@@ -144,26 +145,26 @@ class IvrStore:
                 )
             ).first()
         stored = None if found is None else found.pin_hash
-        if await asyncio.to_thread(_verify, stored, pin):
-            await self._clear(account_ref)
-            return PinCheck(found.customer_id if found else None, False, 0)
-        failures, locked = await self._count_failure(account_ref, now, max_attempts, lock_for)
-        return PinCheck(None, locked, failures)
-
-    async def _clear(self, account_ref: str) -> None:
+        right = await asyncio.to_thread(_verify, stored, pin)
         async with self._engine.begin() as conn:
-            await conn.execute(delete(lockouts).where(lockouts.c.account_ref == account_ref))
+            if right and found is not None:
+                if await _clear_unless_locked(conn, account_ref, now):
+                    return PinCheck(found.customer_id, False, 0)
+                return PinCheck(None, True, max_attempts)
+            locked = await _lock_if_spent(conn, account_ref, now, max_attempts, lock_for)
+        return PinCheck(None, locked, attempts)
 
-    async def _count_failure(
+    async def _reserve(
         self, account_ref: str, now: datetime, max_attempts: int, lock_for: timedelta
-    ) -> tuple[int, bool]:
-        for _ in range(3):  # two callers' first failures may race to insert the row
+    ) -> int | None:
+        """Count one attempt; the count with it, or None when none is left (locked)."""
+        for _ in range(3):  # two callers' first attempts may race to insert the row
             try:
                 async with self._engine.begin() as conn:
-                    return await _add_failure(conn, account_ref, now, max_attempts, lock_for)
+                    return await _take_attempt(conn, account_ref, now, max_attempts, lock_for)
             except IntegrityError:
                 continue
-        raise RuntimeError("could not count a PIN failure")
+        raise RuntimeError("could not count a PIN attempt")
 
     async def save_survey(self, call_id: str, score: int) -> bool:
         """Store the caller's 1-5 answer on the call's interaction; False if no such call."""
@@ -176,22 +177,70 @@ class IvrStore:
         return bool(result.rowcount)
 
 
-async def _add_failure(
+async def _take_attempt(
     conn: AsyncConnection, account_ref: str, now: datetime, max_attempts: int, lock_for: timedelta
-) -> tuple[int, bool]:
-    query = select(lockouts).where(lockouts.c.account_ref == account_ref).with_for_update()
-    row = (await conn.execute(query)).first()
-    expired = row is None or (row.locked_until is not None and row.locked_until <= now)
-    failures = 1 if expired or row is None else row.failures + 1
-    locked_until = now + lock_for if failures >= max_attempts else None
-    values = {"failures": failures, "locked_until": locked_until, "updated_at": now}
-    if row is None:
-        await conn.execute(insert(lockouts).values(account_ref=account_ref, **values))
-    else:
+) -> int | None:
+    """``failures`` counts attempts not known to be right, the ones being checked included.
+    One UPDATE takes an attempt if one is left (the database serialises it against every
+    other); a lockout that has run out, or a count left alone for a lockout's length (an
+    attempt whose check never finished), starts again at one."""
+    row = lockouts.c
+    fresh = or_(
+        and_(row.locked_until.is_not(None), row.locked_until <= now),
+        and_(row.locked_until.is_(None), row.updated_at <= now - lock_for),
+    )
+    left = and_(row.locked_until.is_(None), row.failures < max_attempts)
+    taken = (
         await conn.execute(
-            update(lockouts).where(lockouts.c.account_ref == account_ref).values(**values)
+            update(lockouts)
+            .where(row.account_ref == account_ref, or_(fresh, left))
+            .values(
+                failures=case((fresh, 1), else_=row.failures + 1),
+                locked_until=None,
+                updated_at=now,
+            )
+            .returning(row.failures)
         )
-    return failures, locked_until is not None
+    ).first()
+    if taken is not None:
+        return int(taken.failures)
+    if await conn.scalar(select(row.failures).where(row.account_ref == account_ref)) is not None:
+        return None  # locked, or every attempt taken by checks still running
+    await conn.execute(insert(lockouts).values(account_ref=account_ref, failures=1, updated_at=now))
+    return 1
+
+
+async def _clear_unless_locked(conn: AsyncConnection, account_ref: str, now: datetime) -> bool:
+    """Forget the count after a right PIN; False when a lockout stands (wrong PINs racing
+    this one set it, and a right PIN must not lift it)."""
+    row = lockouts.c
+    await conn.execute(
+        delete(lockouts).where(
+            row.account_ref == account_ref,
+            or_(row.locked_until.is_(None), row.locked_until <= now),
+        )
+    )
+    left = await conn.scalar(select(row.failures).where(row.account_ref == account_ref))
+    return left is None
+
+
+async def _lock_if_spent(
+    conn: AsyncConnection, account_ref: str, now: datetime, max_attempts: int, lock_for: timedelta
+) -> bool:
+    """After a wrong PIN: lock the reference once its attempts are used up; whether it is
+    locked now."""
+    row = lockouts.c
+    await conn.execute(
+        update(lockouts)
+        .where(
+            row.account_ref == account_ref,
+            row.locked_until.is_(None),
+            row.failures >= max_attempts,
+        )
+        .values(locked_until=now + lock_for, updated_at=now)
+    )
+    until = await conn.scalar(select(row.locked_until).where(row.account_ref == account_ref))
+    return until is not None and until > now
 
 
 _CUSTOMER_COLUMNS = select(

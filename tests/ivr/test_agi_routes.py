@@ -3,6 +3,7 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -115,6 +116,27 @@ async def test_wrong_pins_lock_the_account_and_unknown_accounts_look_the_same(
         # Locked: even the right PIN is refused, the same way for both.
         assert await attempt(account, "4711") == answers[-1]
     assert "CTI_CUSTOMER_ID" not in answers[-1]
+
+
+async def test_simultaneous_guesses_cannot_outrun_the_lockout(
+    ivr: Ivr, engine: AsyncEngine
+) -> None:
+    """Twenty-five callers at once, the right PIN last: every attempt is counted before its
+    PIN is checked, so the three wrong ones lock the account and the rest are refused."""
+    jane, _ = await jane_with_tickets(engine)
+    await IvrStore(engine).set_pin(jane, "4711", NOW)
+    pins = [f"{n:04d}" for n in range(24)] + ["4711"]
+    calls = [
+        AgiCall("identify", ("ACC-1001", pin), linkedid=f"1800.{i}") for i, pin in enumerate(pins)
+    ]
+    answers = await asyncio.gather(*(run_agi(ivr.port, call) for call in calls))
+    assert [a["CTI_IDENTIFIED"] for a in answers] == ["0"] * 25
+    assert {a["CTI_STATUS"] for a in answers} == {"ok"}
+    assert answers[-1]["CTI_LOCKED"] == "1"
+    # Locked: the right PIN neither gets in nor clears the lockout.
+    locked = {"CTI_IDENTIFIED": "0", "CTI_LOCKED": "1", "CTI_STATUS": "ok"}
+    for _ in range(2):
+        assert await run_agi(ivr.port, AgiCall("identify", ("ACC-1001", "4711"))) == locked
 
 
 async def test_a_right_pin_before_the_limit_resets_the_count(ivr: Ivr, engine: AsyncEngine) -> None:

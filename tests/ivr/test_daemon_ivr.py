@@ -3,6 +3,7 @@ listener started and stopped with it, and what the caller did reaching the agent
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs
@@ -128,6 +129,31 @@ async def test_identify_callback_survey_and_choice_over_http(running: Running) -
         "option": "ticket_status",
         "digits": "3",
     }
+
+
+async def test_simultaneous_guesses_over_http_cannot_outrun_the_lockout(running: Running) -> None:
+    engine = engine_of(running)
+    jane = await add_customer(engine, "Jane", "+1 555 123 4567", external_ref="ACC-7")
+    await IvrStore(engine).set_pin(jane, "2468", NOW)
+    async with running.client() as http:
+
+        async def identify(pin: str) -> dict[str, str]:
+            form = {"account": "ACC-7", "pin": pin}
+            response = await http.post("/ivr/v1/identify", data=form, headers=AUTH)
+            assert response.status == 200, await response.text()
+            return (await response.json())["variables"]  # type: ignore[no-any-return]
+
+        pins = [f"{n:04d}" for n in range(24)] + ["2468"]  # the right one last
+        answers = await asyncio.gather(*(identify(pin) for pin in pins))
+        assert [a["CTI_IDENTIFIED"] for a in answers] == ["0"] * 25
+        assert answers[-1]["CTI_LOCKED"] == "1"
+        # Locked: the right PIN neither gets in nor clears the lockout.
+        for _ in range(2):
+            assert await identify("2468") == {
+                "CTI_IDENTIFIED": "0",
+                "CTI_LOCKED": "1",
+                "CTI_STATUS": "ok",
+            }
 
 
 async def test_the_daemon_runs_the_fastagi_listener(running: Running) -> None:
