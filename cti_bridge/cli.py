@@ -21,7 +21,7 @@ from cti_bridge.bench.options import add_arguments as add_bench_arguments
 from cti_bridge.bench.options import options_from as bench_options
 from cti_bridge.logs import setup_logging
 from cti_bridge.pbxsim.scenarios import SCENARIOS
-from cti_bridge.settings import Settings, SettingsError, load_settings
+from cti_bridge.settings import Settings, SettingsError, load_settings, unsafe_secrets
 
 log = logging.getLogger("cti_bridge")
 
@@ -123,6 +123,8 @@ class UserError(Exception):
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from cti_bridge.app import Daemon, DatabaseNotMigrated
 
+    if problems := unsafe_secrets(settings):
+        raise UserError("refusing to start: " + "; ".join(problems))
     daemon = Daemon(settings)
     try:
         await daemon.start()

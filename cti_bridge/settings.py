@@ -257,6 +257,32 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
+# Placeholders that sample files ship; a daemon started with one would be open to anyone
+# who read the same sample.
+SAMPLE_SECRETS = frozenset({"change-me", "changeme", "secret", "password", "token"})
+MIN_IVR_TOKEN = 16
+
+
+def unsafe_secrets(settings: Settings) -> list[str]:
+    """Why these settings must not run a real daemon (empty when they may): an IVR token
+    that is a sample or short enough to guess, an AMI secret left at the sample's."""
+    problems = []
+    tokens = [t.reveal().strip() for t in settings.ivr.tokens]
+    if any(t.lower() in SAMPLE_SECRETS or len(t) < MIN_IVR_TOKEN for t in tokens):
+        problems.append(
+            f"[ivr] tokens holds a sample value or one shorter than {MIN_IVR_TOKEN} "
+            "characters: set real ones, e.g. CTI_IVR_TOKENS=$(openssl rand -hex 24), "
+            "or tokens = [] to turn the HTTP IVR off"
+        )
+    for server in settings.asterisk:
+        if server.secret.reveal().strip().lower() in SAMPLE_SECRETS:
+            problems.append(
+                f"[[asterisk]] {server.name} secret is a sample value: set the one from "
+                f"Asterisk's manager.conf, e.g. CTI_ASTERISK_{server.name.upper()}_SECRET"
+            )
+    return problems
+
+
 def load_settings(
     path: str | Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:

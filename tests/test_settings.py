@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from cti_bridge.settings import Secret, SettingsError, load_settings
+from cti_bridge.settings import (
+    Secret,
+    SettingsError,
+    load_settings,
+    settings_from_mapping,
+    unsafe_secrets,
+)
 
 SAMPLE = Path(__file__).parents[1] / "config" / "cti-bridge.toml"
 
@@ -116,3 +122,27 @@ def test_documented_sample_loads() -> None:
     s = load_settings(SAMPLE, environ={})
     assert s.asterisk and s.asterisk[0].name == "pbx1"
     assert s.dispositions
+
+
+REAL_TOKEN = "3f9c1d7a-e2b4-4c61-9a8e-long-enough"
+
+
+def test_the_sample_settings_are_refused_for_a_real_run() -> None:
+    problems = unsafe_secrets(load_settings(SAMPLE, environ={}))
+    assert len(problems) == 2
+    assert "[ivr] tokens" in problems[0] and "CTI_IVR_TOKENS" in problems[0]
+    assert "pbx1" in problems[1] and "CTI_ASTERISK_PBX1_SECRET" in problems[1]
+    env = {"CTI_IVR_TOKENS": REAL_TOKEN, "CTI_ASTERISK_PBX1_SECRET": "manager-secret"}
+    assert unsafe_secrets(load_settings(SAMPLE, environ=env)) == []
+
+
+@pytest.mark.parametrize("token", ["change-me", "CHANGE-ME", "changeme", "short-token-15c", " "])
+def test_a_sample_or_short_ivr_token_is_refused(token: str) -> None:
+    settings = settings_from_mapping({"ivr": {"tokens": [REAL_TOKEN, token]}}, {})
+    assert unsafe_secrets(settings) != []
+
+
+def test_no_ivr_tokens_and_real_secrets_are_fine() -> None:
+    assert unsafe_secrets(settings_from_mapping({}, {})) == []  # the HTTP IVR is off
+    table = {"asterisk": [{"name": "pbx1", "secret": "x9"}], "ivr": {"tokens": [REAL_TOKEN]}}
+    assert unsafe_secrets(settings_from_mapping(table, {})) == []

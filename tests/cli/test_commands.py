@@ -119,6 +119,23 @@ async def test_run_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     assert "cti-bridge db upgrade" in err
 
 
+async def test_run_refuses_the_sample_secrets(tmp_path: Path) -> None:
+    sample = str(Path(__file__).parents[2] / "config" / "cti-bridge.toml")
+    database = {
+        "CTI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}",
+        "CTI_WEB_PORT": "0",
+        "CTI_IVR_AGI_PORT": "0",
+    }
+    code, _, err = await cli("run", "--config", sample, env=database)
+    assert code == 1
+    assert "refusing to start" in err and "CTI_IVR_TOKENS" in err
+    assert "CTI_ASTERISK_PBX1_SECRET" in err
+    real = {"CTI_IVR_TOKENS": "a7c2e9f41b3d8e6f0a5c", "CTI_ASTERISK_PBX1_SECRET": "from-manager"}
+    code, _, err = await cli("run", "--config", sample, env=database | real)
+    assert code == 1 and "refusing" not in err
+    assert "cti-bridge db upgrade" in err  # past the secrets, stopped by the empty database
+
+
 async def test_bad_settings_exit_with_the_reason(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[web]\nport = 'x'\n")
