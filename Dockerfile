@@ -1,6 +1,9 @@
 # CTI Bridge daemon. Build: docker build -t cti-bridge .
 # Run:   docker run -p 8080:8080 -e CTI_DATABASE_URL=postgresql://... -v ./cti.toml:/etc/cti-bridge.toml \
 #          cti-bridge run --config /etc/cti-bridge.toml
+# The mounted file needs real secrets (`run` refuses the sample's change-me). FastAGI
+# listens on the container's loopback and answers loopback only: for a PBX elsewhere add
+#        -p 4573:4573 -e CTI_IVR_AGI_HOST=0.0.0.0 -e CTI_IVR_AGI_ALLOW=<the PBX's address>
 FROM python:3.11-slim AS build
 WORKDIR /src
 # The runtime dependencies and the build backend at the versions and hashes of the lock.
