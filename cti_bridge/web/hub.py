@@ -290,6 +290,11 @@ class Hub:
         return list(self._sockets)
 
     @property
+    def reserved(self) -> int:
+        """Socket places taken: open sockets and handshakes under way."""
+        return self._reserved
+
+    @property
     def socket_count(self) -> int:
         return sum(len(s) for s in self._sockets.values())
 
