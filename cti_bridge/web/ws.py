@@ -41,7 +41,9 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     token = request.cookies.get(COOKIE, "")
     slot = ctx.hub.reserve(agent.id, token_digest(token))
     if slot is None:
-        log.warning("websocket of %s refused: too many sockets", agent.username)
+        # Counted, and logged quietly: a flood of refusals must not become a flood of logs.
+        ctx.metrics.ws_refused.inc()
+        log.info("websocket of %s refused: too many sockets", agent.username)
         await ws.prepare(request)
         await ws.close(code=TOO_MANY_CODE, message=b"too many sockets")
         return ws

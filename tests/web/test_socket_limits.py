@@ -92,6 +92,7 @@ async def test_one_session_gets_its_cap_and_the_rest_are_closed_4008(capped: Run
         refused = next(conn for conn, code in zip(conns, codes, strict=True) if code)
         assert refused.close_reason == "too many sockets"
         assert capped.daemon.hub.socket_count == 4
+        assert capped.daemon.metrics.registry.get_sample_value("cti_ws_refused_total") == 8
         assert await healthz(capped) == 200
         # Another agent is not held back by ann's sockets.
         bob, code = await open_socket(capped, await capped.cookie("bob"))
