@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ SLOW_CLOSE_CODE = WSCloseCode.TRY_AGAIN_LATER
 # Application close codes (4000-4999) a browser can read in its close event.
 SESSION_ENDED_CODE = 4001  # logged out, expired or deactivated: log in again, do not retry
 TOO_MANY_CODE = 4008  # past a socket cap: retry much later, if at all
+ENDED_SESSIONS_KEPT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +192,9 @@ class Hub:
         self._per_session: dict[str, int] = {}
         self._reserved = 0
         self._closing: set[asyncio.Task[None]] = set()
+        # Sessions ended lately (tokens are random, never reused): a handshake that passed
+        # the session check just before its logout is ended as soon as it is added.
+        self._ended_sessions: OrderedDict[str, None] = OrderedDict()
 
     def reserve(self, agent_id: int, session: str) -> Slot | None:
         """Take a socket place, or None past a cap. Synchronous on purpose: nothing can
@@ -218,6 +223,9 @@ class Hub:
         sock = AgentSocket(slot, ws, self._queue_size, self._metrics)
         sock.start()
         self._sockets.setdefault(slot.agent_id, set()).add(sock)
+        if slot.session in self._ended_sessions:
+            self._end(sock, "logged out")
+            return sock
         if expires_in is not None:
             sock.expiry = asyncio.get_running_loop().call_later(
                 max(expires_in, 0.0), self._end, sock, "session expired"
@@ -241,6 +249,9 @@ class Hub:
 
     def end_session(self, session: str) -> int:
         """End this node's sockets of one login session (logged out); returns how many."""
+        self._ended_sessions[session] = None
+        if len(self._ended_sessions) > ENDED_SESSIONS_KEPT:
+            self._ended_sessions.popitem(last=False)
         return self._end_where(lambda sock: sock.slot.session == session, "logged out")
 
     def end_agent(self, agent_id: int) -> int:

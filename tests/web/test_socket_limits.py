@@ -229,8 +229,12 @@ async def test_resume_of_600_buffered_messages_pages_them_ringing_call_first(
             await sock.send(json.dumps({"type": "resume", "last_seq": 1}))
             first = await receive(sock)
             assert (first["type"], first["call_id"]) == ("screen_pop", "pbx1:9.3")
-            rest = [await receive(sock) for _ in range(600)]
-            assert [m["seq"] for m in rest] == old
+            # A message published while the replay is under way comes once, live.
+            live = await daemon.bus.publish(ann.id, {"type": "alert", "n": "live"})
+            rest = [(await receive(sock))["seq"] for _ in range(601)]
+            assert rest.count(live) == 1
+            rest.remove(live)
+            assert rest == old
             await nothing_for(sock)
             await sock.send(json.dumps({"type": "ping"}))
             assert (await receive(sock))["type"] == "pong"
