@@ -8,14 +8,16 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from cti_bridge.app import Daemon
+from cti_bridge.app import AGENT_REFRESH_SECONDS, Daemon
 from cti_bridge.settings import Settings
 from cti_bridge.web.hub import SESSION_ENDED_CODE, TOO_MANY_CODE
+from tests.cli.test_commands import cli
 from tests.clients import Running, add_team, nothing_for, receive
 from tests.web.conftest import settings_for
 from tests.web.test_websocket import offer
@@ -188,6 +190,23 @@ async def test_deactivation_closes_every_socket_of_the_agent(capped: Running) ->
     async with capped.client() as again:
         answer = await again.post("/api/session", json={"username": "ann", "password": "x"})
         assert answer.status == 401
+
+
+async def test_deactivated_by_the_cli_without_redis_closed_on_the_next_refresh(
+    capped: Running, db_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "cti.toml"
+    config.write_text(f'[database]\nurl = "{db_url}"\n')
+    async with capped.ws("ann") as ann, capped.ws("bob") as bob:
+        code, _, err = await cli("agents", "deactivate", "ann", "--config", str(config))
+        assert code == 0, err
+        # Another process: the daemon learns it from the agent list, refreshed every 10 s.
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await receive(ann, timeout=AGENT_REFRESH_SECONDS * 3)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == SESSION_ENDED_CODE
+        await bob.send(json.dumps({"type": "ping"}))
+        assert (await receive(bob))["type"] == "pong"
 
 
 async def test_an_expired_sessions_socket_is_closed_at_its_expiry(db_url: str) -> None:
