@@ -36,7 +36,7 @@ from cti_bridge.services.metrics import Metrics
 from cti_bridge.services.supervision import build_supervision
 from cti_bridge.settings import AsteriskServer, Settings
 from cti_bridge.store import migrate
-from cti_bridge.store.accounts import Accounts
+from cti_bridge.store.accounts import Accounts, AgentRef
 from cti_bridge.store.audit import Audit
 from cti_bridge.store.calllog import CallLog
 from cti_bridge.store.customers import CustomerWriter
@@ -48,8 +48,9 @@ from cti_bridge.store.popread import PostgresPopReader
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.app import create_web_app
 from cti_bridge.web.context import WebContext
-from cti_bridge.web.hub import Hub
+from cti_bridge.web.hub import Hub, SocketLimits, end_agent_message
 from cti_bridge.web.replays import register_replays
+from cti_bridge.web.site import CappedSite, connection_cap
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,15 @@ class Daemon:
         s = self.settings
         self.engine = create_engine(s.database.url, echo=s.database.echo)
         await self._check_schema(self.engine)
-        self.hub = Hub(queue_size=s.web.socket_queue_size, metrics=self.metrics)
+        limits = SocketLimits(
+            per_session=s.web.max_sockets_per_session,
+            per_agent=s.web.max_sockets_per_agent,
+            total=s.web.max_sockets,
+        )
+        self.hub = Hub(queue_size=s.web.socket_queue_size, metrics=self.metrics, limits=limits)
         self.bus: Bus = make_bus(s, self.hub.agent_ids, self.clock)
         self.bus.attach(self.hub.deliver)
+        self.bus.on_control(self.hub.control)
         if isinstance(self.bus, RedisBus):
             self.leases = AmiLeases(s, self.bus.node_id)
         await self.bus.start()
@@ -193,8 +200,14 @@ class Daemon:
             app, access_log=None, handle_signals=False, timeout_ceil_threshold=math.inf
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.web.host, self.settings.web.port)
-        await site.start()
+        web_settings = self.settings.web
+        self.site = CappedSite(
+            self._runner,
+            web_settings.host,
+            web_settings.port,
+            connection_cap(web_settings.max_connections),
+        )
+        await self.site.start()
         log.info("web listening on %s", ", ".join(self.web_urls))
 
     @property
@@ -302,6 +315,25 @@ class Daemon:
                 await self.agents.refresh()
             except Exception as exc:
                 log.warning("could not refresh the agent list: %s", exc)
+                continue
+            self._end_inactive()
+
+    def _end_inactive(self) -> None:
+        """Agents taken out of service by another process (the CLI, another node, psql) lose
+        this node's sockets within one refresh; a deactivation through this daemon or with
+        Redis reaches them at once (:meth:`deactivate_agent`)."""
+        for agent_id in self.hub.agent_ids():
+            if self.agents.by_id(agent_id) is None:
+                self.hub.end_agent(agent_id)
+
+    async def deactivate_agent(self, username: str) -> AgentRef | None:
+        """Take an agent out of service: sessions deleted, every socket of theirs on every
+        node closed at once. None when there is no such agent."""
+        agent = await self.accounts.deactivate(username)
+        if agent is not None:
+            await self.agents.refresh()
+            await self.bus.control(end_agent_message(agent.id))
+        return agent
 
     async def readiness(self) -> dict[str, tuple[bool, str]]:
         checks: dict[str, tuple[bool, str]] = {}

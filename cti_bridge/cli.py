@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
 
     agents = command("agents", "manage agents")
-    agents.add_argument("action", choices=["add"])
+    agents.add_argument(
+        "action", choices=["add", "deactivate"], help="deactivate: no login, sessions ended"
+    )
     agents.add_argument("username")
     agents.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"
@@ -165,6 +167,8 @@ async def cmd_agents(args: argparse.Namespace, settings: Settings) -> int:
     from cti_bridge.store.accounts import Accounts
     from cti_bridge.store.db import create_engine
 
+    if args.action == "deactivate":
+        return await deactivate_agent(args.username, settings)
     password = read_password(args.password_stdin, sys.stdin)
     try:
         password_hash = hash_password(password)
@@ -187,6 +191,32 @@ async def cmd_agents(args: argparse.Namespace, settings: Settings) -> int:
         f"agent {agent.username} {verb} (id {agent.id}, role {agent.role}, "
         f"interfaces {', '.join(agent.interfaces) or 'none'})"
     )
+    return 0
+
+
+async def deactivate_agent(username: str, settings: Settings) -> int:
+    """Out of service at once: sessions deleted; with Redis every node closes the agent's
+    websockets now, without it the daemon does on its next agent refresh (seconds)."""
+    from cti_bridge.bus.keys import Keys
+    from cti_bridge.bus.redis import publish_control, redis_client
+    from cti_bridge.store.accounts import Accounts
+    from cti_bridge.store.db import create_engine
+    from cti_bridge.web.hub import end_agent_message
+
+    engine = create_engine(settings.database.url)
+    try:
+        agent = await Accounts(engine).deactivate(username)
+    finally:
+        await engine.dispose()
+    if agent is None:
+        raise UserError(f"no agent {username!r}")
+    if settings.redis.url:
+        redis = redis_client(settings.redis.url)
+        try:
+            await publish_control(redis, Keys(settings.redis.prefix), end_agent_message(agent.id))
+        finally:
+            await redis.aclose()
+    print(f"agent {agent.username} deactivated (id {agent.id})")
     return 0
 
 

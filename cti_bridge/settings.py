@@ -65,6 +65,14 @@ class WebSettings:
     socket_queue_size: int = 256
     # Messages kept per agent for `resume` after a reconnect.
     replay_buffer: int = 500
+    # Open websockets allowed per login session, per agent (all sessions) and on this node;
+    # the rest are closed at once with code 4008. A few tabs each, never thousands.
+    max_sockets_per_session: int = 4
+    max_sockets_per_agent: int = 8
+    max_sockets: int = 10_000
+    # HTTP connections (websockets included) this node keeps open at once; more are
+    # answered 503 and closed, so file descriptors remain for the database, AMI and FastAGI.
+    max_connections: int = 12_000
 
 
 @dataclass(frozen=True, slots=True)

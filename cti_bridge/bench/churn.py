@@ -65,7 +65,9 @@ async def main(rate: int, seconds: int, database_url: str | None) -> int:
         sim = PbxSimulator(secret="bench-secret", agents=[agent.interface])  # noqa: S106
         await sim.start()
         port = free_port()
-        daemon = DaemonProcess(write_config(Path(tmp), url, port, sim.port), port)
+        # One agent's login opens them all: its socket caps let ``rate`` at once through.
+        config = write_config(Path(tmp), url, port, sim.port, sockets_per_login=rate)
+        daemon = DaemonProcess(config, port)
         ws_url = f"ws://127.0.0.1:{port}/ws"
         try:
             await daemon.start()

@@ -33,14 +33,18 @@ def write_config(
     *,
     redis_url: str = "",
     agi_port: int = 0,
+    sockets_per_login: int = 4,
 ) -> Path:
     """The daemon's settings for a run; with ``redis_url`` it runs in cluster mode (the
     Redis bus and an AMI lease), keys under the ``bench`` prefix. FastAGI listens on
-    ``agi_port`` (0: any free port, nobody told)."""
+    ``agi_port`` (0: any free port, nobody told). One login (and one agent) may hold
+    ``sockets_per_login`` websockets at once."""
     path = directory / "bench.toml"
     path.write_text(
         f'[redis]\nurl = "{redis_url}"\nprefix = "bench"\n'
         f"[web]\nport = {web_port}\nsocket_queue_size = 1024\n"
+        f"max_sockets_per_session = {sockets_per_login}\n"
+        f"max_sockets_per_agent = {max(sockets_per_login, 8)}\n"
         f'[database]\nurl = "{database_url}"\njournal_dir = "{directory / "journal"}"\n'
         f'[log]\nlevel = "WARNING"\n'
         f"[ivr]\nagi_port = {agi_port}\n"

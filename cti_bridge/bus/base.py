@@ -15,6 +15,9 @@ from typing import Any, Protocol
 
 # (agent_id, seq, JSON text) -> None; called by the bus on the node that should deliver.
 Deliver = Callable[[int, int, str], None]
+# A control message for every node's hub (``{"op": "end_session", ...}``); not buffered,
+# not numbered, never replayed.
+Control = Callable[[dict[str, Any]], None]
 
 
 class Bus(Protocol):
@@ -23,6 +26,12 @@ class Bus(Protocol):
 
     async def publish(self, agent_id: int, message: dict[str, Any]) -> int:
         """Stamp ``message`` with the agent's next seq, buffer it, deliver it; returns seq."""
+
+    def on_control(self, handler: Control) -> None:
+        """Register this node's handler of control messages (the websocket hub)."""
+
+    async def control(self, message: dict[str, Any]) -> None:
+        """Hand ``message`` to every node's control handler, this node's at once."""
 
     async def replay(self, agent_id: int, after_seq: int) -> list[tuple[int, str]]:
         """Buffered messages of this agent with a seq above ``after_seq``, oldest first."""

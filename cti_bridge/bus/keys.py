@@ -8,6 +8,7 @@ installations, or the tests, can share one Redis without seeing each other's key
 | ``{p}:agent:{id}:seq`` | string | the agent's last message seq |
 | ``{p}:agent:{id}:replay`` | sorted set | recent messages (score = seq), for ``resume`` |
 | ``{p}:bus`` | pub/sub channel | every message, as ``"{node} {agent} {seq} {json}"`` |
+| ``{p}:control`` | pub/sub channel | control messages for every hub, as ``"{node} {json}"`` |
 | ``{p}:lease:ami:{server}`` | string, expiring | the node holding that server's AMI link |
 | ``{p}:popped:{agent}:{call}`` | string, expiring | the agent's last state on that call |
 """
@@ -37,6 +38,10 @@ class Keys:
     @property
     def channel(self) -> str:
         return f"{self.prefix}:bus"
+
+    @property
+    def control(self) -> str:
+        return f"{self.prefix}:control"
 
     def popped(self, agent_id: int, call_id: str) -> str:
         return f"{self.prefix}:popped:{agent_id}:{call_id}"

@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from cti_bridge.bus.base import Deliver, PopMarks, encode
+from cti_bridge.bus.base import Control, Deliver, PopMarks, encode
 
 
 class LocalBus:
@@ -20,6 +20,7 @@ class LocalBus:
         self._counters: dict[int, Iterator[int]] = {}
         self._buffers: dict[int, deque[tuple[int, str]]] = {}
         self._deliver: list[Deliver] = []
+        self._control: list[Control] = []
         self._popped = PopMarks()
 
     def attach(self, deliver: Deliver) -> None:
@@ -38,6 +39,13 @@ class LocalBus:
             deliver(agent_id, seq, text)
         return seq
 
+    def on_control(self, handler: Control) -> None:
+        self._control.append(handler)
+
+    async def control(self, message: dict[str, Any]) -> None:
+        for handler in self._control:
+            handler(message)
+
     async def replay(self, agent_id: int, after_seq: int) -> list[tuple[int, str]]:
         return [(seq, text) for seq, text in self._buffers.get(agent_id, ()) if seq > after_seq]
 
@@ -49,3 +57,4 @@ class LocalBus:
 
     async def close(self) -> None:
         self._deliver.clear()
+        self._control.clear()

@@ -37,7 +37,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from cti_bridge.bus.base import Deliver, PopMarks, encode, pop_mark
+from cti_bridge.bus.base import Control, Deliver, PopMarks, encode, pop_mark
 from cti_bridge.bus.keys import AGENT_KEYS_TTL_SECONDS, POPPED_TTL_SECONDS, Keys
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,7 @@ class RedisBus:
         self._redis = redis_client(url)
         self._script = self._redis.register_script(PUBLISH_SCRIPT)
         self._deliver: list[Deliver] = []
+        self._control: list[Control] = []
         # Per agent, the last seq handed to this node's hub and the recent ones: a
         # catch-up after an outage never hands the same message over twice. (Two nodes
         # publishing to one agent at once may deliver here slightly out of seq order, so
@@ -130,6 +131,9 @@ class RedisBus:
 
     def attach(self, deliver: Deliver) -> None:
         self._deliver.append(deliver)
+
+    def on_control(self, handler: Control) -> None:
+        self._control.append(handler)
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="redis-bus")
@@ -201,6 +205,21 @@ class RedisBus:
             self.degraded = True
             self._down_since_ms = _now_ms()
 
+    async def control(self, message: dict[str, Any]) -> None:
+        """This node acts at once; the others when the message comes through Redis. While
+        Redis is away the others miss it (logged): what it ends is ended in the database
+        already, so their sockets go at the next check of the session there."""
+        self._controlled(message)
+        try:
+            await publish_control(self._redis, self._keys, message, self.node_id)
+        except (RedisError, OSError) as exc:
+            log.warning("Redis unreachable: control %s reached this node only (%s)", message, exc)
+            self._went_down(exc)
+
+    def _controlled(self, message: dict[str, Any]) -> None:
+        for handler in self._control:
+            handler(message)
+
     # -- replay -------------------------------------------------------------------------
 
     async def replay(self, agent_id: int, after_seq: int) -> list[tuple[int, str]]:
@@ -247,7 +266,7 @@ class RedisBus:
             client = redis_client(self._url, timeout=None, health_check_interval=2)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(self._keys.channel)
+                await pubsub.subscribe(self._keys.channel, self._keys.control)
                 await self._recovered()
                 await self._read(pubsub)
             except (RedisError, OSError) as exc:
@@ -262,7 +281,10 @@ class RedisBus:
         while True:
             message = await pubsub.get_message(timeout=RETRY_SECONDS)
             if message is not None and message.get("type") == "message":
-                self._received(message["data"])
+                if message.get("channel") == self._keys.control:
+                    self._control_received(message["data"])
+                else:
+                    self._received(message["data"])
             elif self.degraded:
                 # A publish failed (a timeout, say) while this subscription held: once
                 # Redis answers again, catch up and go back to publishing through it.
@@ -273,6 +295,11 @@ class RedisBus:
         node, agent, seq, text = data.split(" ", 3)
         if node != self.node_id:
             self._hand_over(int(agent), int(seq), text)
+
+    def _control_received(self, data: str) -> None:
+        node, text = data.split(" ", 1)
+        if node != self.node_id:
+            self._controlled(json.loads(text))
 
     async def _recovered(self) -> None:
         """Subscribed again: catch this node's agents up on what other nodes published
@@ -297,4 +324,14 @@ class RedisBus:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
         self._deliver.clear()
+        self._control.clear()
         await self._redis.aclose()
+
+
+async def publish_control(
+    redis: Redis, keys: Keys, message: dict[str, Any], node_id: str = "-"
+) -> None:
+    """Send a control message to every node's hub (``node_id``: the sender, which skips
+    its own; "-" from outside any node, the CLI say)."""
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    await redis.publish(keys.control, f"{node_id} {text}")

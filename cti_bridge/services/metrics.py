@@ -50,6 +50,11 @@ class Metrics:
         self.ws_messages = Counter(
             "cti_ws_messages_sent", "Messages written to agents' websockets", registry=r
         )
+        self.ws_refused = Counter(
+            "cti_ws_refused",
+            "Websockets closed at once because a socket cap was reached (code 4008)",
+            registry=r,
+        )
         self.ws_slow_dropped = Counter(
             "cti_ws_slow_disconnects",
             "Websockets closed because the browser stopped reading (queue full)",

@@ -196,10 +196,31 @@ class Accounts:
                 return None
             return _ref(agent), row.expires_at
 
-    async def close_session(self, token: str) -> None:
-        self._known.pop(token_digest(token), None)
+    def session_expiry(self, token: str) -> datetime | None:
+        """When the session :meth:`session_agent` just found valid expires (None if unknown)."""
+        known = self._known.get(token_digest(token))
+        return None if known is None else known[1]
+
+    async def close_session(self, token: str) -> str:
+        """End the session; returns its digest (what its websockets are known by)."""
+        digest = token_digest(token)
+        self._known.pop(digest, None)
         async with self._sessions.begin() as db:
-            await db.execute(delete(WebSession).where(WebSession.token_hash == token_digest(token)))
+            await db.execute(delete(WebSession).where(WebSession.token_hash == digest))
+        return digest
+
+    async def deactivate(self, username: str) -> AgentRef | None:
+        """Take the agent out of service: no login, and every session of theirs ends now.
+        None when there is no such agent."""
+        async with self._sessions.begin() as db:
+            agent = await db.scalar(select(Agent).where(Agent.username == username))
+            if agent is None:
+                return None
+            agent.active = False
+            await db.execute(delete(WebSession).where(WebSession.agent_id == agent.id))
+            ref = _ref(agent)
+        self._known = {k: v for k, v in self._known.items() if v[0].id != ref.id}
+        return ref
 
 
 async def _claim_interfaces(db: AsyncSession, agent: Agent, interfaces: Sequence[str]) -> None:

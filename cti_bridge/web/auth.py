@@ -21,6 +21,7 @@ from cti_bridge.passwords import hash_password, needs_rehash, verify_password
 from cti_bridge.store.accounts import AgentRef
 from cti_bridge.web.context import CONTEXT
 from cti_bridge.web.errors import ApiError, read_json, require_str
+from cti_bridge.web.hub import end_session_message
 
 COOKIE = "cti_session"
 AGENT = web.RequestKey("agent", AgentRef)
@@ -149,7 +150,9 @@ async def whoami(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    await ctx.accounts.close_session(request.cookies.get(COOKIE, ""))
+    session = await ctx.accounts.close_session(request.cookies.get(COOKIE, ""))
+    # The session's websockets end too, on whichever node holds them.
+    await ctx.bus.control(end_session_message(session))
     await ctx.audit.record(
         "logout", at=ctx.now(), actor_id=current_agent(request).id, remote=remote_of(request)
     )

@@ -15,10 +15,11 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from cti_bridge.bus.base import encode
-from cti_bridge.web.auth import current_agent, same_origin
+from cti_bridge.store.accounts import token_digest
+from cti_bridge.web.auth import COOKIE, current_agent, same_origin
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.errors import ApiError
-from cti_bridge.web.hub import AgentSocket
+from cti_bridge.web.hub import TOO_MANY_CODE, AgentSocket
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,23 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(
         compress=False, heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_CLIENT_MESSAGE
     )
-    await ws.prepare(request)
-    sock = ctx.hub.add(agent.id, ws)
+    token = request.cookies.get(COOKIE, "")
+    slot = ctx.hub.reserve(agent.id, token_digest(token))
+    if slot is None:
+        # Counted, and logged quietly: a flood of refusals must not become a flood of logs.
+        ctx.metrics.ws_refused.inc()
+        log.info("websocket of %s refused: too many sockets", agent.username)
+        await ws.prepare(request)
+        await ws.close(code=TOO_MANY_CODE, message=b"too many sockets")
+        return ws
+    try:
+        await ws.prepare(request)
+    except BaseException:
+        ctx.hub.release(slot)
+        raise
+    expires = ctx.accounts.session_expiry(token)
+    expires_in = None if expires is None else (expires - ctx.now()).total_seconds()
+    sock = ctx.hub.add(slot, ws, expires_in)
     ctx.metrics.websockets.inc()
     try:
         async for message in ws:
@@ -78,13 +94,14 @@ async def _client_message(ctx: WebContext, sock: AgentSocket, data: str) -> None
 
 
 async def _resume(ctx: WebContext, sock: AgentSocket, last_seq: int) -> None:
-    """Replay what the browser missed: buffered messages, then live calls' messages."""
-    items: dict[int, str] = {}
-    if last_seq > 0:
-        items.update(await ctx.bus.replay(sock.agent_id, last_seq))
-    for seq, msg in ctx.calls.live_messages(sock.agent_id, last_seq):
-        items.setdefault(seq, encode(msg, seq))
-    sock.replay(sorted(items.items()))
+    """Replay what the browser missed: the messages of calls still ringing or live first,
+    then the rest of the buffer in seq order; each seq once."""
+    live = [
+        (seq, encode(msg, seq)) for seq, msg in ctx.calls.live_messages(sock.agent_id, last_seq)
+    ]
+    first = {seq for seq, _ in live}
+    buffered = await ctx.bus.replay(sock.agent_id, last_seq) if last_seq > 0 else []
+    sock.resume(live + [(seq, text) for seq, text in buffered if seq not in first])
 
 
 async def _reply_error(sock: AgentSocket, code: str, text: str) -> None:

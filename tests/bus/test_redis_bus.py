@@ -85,6 +85,21 @@ async def test_replay_from_another_node_is_bounded_and_after_the_seq(
     assert await b.replay(10, 0) == []
 
 
+async def test_a_control_message_reaches_every_node_once_and_no_agent(nodes: Nodes) -> None:
+    a, inbox_a, b, inbox_b = nodes
+    got_a: list[dict[str, Any]] = []
+    got_b: list[dict[str, Any]] = []
+    a.on_control(got_a.append)
+    b.on_control(got_b.append)
+    await a.control({"op": "end_session", "session": "d1"})
+    assert got_a == [{"op": "end_session", "session": "d1"}]  # the sender acts at once
+    await until(lambda: got_b == [{"op": "end_session", "session": "d1"}])
+    await a.publish(1, pop("after"))  # sent after the control, through the same connection
+    await until(lambda: inbox_b.calls(1) == ["after"])
+    assert len(got_a) == 1 and len(got_b) == 1
+    assert inbox_a.calls(1) == ["after"]  # control messages are not agent messages
+
+
 async def test_empty_message_is_refused(nodes: Nodes) -> None:
     with pytest.raises(ValueError, match="type"):
         await nodes[0].publish(1, {})

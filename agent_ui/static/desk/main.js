@@ -125,7 +125,9 @@ function linkUp() {
   applyLabels($(".bar"));
 }
 
-function linkDown() {
+function linkDown(banner) {
+  $("#banner").dataset.i18n = banner;
+  $("#banner").textContent = t(banner);
   $("#banner").hidden = false;
   $("#link").dataset.state = "down";
   $("#link").dataset.i18n = "link.down";

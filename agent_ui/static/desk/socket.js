@@ -9,6 +9,10 @@ const SEQ_KEY = "cti.lastSeq";
 const FIRST_KEY = "cti.firstConnected";
 const MIN_DELAY = 300;
 const MAX_DELAY = 5000;
+// Close codes the server sends on purpose (cti_bridge/web/hub.py).
+const SESSION_ENDED = 4001; // logged out, expired or deactivated: the page shows the login
+const TOO_MANY = 4008; // past a socket cap (too many tabs): wait long before trying again
+const TOO_MANY_DELAY = 60000;
 
 export class Link {
   constructor({ onMessage, onUp, onDown, onRefused, known }) {
@@ -58,10 +62,14 @@ export class Link {
       socket.send(JSON.stringify({ type: "resume", last_seq: lastSeq }));
     });
     socket.addEventListener("message", (event) => this.receive(socket, event.data));
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
-      this.onDown();
-      if (!opened) this.onRefused(); // maybe the session expired: let the page check
+      this.onDown(event.code === TOO_MANY ? "banner.tooMany" : "banner.down");
+      // Refused, or the session ended: let the page check (a 401 shows the login).
+      if (!opened || event.code === SESSION_ENDED) this.onRefused();
+      // Such a socket was opened (which reset the back-off): no quick loop of retries.
+      if (event.code === TOO_MANY) this.delay = TOO_MANY_DELAY;
+      else if (event.code === SESSION_ENDED) this.delay = MAX_DELAY;
       this.schedule();
     });
   }
