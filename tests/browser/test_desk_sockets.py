@@ -49,5 +49,5 @@ async def test_logout_in_another_tab_ends_the_desk_and_shows_the_login(
     # The same login, logged out from outside the page (another tab, say).
     answer = await context.request.delete(f"{stack.url}/api/session")
     assert answer.status == 200
-    await expect(desk.page.locator("#login")).to_be_visible(timeout=15_000)
+    await expect(desk.page.locator("#login")).to_be_visible()
     assert desk.errors == []

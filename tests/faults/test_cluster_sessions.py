@@ -47,7 +47,7 @@ async def socket_on(node: Running, cookie: str) -> ClientConnection:
 
 async def assert_ended(conn: ClientConnection) -> None:
     with pytest.raises(websockets.ConnectionClosed) as closed:
-        await receive(conn, timeout=10)
+        await receive(conn)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == SESSION_ENDED_CODE
 

@@ -62,7 +62,7 @@ async def open_socket(running: Running, cookie: str) -> tuple[ClientConnection, 
     conn = await websockets.connect(ws_url(running), additional_headers={"Cookie": cookie})
     try:
         await conn.send(json.dumps({"type": "ping"}))
-        assert (await receive(conn, timeout=10))["type"] == "pong"
+        assert (await receive(conn))["type"] == "pong"
     except websockets.ConnectionClosed as closed:
         # No close frame (a dropped connection) shows as 1006, which no test expects.
         return conn, 1006 if closed.rcvd is None else closed.rcvd.code
@@ -167,7 +167,7 @@ async def test_logout_closes_that_sessions_sockets_and_no_pop_follows(capped: Ru
         assert code is None
         assert (await session.delete("/api/session")).status == 200
         with pytest.raises(websockets.ConnectionClosed) as closed:
-            await receive(sock, timeout=10)
+            await receive(sock)
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == SESSION_ENDED_CODE
         assert closed.value.rcvd.reason == "logged out"
@@ -182,7 +182,7 @@ async def test_deactivation_closes_every_socket_of_the_agent(capped: Running) ->
         assert await capped.daemon.deactivate_agent("ann") is not None
         for sock in (first, second):
             with pytest.raises(websockets.ConnectionClosed) as closed:
-                await receive(sock, timeout=10)
+                await receive(sock)
             assert closed.value.rcvd is not None
             assert closed.value.rcvd.code == SESSION_ENDED_CODE
         capped.daemon.calls.handle(offer("pbx1:9.2", "PJSIP/1002"))
@@ -221,7 +221,7 @@ async def test_an_expired_sessions_socket_is_closed_at_its_expiry(db_url: str) -
         sock, code = await open_socket(running, cookie)
         assert code is None
         with pytest.raises(websockets.ConnectionClosed) as closed:
-            await receive(sock, timeout=30)
+            await receive(sock)
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == SESSION_ENDED_CODE
         assert closed.value.rcvd.reason == "session expired"
