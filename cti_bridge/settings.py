@@ -59,6 +59,12 @@ class WebSettings:
     # Set when served over HTTPS (behind a proxy) so the session cookie is Secure.
     secure_cookies: bool = False
     session_hours: float = 12.0
+    # Login attempts are counted when they start, wrong ones kept for the window: at most
+    # this many per username, and per client address across usernames (behind a proxy
+    # every agent shares the proxy's address: raise it there).
+    login_max_failures: int = 10
+    login_max_failures_per_address: int = 50
+    login_window_seconds: float = 600.0
     max_body_bytes: int = 1_048_576
     # Messages a browser may fall behind by before it is disconnected.
     socket_queue_size: int = 256
