@@ -219,6 +219,10 @@ class LogSettings:
     level: str = "INFO"
     # "text" for people, "json" for log shippers.
     format: str = "text"
+    # Level for the libraries' loggers (SQLAlchemy, aiosqlite, aiohttp, websockets...).
+    # Empty: INFO, and WARNING for SQL, whatever `level` is; their DEBUG output carries SQL
+    # parameters (password hashes, session digests, customer data), so ask for it apart.
+    library_level: str = ""
 
 
 @dataclass(frozen=True, slots=True)
