@@ -34,10 +34,6 @@ class HashPool:
         self._pending = 0
         self._lock = threading.Lock()
 
-    @property
-    def pending(self) -> int:
-        return self._pending
-
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on one of the pool's threads; :class:`PoolBusy` when it is full."""
         with self._lock:
