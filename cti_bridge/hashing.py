@@ -13,6 +13,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -30,29 +31,58 @@ class HashPool:
         self.name = name
         self._capacity = workers + max_waiting
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix=f"hash-{name}")
-        # Jobs submitted and not finished; changed by the loop and by the pool's threads.
-        self._pending = 0
+        # Places held; given back by the loop or, after a late job, by the pool's thread.
+        self._held = 0
         self._lock = threading.Lock()
+
+    def place(self) -> Place:
+        """A place in the pool for one job, taken now (:class:`PoolBusy` when there is
+        none), so a request can claim it before doing the work that leads to the hash."""
+        with self._lock:
+            if self._held >= self._capacity:
+                raise PoolBusy(f"the {self.name} hashing pool is full")
+            self._held += 1
+        return Place(self)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on one of the pool's threads; :class:`PoolBusy` when it is full."""
-        with self._lock:
-            if self._pending >= self._capacity:
-                raise PoolBusy(f"the {self.name} hashing pool is full")
-            self._pending += 1
-        try:
-            job = self._executor.submit(fn, *args)
-        except BaseException:
-            self._finished(None)
-            raise
-        # Counted until the job is really over: a caller that gave up does not free a thread.
-        job.add_done_callback(self._finished)
-        return await asyncio.wrap_future(job)
+        with self.place() as place:
+            return await place.run(fn, *args)
 
-    def _finished(self, _job: Future[Any] | None) -> None:
+    def _give_back(self, _job: Future[Any] | None = None) -> None:
         with self._lock:
-            self._pending -= 1
+            self._held -= 1
 
     def close(self) -> None:
         """Drop the jobs still waiting; the running ones finish on their own."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Place:
+    """One job's place in a :class:`HashPool`, held until the block ends and its job (if
+    one was started) is over: a caller that gave up does not free a busy thread."""
+
+    def __init__(self, pool: HashPool) -> None:
+        self._pool = pool
+        self._job: Future[Any] | None = None
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._job is not None:
+            raise RuntimeError("a place holds one job")
+        job: Future[T] = self._pool._executor.submit(fn, *args)
+        self._job = job
+        return await asyncio.wrap_future(job)
+
+    def __enter__(self) -> Place:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._job is None:
+            self._pool._give_back()
+        else:
+            self._job.add_done_callback(self._pool._give_back)

@@ -103,10 +103,13 @@ async def login(request: web.Request) -> web.Response:
         message = "too many login attempts; try again later"
         return _refused(429, "too_many_requests", message, exc.retry_after)
     try:
-        found = await ctx.accounts.find_for_login(username)
-        stored_hash = found[1] if found else None
-        # argon2 is deliberately slow: verify on the password threads so pops keep flowing.
-        ok = await ctx.passwords.run(verify_password, stored_hash, password)
+        # A place on the password threads first: a flood past them is turned away before
+        # it reaches the database.
+        with ctx.passwords.place() as place:
+            found = await ctx.accounts.find_for_login(username)
+            stored_hash = found[1] if found else None
+            # argon2 is deliberately slow: verify on the password threads, not the loop.
+            ok = await place.run(verify_password, stored_hash, password)
     except PoolBusy:
         throttle.release(attempt)
         return _refused(503, "unavailable", "too many logins at once; try again shortly", 1)

@@ -34,8 +34,8 @@ def settings_for(db_url: str, **web: object) -> Settings:
     return Settings(
         web=WebSettings(port=0, **web),  # type: ignore[arg-type]
         database=DatabaseSettings(url=db_url),
-        # A wide budget: the PIN check must be answered, however busy the machine is.
-        ivr=IvrSettings(agi_port=0, tokens=(Secret(TOKEN),), write_budget_ms=5000),
+        # Wide budgets: the PIN check must be answered, however busy the machine is.
+        ivr=IvrSettings(agi_port=0, tokens=(Secret(TOKEN),), budget_ms=5000, write_budget_ms=5000),
     )
 
 
