@@ -27,6 +27,7 @@ from cti_bridge.bus.cluster import AmiLeases, bus_check, make_bus
 from cti_bridge.bus.redis import RedisBus
 from cti_bridge.core.calls import HANDLED_EVENTS, CallSnapshot, CallTracker
 from cti_bridge.core.events import CallEvent
+from cti_bridge.hashing import HashPool
 from cti_bridge.ivr.assembly import IvrParts
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.assignment import RuleAssigner
@@ -76,6 +77,9 @@ class Daemon:
     # Acknowledged writes waiting for the database (DESIGN §7).
     journal: Journal | None = None
     popread: PostgresPopReader | None = None
+    # argon2 runs on these, one pool each, so a login flood cannot hold up IVR PIN checks.
+    passwords: HashPool = field(default_factory=lambda: HashPool("password"))
+    pins: HashPool = field(default_factory=lambda: HashPool("pin"))
     _runner: web.AppRunner | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _resyncs: set[asyncio.Task[None]] = field(default_factory=set)
@@ -111,7 +115,7 @@ class Daemon:
             timeout=s.centre.lookup_timeout_ms / 1000,
             metrics=self.metrics,
         )
-        self.ivr = IvrParts(s, clock=self.clock)
+        self.ivr = IvrParts(s, clock=self.clock, pins=self.pins)
         self.calllog = CallLog(self.engine)
         audit = Audit(self.engine)
         self.calls = CallService(
@@ -159,6 +163,7 @@ class Daemon:
             originate=self._originate if s.asterisk else None,
             journal=journal,
             supervision=self.supervision,
+            passwords=self.passwords,
         )
         register_replays(journal, self.context)
         await journal.open()  # replays what a previous run left, if anything
@@ -393,3 +398,5 @@ class Daemon:
             await self.popread.close()
         if self.engine is not None:
             await self.engine.dispose()
+        self.passwords.close()
+        self.pins.close()

@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"cti-bridge: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log.level, settings.log.format)
+    setup_logging(settings.log.level, settings.log.format, settings.log.library_level)
     handler = COMMANDS[args.command]
     try:
         return asyncio.run(handler(args, settings))

@@ -9,6 +9,25 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+# The libraries' loggers follow their own level, never the bridge's DEBUG: aiosqlite logs
+# every statement with its parameters at DEBUG, websockets every frame, and so on.
+LIBRARIES = (
+    "aiohttp",
+    "aiosqlite",
+    "asyncio",
+    "asyncpg",
+    "jinja2",
+    "panoramisk",
+    "redis",
+    "sqlalchemy",
+    "websockets",
+)
+# SQLAlchemy logs each statement with its parameters at INFO already (password hashes,
+# session token digests, customer data).
+SQL_LOGGERS = ("sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.orm")
+LIBRARY_LEVEL = logging.INFO
+SQL_LEVEL = logging.WARNING
+
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -46,13 +65,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
+def setup_logging(level: str = "INFO", fmt: str = "text", library_level: str = "") -> None:
+    """Log to stderr at ``level``; the libraries at ``library_level`` when given, else at
+    INFO (SQL at WARNING) or above."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    own = root.level
+    asked = logging.getLevelName(library_level.upper()) if library_level else None
+    if asked is not None and not isinstance(asked, int):
+        raise ValueError(f"unknown log level {library_level!r}")
+    for name in LIBRARIES:
+        logging.getLogger(name).setLevel(asked if asked is not None else max(own, LIBRARY_LEVEL))
+    for name in SQL_LOGGERS:
+        logging.getLogger(name).setLevel(asked if asked is not None else max(own, SQL_LEVEL))
     # aiohttp's access log would print every API call; keep it for debugging only.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    if asked is None:
+        logging.getLogger("aiohttp.access").setLevel(max(own, logging.WARNING))
     # Alembic narrates every plugin it loads; its warnings still show.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(max(own, logging.WARNING))

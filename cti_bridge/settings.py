@@ -60,6 +60,12 @@ class WebSettings:
     # Set when served over HTTPS (behind a proxy) so the session cookie is Secure.
     secure_cookies: bool = False
     session_hours: float = 12.0
+    # Login attempts are counted when they start, wrong ones kept for the window: at most
+    # this many per username, and per client address across usernames (behind a proxy
+    # every agent shares the proxy's address: raise it there).
+    login_max_failures: int = 10
+    login_max_failures_per_address: int = 50
+    login_window_seconds: float = 600.0
     max_body_bytes: int = 1_048_576
     # Messages a browser may fall behind by before it is disconnected.
     socket_queue_size: int = 256
@@ -243,6 +249,10 @@ class LogSettings:
     level: str = "INFO"
     # "text" for people, "json" for log shippers.
     format: str = "text"
+    # Level for the libraries' loggers (SQLAlchemy, aiosqlite, aiohttp, websockets...).
+    # Empty: INFO, and WARNING for SQL, whatever `level` is; their DEBUG output carries SQL
+    # parameters (password hashes, session digests, customer data), so ask for it apart.
+    library_level: str = ""
 
 
 @dataclass(frozen=True, slots=True)

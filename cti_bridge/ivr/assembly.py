@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cti_bridge.hashing import HashPool
 from cti_bridge.ivr.journeys import IvrJourneys
 from cti_bridge.ivr.server import FastAgiServer, fastagi_server, pbx_resolver
 from cti_bridge.ivr.service import IvrService
@@ -25,9 +26,16 @@ log = logging.getLogger(__name__)
 
 
 class IvrParts:
-    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        pins: HashPool | None = None,
+    ) -> None:
         self._settings = settings
         self._clock = clock
+        self._pins = pins
         self.journeys = IvrJourneys()
         self.service: IvrService | None = None
         self.server: FastAgiServer | None = None
@@ -35,7 +43,7 @@ class IvrParts:
     async def start(self, engine: AsyncEngine, tickets: TicketStore) -> IvrService:
         s = self._settings
         self.service = IvrService(
-            IvrStore(engine),
+            IvrStore(engine, self._pins),
             tickets,
             self.journeys,
             settings=s.ivr,

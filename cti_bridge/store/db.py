@@ -43,7 +43,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if isinstance(schema, tuple):
         schema = schema[-1]
     parsed = parsed.difference_update_query(["schema"])
-    kwargs: dict[str, Any] = {"echo": echo}
+    # Statement parameters are password hashes, session digests and customer data: they stay
+    # out of SQL logs and out of error messages (which end up in tracebacks).
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

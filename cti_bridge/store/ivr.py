@@ -12,7 +12,6 @@ lockout nor the time taken tells a caller whether an account exists.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cti_bridge.core.ivr import IvrCustomer, IvrTicket, latest_open
 from cti_bridge.core.phones import CallerNumber
+from cti_bridge.hashing import HashPool
 from cti_bridge.store.models import (
     OPEN_TICKET_STATUSES,
     Customer,
@@ -79,8 +79,10 @@ def _verify(stored: str | None, pin: str) -> bool:
 
 
 class IvrStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, pins: HashPool | None = None) -> None:
         self._engine = engine
+        # PIN hashing has threads of its own: a login flood must not delay the caller.
+        self._pins = pins if pins is not None else HashPool("pin")
 
     async def by_caller(self, caller: CallerNumber) -> list[IvrCustomer]:
         """Every customer (up to ten) behind a caller id; several means "ask who".
@@ -107,7 +109,7 @@ class IvrStore:
             return _customer(row, await _open_tickets(conn, row.id))
 
     async def set_pin(self, customer_id: int, pin: str, now: datetime) -> None:
-        digest = await asyncio.to_thread(hash_pin, pin)
+        digest = await self._pins.run(hash_pin, pin)
         async with self._engine.begin() as conn:
             await conn.execute(delete(pins).where(pins.c.customer_id == customer_id))
             await conn.execute(
@@ -145,7 +147,7 @@ class IvrStore:
                 )
             ).first()
         stored = None if found is None else found.pin_hash
-        right = await asyncio.to_thread(_verify, stored, pin)
+        right = await self._pins.run(_verify, stored, pin)
         async with self._engine.begin() as conn:
             if right and found is not None:
                 if await _clear_unless_locked(conn, account_ref, now):

@@ -64,7 +64,7 @@ def create_web_app(ctx: WebContext) -> web.Application:
         client_max_size=ctx.settings.web.max_body_bytes,
     )
     app[CONTEXT] = ctx
-    app[auth.THROTTLE] = auth.LoginThrottle()
+    app[auth.THROTTLE] = auth.throttle_for(ctx.settings.web)
     app.add_routes(routes())
     app.router.add_static("/static", str(UI / "static"), name="static")
     aiohttp_jinja2.setup(

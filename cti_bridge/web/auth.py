@@ -8,52 +8,39 @@ it comes from, same-origin: a cross-site form cannot post here.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import time
-from collections import deque
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from cti_bridge.core.logins import LoginLimits, LoginThrottle, LoginThrottled
+from cti_bridge.hashing import PoolBusy
 from cti_bridge.passwords import hash_password, needs_rehash, verify_password
+from cti_bridge.settings import WebSettings
 from cti_bridge.store.accounts import AgentRef
 from cti_bridge.web.context import CONTEXT
-from cti_bridge.web.errors import ApiError, read_json, require_str
+from cti_bridge.web.errors import ApiError, error_response, read_json, require_str
 from cti_bridge.web.hub import end_session_message
 
 COOKIE = "cti_session"
 AGENT = web.RequestKey("agent", AgentRef)
 PUBLIC_API = {("POST", "/api/session"), ("GET", "/api/openapi.json")}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-# Failed logins allowed per username in the window before answering 429.
-MAX_FAILURES = 10
-FAILURE_WINDOW = 600.0
-
-
-class LoginThrottle:
-    """Slows down password guessing against one username."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = {}
-
-    def blocked(self, username: str, now: float) -> bool:
-        recent = self._failures.get(username)
-        if not recent:
-            return False
-        while recent and recent[0] < now - FAILURE_WINDOW:
-            recent.popleft()
-        return len(recent) >= MAX_FAILURES
-
-    def failed(self, username: str, now: float) -> None:
-        self._failures.setdefault(username, deque(maxlen=MAX_FAILURES)).append(now)
-
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(username, None)
-
 
 THROTTLE = web.AppKey("login_throttle", LoginThrottle)
+
+
+def throttle_for(settings: WebSettings) -> LoginThrottle:
+    return LoginThrottle(
+        LoginLimits(
+            per_username=settings.login_max_failures,
+            per_address=settings.login_max_failures_per_address,
+            window=settings.login_window_seconds,
+        )
+    )
 
 
 def needs_session(request: web.Request) -> bool:
@@ -110,24 +97,39 @@ async def login(request: web.Request) -> web.Response:
     if not isinstance(password, str) or not password:
         raise ApiError(422, "invalid", "'password' is required", field="password")
     throttle = request.app[THROTTLE]
-    if throttle.blocked(username, time.monotonic()):
-        raise ApiError(429, "too_many_requests", "too many failed logins; try again later")
-    found = await ctx.accounts.find_for_login(username)
-    stored_hash = found[1] if found else None
-    # argon2 is deliberately slow: verify off the event loop so pops keep flowing.
-    ok = await asyncio.to_thread(verify_password, stored_hash, password)
+    # Counted now, before the slow check, so simultaneous guesses are limited as well.
+    try:
+        attempt = throttle.reserve(username, remote_of(request), time.monotonic())
+    except LoginThrottled as exc:
+        message = "too many login attempts; try again later"
+        return _refused(429, "too_many_requests", message, exc.retry_after)
+    try:
+        # A place on the password threads first: a flood past them is turned away before
+        # it reaches the database.
+        with ctx.passwords.place() as place:
+            found = await ctx.accounts.find_for_login(username)
+            stored_hash = found[1] if found else None
+            # argon2 is deliberately slow: verify on the password threads, not the loop.
+            ok = await place.run(verify_password, stored_hash, password)
+    except PoolBusy:
+        throttle.release(attempt)
+        return _refused(503, "unavailable", "too many logins at once; try again shortly", 1)
+    except BaseException:
+        throttle.release(attempt)
+        raise
     if found is None or not ok:
-        throttle.failed(username, time.monotonic())
+        throttle.failed(attempt)
         await ctx.audit.record(
             "login_failed", at=ctx.now(), detail={"username": username}, remote=remote_of(request)
         )
         raise ApiError(401, "bad_credentials", "wrong username or password")
     agent, stored = found
-    throttle.succeeded(username)
+    throttle.succeeded(attempt)
     if needs_rehash(stored):
-        await ctx.accounts.set_password_hash(
-            agent.id, await asyncio.to_thread(hash_password, password)
-        )
+        # Only an upgrade of the stored hash: it waits for the next login when busy.
+        with contextlib.suppress(PoolBusy):
+            new_hash = await ctx.passwords.run(hash_password, password)
+            await ctx.accounts.set_password_hash(agent.id, new_hash)
     lifetime = timedelta(hours=ctx.settings.web.session_hours)
     token = await ctx.accounts.open_session(agent.id, ctx.now(), lifetime)
     await ctx.audit.record("login", at=ctx.now(), actor_id=agent.id, remote=remote_of(request))
@@ -141,6 +143,12 @@ async def login(request: web.Request) -> web.Response:
         secure=ctx.settings.web.secure_cookies,
         path="/",
     )
+    return response
+
+
+def _refused(status: int, code: str, message: str, retry_after: int) -> web.Response:
+    response = error_response(status, code, message)
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 

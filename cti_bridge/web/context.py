@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiohttp import web
 
 from cti_bridge.bus.base import Bus
+from cti_bridge.hashing import HashPool
 from cti_bridge.ivr.service import IvrService
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
@@ -58,6 +59,8 @@ class WebContext:
 
     # The IVR's use cases for /ivr/v1/* (issue 6); None when not wired (bare test contexts).
     ivr: IvrService | None = None
+    # Threads for password hashing, apart from the IVR's PIN threads.
+    passwords: HashPool = field(default_factory=lambda: HashPool("password"))
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

@@ -47,7 +47,7 @@ PATHS: dict[str, Any] = {
                     "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
                 }
             ),
-            "responses": {"200": _json(OBJ), **_errors(400, 401, 415, 422, 429)},
+            "responses": {"200": _json(OBJ), **_errors(400, 401, 415, 422, 429, 503)},
         },
         "get": {"summary": "The logged-in agent", "responses": {"200": _json(OBJ), **_errors(401)}},
         "delete": {"summary": "Log out", "responses": {"200": _json(OBJ), **_errors(401)}},
