@@ -17,7 +17,7 @@ from aiohttp import WSMsgType, web
 from cti_bridge.bus.base import encode
 from cti_bridge.web.auth import current_agent, same_origin
 from cti_bridge.web.context import CONTEXT, WebContext
-from cti_bridge.web.errors import ApiError
+from cti_bridge.web.errors import ApiError, loads_client
 from cti_bridge.web.hub import AgentSocket
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 
 async def _client_message(ctx: WebContext, sock: AgentSocket, data: str) -> None:
     try:
-        message = json.loads(data)
-    except json.JSONDecodeError:
+        message = loads_client(data)
+    except ApiError:  # not JSON, nested too deeply, or a lone surrogate
         await _reply_error(sock, "invalid_json", "messages must be JSON objects")
         return
     if not isinstance(message, dict):
