@@ -64,6 +64,8 @@ class WebSettings:
     socket_queue_size: int = 256
     # Messages kept per agent for `resume` after a reconnect.
     replay_buffer: int = 500
+    # When set, /metrics answers only `Authorization: Bearer <token>`; empty: open.
+    metrics_token: Secret = Secret("")
 
 
 @dataclass(frozen=True, slots=True)
