@@ -79,6 +79,8 @@ class WebSettings:
     # HTTP connections (websockets included) this node keeps open at once; more are
     # answered 503 and closed, so file descriptors remain for the database, AMI and FastAGI.
     max_connections: int = 12_000
+    # When set, /metrics answers only `Authorization: Bearer <token>`; empty: open.
+    metrics_token: Secret = Secret("")
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,12 +30,15 @@ data read meanwhile queues behind it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from typing import Any, Protocol
 
 from panoramisk.ami_protocol import AMIProtocol
 
-from cti_bridge.ami.framing import Frame, FrameReader
+from cti_bridge.ami.framing import MAX_PENDING, Frame, FrameReader
+
+log = logging.getLogger(__name__)
 
 # Frames handed over in one go at most (see the module's docstring): about 0.1-0.3 ms.
 SLICE_FRAMES = 32
@@ -66,6 +69,7 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]  # panoramisk ships no typ
         self._backlog: deque[str] = deque()
         self._resume_scheduled = False
         self._told = (0, 0)  # malformed and skipped counts the receiver was told of
+        self._oversized = 0
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.transport: asyncio.Transport | None = None
         self.closed = False
@@ -116,6 +120,13 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]  # panoramisk ships no typ
         if reader.skipped != told[1]:
             self._receiver.events_skipped(reader.skipped - told[1])
         self._told = (reader.malformed, reader.skipped)
+        if reader.oversized != self._oversized:
+            self._oversized = reader.oversized
+            log.warning(
+                "AMI block longer than %d characters dropped (%d so far on this connection)",
+                MAX_PENDING,
+                reader.oversized,
+            )
 
     def connection_lost(self, exc: Exception | None) -> None:
         # What was read before the connection went is still delivered, before the loss.

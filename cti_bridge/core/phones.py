@@ -132,3 +132,17 @@ def _parse(cleaned: str, region: str) -> phonenumbers.PhoneNumber | None:
         if reason == phonenumbers.ValidationResult.IS_POSSIBLE:
             return number
     return None
+
+
+# What click-to-dial hands to Originate as the number: the dialplan puts it after a channel
+# technology, so ``&`` (a second channel), ``/``, ``@`` or ``,`` would change what is rung.
+_DIALABLE = re.compile(r"\+[0-9]{1,20}|[0-9*#]{1,32}")
+_LAYOUT = re.compile(r"[ \-.()]")
+
+
+def dialable(raw: str) -> str | None:
+    """``raw`` without layout (spaces, dashes, dots, parentheses) if the rest is digits
+    with an optional leading ``+``, or digits with ``*`` and ``#`` (feature codes); else
+    None."""
+    number = _LAYOUT.sub("", raw)
+    return number if _DIALABLE.fullmatch(number) else None

@@ -6,6 +6,7 @@ import uuid
 
 from aiohttp import web
 
+from cti_bridge.core.phones import dialable
 from cti_bridge.core.pop import iso
 from cti_bridge.web.auth import current_agent
 from cti_bridge.web.context import CONTEXT, WebContext
@@ -77,6 +78,18 @@ async def disposition(request: web.Request) -> web.Response:
     return await write_or_hold(ctx, "disposition", request_id, payload, direct)
 
 
+def _dialable(number: str) -> str:
+    cleaned = dialable(number)
+    if cleaned is None:
+        raise ApiError(
+            422,
+            "invalid",
+            "'number' takes digits with an optional leading +, or digits with * and #",
+            field="number",
+        )
+    return cleaned
+
+
 async def dial(request: web.Request) -> web.Response:
     """Click-to-dial: ring the agent's own phone, then the number (``Originate``)."""
     ctx = request.app[CONTEXT]
@@ -93,6 +106,7 @@ async def dial(request: web.Request) -> web.Response:
         number = record.phones[0]
     if not number:
         raise ApiError(422, "invalid", "give 'number' or 'customer_id'", field="number")
+    number = _dialable(number)
     if ctx.originate is None:
         raise ApiError(503, "unavailable", "no PBX is connected")
     if not agent.interfaces:

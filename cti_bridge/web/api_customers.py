@@ -15,11 +15,11 @@ from cti_bridge.store.customers import DuplicateCustomer
 from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.durable import write_or_hold
-from cti_bridge.web.errors import ApiError, read_json
+from cti_bridge.web.errors import ApiError, path_id, read_json
 
 
 def _customer_id(request: web.Request) -> int:
-    return int(request.match_info["customer_id"])
+    return path_id(request, "customer_id", "customer")
 
 
 async def card_of(ctx: WebContext, customer_id: int) -> dict[str, Any]:

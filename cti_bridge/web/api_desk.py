@@ -24,7 +24,14 @@ from cti_bridge.web.api_customers import card_of, record_view
 from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.durable import write_or_hold
-from cti_bridge.web.errors import ApiError, optional_int, optional_str, read_json, require_str
+from cti_bridge.web.errors import (
+    ApiError,
+    optional_int,
+    optional_str,
+    path_id,
+    read_json,
+    require_str,
+)
 
 # What an agent may set; ``offline`` follows from having no desk open, not from a click.
 SETTABLE_STATUSES = (AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStatus.WRAP_UP)
@@ -69,7 +76,7 @@ async def choose_caller(request: web.Request) -> web.Response:
 
 async def add_note(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    customer_id = int(request.match_info["customer_id"])
+    customer_id = path_id(request, "customer_id", "customer")
     body = await read_json(request)
     text = require_str(body, "text", max_len=MAX_NOTE)
     call_id = optional_str(body, "call_id", max_len=96) or None
@@ -109,7 +116,7 @@ async def apply_note(ctx: WebContext, note: dict[str, Any]) -> tuple[NoteRecord,
 
 async def timeline(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    customer_id = int(request.match_info["customer_id"])
+    customer_id = path_id(request, "customer_id", "customer")
     await _existing_customer(ctx, customer_id)
     items = await ctx.desk.timeline(customer_id)
     # A customer's contact history is part of their record: reading it is a view.

@@ -24,7 +24,7 @@ from aiohttp import web
 from cti_bridge.core.ivr import as_vars_text
 from cti_bridge.ivr.service import Caller, IvrService, Variables
 from cti_bridge.web.context import CONTEXT
-from cti_bridge.web.errors import ApiError
+from cti_bridge.web.errors import ApiError, check_text, loads_client
 
 MAX_FIELD = 128
 
@@ -48,16 +48,14 @@ async def _fields(request: web.Request) -> Mapping[str, str]:
     fields = dict(request.query)
     if request.method == "POST" and request.can_read_body:
         if request.content_type == "application/json":
-            try:
-                body = json.loads(await request.read())
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise ApiError(400, "invalid_json", "the body is not valid JSON") from exc
+            body = loads_client(await request.read())
             if not isinstance(body, dict):
                 raise ApiError(400, "invalid_json", "the body must be a JSON object")
             fields.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()})
         else:
             fields.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
     for key, value in fields.items():
+        check_text(value, key)
         if len(value) > MAX_FIELD:
             raise ApiError(422, "invalid", f"'{key}' is longer than {MAX_FIELD}", field=key)
     return fields

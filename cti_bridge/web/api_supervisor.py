@@ -17,7 +17,14 @@ from cti_bridge.services.supervision import Supervision
 from cti_bridge.store.complaints import REQUIRED, Step, StepError
 from cti_bridge.web.auth import current_agent, require_supervisor
 from cti_bridge.web.context import CONTEXT, WebContext
-from cti_bridge.web.errors import ApiError, optional_str, read_json, require_str
+from cti_bridge.web.errors import (
+    ApiError,
+    optional_str,
+    parse_day,
+    path_id,
+    read_json,
+    require_str,
+)
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 366
@@ -61,7 +68,7 @@ async def advance_complaint(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     agent = current_agent(request)
     sup = supervision(ctx)
-    ticket_id = int(request.match_info["ticket_id"])
+    ticket_id = path_id(request, "ticket_id", "ticket")
     body = await read_json(request)
     if not agent.is_supervisor:
         ticket = await ctx.tickets.get(ticket_id, ctx.now())
@@ -88,15 +95,12 @@ async def advance_complaint(request: web.Request) -> web.Response:
 
 def period(query: Any, timezone: str, today: date) -> tuple[date, date]:
     """``from``/``to`` (inclusive local dates); by default the last 28 days."""
-    try:
-        last = date.fromisoformat(query["to"]) if query.get("to") else today
-        first = (
-            date.fromisoformat(query["from"])
-            if query.get("from")
-            else last - timedelta(days=DEFAULT_DAYS - 1)
-        )
-    except ValueError as exc:
-        raise ApiError(400, "bad_request", "'from' and 'to' are dates like 2026-11-23") from exc
+    last = parse_day(query["to"], "to") if query.get("to") else today
+    first = (
+        parse_day(query["from"], "from")
+        if query.get("from")
+        else last - timedelta(days=DEFAULT_DAYS - 1)
+    )
     if first > last or (last - first).days >= MAX_DAYS:
         raise ApiError(400, "bad_request", f"a period is 1 to {MAX_DAYS} days, from <= to")
     return first, last

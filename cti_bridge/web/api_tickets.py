@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +15,16 @@ from cti_bridge.store.tickets import AGENT_FIELDS, SUPERVISOR_FIELDS, NewTicket,
 from cti_bridge.web.auth import current_agent
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.durable import write_or_hold
-from cti_bridge.web.errors import ApiError, optional_int, optional_str, read_json, require_str
+from cti_bridge.web.errors import (
+    ApiError,
+    optional_int,
+    optional_str,
+    parse_time,
+    path_id,
+    query_id,
+    read_json,
+    require_str,
+)
 
 KINDS = tuple(k.value for k in TicketKind)
 PRIORITIES = tuple(p.value for p in Priority)
@@ -95,7 +104,7 @@ def _changes(body: dict[str, Any], supervisor: bool) -> dict[str, Any]:
         elif key == "priority":
             changes[key] = _choice(body, key, PRIORITIES, "")
         elif key == "due_at":
-            changes[key] = _parse_time(value)
+            changes[key] = parse_time(value, key)
         elif key == "assignee_id":
             changes[key] = optional_int(body, key)
         elif key == "subject":
@@ -106,20 +115,10 @@ def _changes(body: dict[str, Any], supervisor: bool) -> dict[str, Any]:
     return changes
 
 
-def _parse_time(value: Any) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ApiError(422, "invalid", "'due_at' must be an ISO 8601 time", field="due_at") from exc
-    if moment.tzinfo is None:
-        raise ApiError(422, "invalid", "'due_at' needs a time zone (e.g. Z)", field="due_at")
-    return moment.astimezone(UTC)
-
-
 async def update(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     agent = current_agent(request)
-    ticket_id = int(request.match_info["ticket_id"])
+    ticket_id = path_id(request, "ticket_id", "ticket")
     changes = _changes(await read_json(request), agent.is_supervisor)
     assignee = changes.get("assignee_id")
     if assignee is not None and ctx.agents.by_id(assignee) is None:
@@ -132,7 +131,7 @@ async def update(request: web.Request) -> web.Response:
 
 async def read(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    ticket_id = int(request.match_info["ticket_id"])
+    ticket_id = path_id(request, "ticket_id", "ticket")
     ticket = await ctx.tickets.get(ticket_id, ctx.now())
     if ticket is None:
         raise ApiError(404, "not_found", f"no ticket with id {ticket_id}")
@@ -147,21 +146,13 @@ async def search(request: web.Request) -> web.Response:
     bad = [s for s in statuses if s not in STATUSES]
     if bad:
         raise ApiError(400, "bad_request", f"unknown status {bad[0]!r}")
-    assignee: int | None = None
-    if "assignee" in query:
-        raw = query["assignee"]
-        if raw == "me":
-            assignee = current_agent(request).id
-        elif raw.isdigit():
-            assignee = int(raw)
-        else:
-            raise ApiError(400, "bad_request", "assignee must be an agent id or 'me'")
-    customer = query.get("customer_id", "")
+    me = query.get("assignee") == "me"
+    assignee = current_agent(request).id if me else query_id(query, "assignee")
     tickets = await ctx.tickets.search(
         now=ctx.now(),
         statuses=statuses,
         overdue=query.get("overdue", "").lower() in ("1", "true", "yes"),
         assignee_id=assignee,
-        customer_id=int(customer) if customer.isdigit() else None,
+        customer_id=query_id(query, "customer_id"),
     )
     return web.json_response({"tickets": tickets})

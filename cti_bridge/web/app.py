@@ -15,6 +15,7 @@ from cti_bridge.web import (
     api_ivr,
     api_tickets,
     auth,
+    headers,
     ops,
     pages,
     supervisor_pages,
@@ -65,6 +66,7 @@ def create_web_app(ctx: WebContext) -> web.Application:
     )
     app[CONTEXT] = ctx
     app[auth.THROTTLE] = auth.throttle_for(ctx.settings.web)
+    app.on_response_prepare.append(headers.security_headers)
     app.add_routes(routes())
     app.router.add_static("/static", str(UI / "static"), name="static")
     aiohttp_jinja2.setup(

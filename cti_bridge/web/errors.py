@@ -1,12 +1,22 @@
 """JSON errors for the API: ``{"error": {"code", "message"}}`` with a fitting status, from
 the view's own :class:`ApiError`, aiohttp's HTTP exceptions, or an unexpected exception
-(logged with its traceback, answered with a 500 that reveals nothing)."""
+(logged with its traceback, answered with a 500 that reveals nothing).
+
+And the one place client input is read: JSON (:func:`loads_client`, :func:`read_json`), ids
+in paths, queries and bodies, dates and times. Each refuses what would otherwise fail deep
+down (in the JSON parser, ``int()``, the database driver, ``datetime``) with a clear 4xx:
+nesting that exhausts the parser's recursion, lone surrogates (JSON allows ``"\\ud800"``,
+UTF-8 and the database do not), ids beyond the 64-bit columns, Unicode digits that ``\\d``
+and ``isdigit()`` accept, times that overflow when converted to UTC.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, NoReturn
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -26,6 +36,15 @@ _CODES = {
     429: "too_many_requests",
     503: "unavailable",
 }
+
+# Ids are the database's 64-bit signed integers, and start at 1.
+MAX_ID = 2**63 - 1
+# A desk's bodies nest two or three levels; deeper JSON is refused before anything walks it.
+MAX_JSON_DEPTH = 32
+# Dates and times a client may give: any real one, far from ``datetime``'s edges (year 1 and
+# 9999, where a time zone or a day more overflows).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 class ApiError(Exception):
@@ -64,18 +83,123 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(500, "internal", "internal error; it has been logged")
 
 
+def loads_client(raw: bytes | str) -> Any:
+    """JSON from a client, checked: 400 when it is not JSON or nests deeper than
+    ``MAX_JSON_DEPTH``, 422 when a text in it holds a lone surrogate."""
+    try:
+        value = json.loads(raw, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise ApiError(400, "invalid_json", "the JSON is nested too deeply") from exc
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, or a 5,000-digit number
+        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from exc
+    _check_tree(value)
+    return value
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ApiError(400, "invalid_json", f"{name} is not a JSON number")
+
+
+def _check_tree(value: Any) -> None:
+    """Depth and texts of a parsed document, walked without recursion."""
+    stack: list[tuple[Any, int, str | None]] = [(value, 0, None)]
+    while stack:
+        item, depth, field = stack.pop()
+        if isinstance(item, str):
+            check_text(item, field)
+        elif isinstance(item, (dict, list)):
+            if depth >= MAX_JSON_DEPTH:
+                raise ApiError(
+                    400, "invalid_json", f"the JSON nests deeper than {MAX_JSON_DEPTH} levels"
+                )
+            if isinstance(item, list):
+                stack.extend((v, depth + 1, field) for v in item)
+                continue
+            for key, v in item.items():
+                check_text(key, field)
+                stack.append((v, depth + 1, key if depth == 0 else field))
+
+
+def check_text(text: str, field: str | None = None) -> str:
+    """``text`` unless it holds a lone surrogate (it cannot be stored or sent as UTF-8)."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = f"{ord(text[exc.start]):04x}"
+            extra = {"field": field} if field is not None else {}
+            raise ApiError(
+                422, "invalid", f"text holds a lone surrogate (\\u{bad})", **extra
+            ) from exc
+    return text
+
+
 async def read_json(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object, or a clear 4xx."""
     if request.content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    raw = await request.read()
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from exc
+    body = loads_client(await request.read())
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "the body must be a JSON object")
     return body
+
+
+def _id_text(raw: str) -> int | None:
+    """A positive 64-bit id written in ASCII digits, else None."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def path_id(request: web.Request, name: str, what: str) -> int:
+    """The id in the URL (``{name:\\d+}``); one that no row can have is simply not found."""
+    raw = request.match_info[name]
+    value = _id_text(raw)
+    if value is None:
+        raise ApiError(404, "not_found", f"no {what} with id {raw[:24]}")
+    return value
+
+
+def query_id(query: Mapping[str, str], key: str) -> int | None:
+    """An optional id from the query string (absent or empty: None)."""
+    raw = query.get(key, "")
+    if not raw:
+        return None
+    value = _id_text(raw)
+    if value is None:
+        raise ApiError(422, "invalid", f"'{key}' must be an id (digits 0-9)", field=key)
+    return value
+
+
+def parse_day(raw: str, key: str) -> date:
+    """A date like ``2026-11-23`` between ``FIRST_DAY`` and ``LAST_DAY``."""
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError as exc:
+        message = f"'{key}' must be a date like 2026-11-23"
+        raise ApiError(422, "invalid", message, field=key) from exc
+    _in_range(day, key)
+    return day
+
+
+def parse_time(value: Any, key: str) -> datetime:
+    """An ISO 8601 time with a zone, as UTC, within ``FIRST_DAY`` to ``LAST_DAY``."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ApiError(422, "invalid", f"'{key}' must be an ISO 8601 time", field=key) from exc
+    if moment.tzinfo is None:
+        raise ApiError(422, "invalid", f"'{key}' needs a time zone (e.g. Z)", field=key)
+    _in_range(moment.date(), key)  # before converting: year 9999 + 14:00 overflows
+    return moment.astimezone(UTC)
+
+
+def _in_range(day: date, key: str) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ApiError(
+            422, "invalid", f"'{key}' must be between {FIRST_DAY} and {LAST_DAY}", field=key
+        )
 
 
 def require_str(body: dict[str, Any], key: str, *, max_len: int = 200) -> str:
@@ -104,4 +228,6 @@ def optional_int(body: dict[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ApiError(422, "invalid", f"'{key}' must be an integer id", field=key)
+    if not 1 <= value <= MAX_ID:
+        raise ApiError(422, "invalid", f"no such id in '{key}'", field=key)
     return value

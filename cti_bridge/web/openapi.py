@@ -97,7 +97,11 @@ PATHS: dict[str, Any] = {
                 {
                     "type": "object",
                     "properties": {
-                        "number": {"type": "string"},
+                        "number": {
+                            "type": "string",
+                            "description": "digits with an optional leading +, or digits "
+                            "with * and #; spaces, dashes, dots and parentheses are dropped",
+                        },
                         "customer_id": {"type": "integer"},
                     },
                 }

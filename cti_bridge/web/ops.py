@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
+
 from aiohttp import web
 
 from cti_bridge.web.context import CONTEXT
+from cti_bridge.web.errors import ApiError
 from cti_bridge.web.openapi import openapi_document
 
 
@@ -33,7 +36,14 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text; behind ``[web] metrics_token`` when one is set."""
     ctx = request.app[CONTEXT]
+    token = ctx.settings.web.metrics_token.reveal()
+    if token:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        valid = hmac.compare_digest(given.strip().encode(), token.encode())
+        if scheme.lower() != "bearer" or not valid:
+            raise ApiError(401, "unauthenticated", "/metrics needs the bearer token")
     ctx.metrics.websockets.set(ctx.hub.socket_count)
     ctx.metrics.update_rates()
     ctx.metrics.redis_degraded.set(1 if getattr(ctx.bus, "degraded", False) else 0)

@@ -18,7 +18,7 @@ from cti_bridge.bus.base import encode
 from cti_bridge.store.accounts import token_digest
 from cti_bridge.web.auth import COOKIE, current_agent, same_origin
 from cti_bridge.web.context import CONTEXT, WebContext
-from cti_bridge.web.errors import ApiError
+from cti_bridge.web.errors import ApiError, loads_client
 from cti_bridge.web.hub import TOO_MANY_CODE, AgentSocket
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 
 async def _client_message(ctx: WebContext, sock: AgentSocket, data: str) -> None:
     try:
-        message = json.loads(data)
-    except json.JSONDecodeError:
+        message = loads_client(data)
+    except ApiError:  # not JSON, nested too deeply, or a lone surrogate
         await _reply_error(sock, "invalid_json", "messages must be JSON objects")
         return
     if not isinstance(message, dict):
@@ -82,8 +82,8 @@ async def _client_message(ctx: WebContext, sock: AgentSocket, data: str) -> None
         return  # delivery is tracked by seq on the client; nothing to keep here yet
     if kind == "resume":
         last_seq = message.get("last_seq", 0)
-        if isinstance(last_seq, bool) or not isinstance(last_seq, int):
-            await _reply_error(sock, "invalid", "resume needs an integer last_seq")
+        if isinstance(last_seq, bool) or not isinstance(last_seq, int) or not 0 <= last_seq < 2**63:
+            await _reply_error(sock, "invalid", "resume needs an integer last_seq (0 or more)")
             return
         await _resume(ctx, sock, last_seq)
         return

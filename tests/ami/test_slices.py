@@ -4,8 +4,11 @@ an event starts runs before the rest of a long read is handled (protocol.py)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
-from cti_bridge.ami.framing import Frame
+import pytest
+
+from cti_bridge.ami.framing import MAX_PENDING, Frame
 from cti_bridge.ami.protocol import SLICE_FRAMES, AmiProtocol
 from cti_bridge.pbxsim import encode_event
 
@@ -95,3 +98,21 @@ async def test_unwanted_events_are_counted_to_the_receiver_not_handed_over() -> 
     await turns(protocol)
     assert receiver.seen == [0, 1, 5]
     assert receiver.skipped == 3
+
+
+async def test_an_oversized_block_is_logged_counted_and_the_stream_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    receiver = Receiver()
+    protocol = AmiProtocol(receiver)
+    protocol.data_received(BANNER + numbered(0, 1))
+    junk = b"Event: Junk\r\nData: " + b"y" * 4096
+    with caplog.at_level(logging.WARNING, logger="cti_bridge.ami.protocol"):
+        for _ in range(MAX_PENDING // len(junk) + 2):
+            protocol.data_received(junk)
+        protocol.data_received(b"\r\n\r\n" + numbered(1, 2))
+    await turns(protocol)
+    assert receiver.seen == [0, 1, 2]
+    assert receiver.malformed_frames == 1
+    [warning] = [r for r in caplog.records if r.name == "cti_bridge.ami.protocol"]
+    assert "dropped" in warning.getMessage()

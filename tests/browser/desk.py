@@ -45,6 +45,13 @@ async def open_desk(
     desk = Desk(page)
     page.on("pageerror", lambda error: desk.errors.append(str(error)))
     page.on("dialog", lambda dialog: desk.errors.append(f"dialog: {dialog.message}"))
+    # Anything the page's policy blocked is an error too: the desk needs none of it.
+    page.on(
+        "console",
+        lambda message: (
+            desk.errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     await page.goto(stack.url)
     if login:
         await page.get_by_label("Username").fill(username)
@@ -53,6 +60,18 @@ async def open_desk(
         await expect(page.locator("#login")).to_be_hidden()
     await expect(page.locator("#link")).to_have_attribute("data-state", "up")
     return desk
+
+
+def csp_violations(page: Page) -> list[str]:
+    """Collects what the page's Content-Security-Policy blocked (Chromium logs each)."""
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return blocked
 
 
 def call_id(linkedid: str) -> str:

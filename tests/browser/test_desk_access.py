@@ -125,7 +125,11 @@ async def test_desk_fits_1280x720_with_contrast_focus_and_explained_flags(
     contrast = await page.evaluate(CONTRAST_JS, TEXT)
     assert contrast["failures"] == [] and contrast["checked"] > 40
     # The check does fail on faint text.
-    await page.add_style_tag(content=".match { color: #bbb !important; }")
+    # Through the CSSOM: the page's policy refuses an injected <style>.
+    await page.evaluate(
+        """document.querySelectorAll(".match")
+            .forEach((e) => e.style.setProperty("color", "#bbb", "important"))"""
+    )
     faint = await page.evaluate(CONTRAST_JS, [".match"])
     assert faint["failures"] == [".match: 1.92"]
 

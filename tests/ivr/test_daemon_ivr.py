@@ -218,3 +218,23 @@ async def test_http_ivr_needs_configured_tokens(db_url: str) -> None:
             assert response.status == 401
     finally:
         await daemon.stop()
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"[" * 200_000, 400),  # the JSON parser's recursion runs out
+        (b'{"call_id": "c-1", "score": 1e999999}', 200),  # a number: sent on as text
+        (b'{"call_id": "c-1", "score": NaN}', 400),
+        (b'{"call_id": "\\ud800", "score": "3"}', 422),  # no text for the database
+    ],
+)
+async def test_hostile_json_bodies_get_a_clear_error(
+    running: Running, body: bytes, status: int
+) -> None:
+    headers = {**AUTH, "Content-Type": "application/json"}
+    async with running.client() as http:
+        response = await http.post("/ivr/v1/survey", data=body, headers=headers)
+        assert response.status == status, await response.text()
+        if status != 200:
+            assert (await response.json())["error"]["code"] in ("invalid_json", "invalid")

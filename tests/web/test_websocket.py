@@ -101,8 +101,9 @@ async def test_bad_client_messages_get_errors_and_the_socket_stays(running: Runn
     async with running.ws("ann") as ann:
         await ann.send("not json")
         assert (await receive(ann))["code"] == "invalid_json"
-        await ann.send(json.dumps({"type": "resume", "last_seq": "x"}))
-        assert (await receive(ann))["code"] == "invalid"
+        for bad in ("x", -1, 2**64, 10**40):
+            await ann.send(json.dumps({"type": "resume", "last_seq": bad}))
+            assert (await receive(ann))["code"] == "invalid"
         await ann.send(json.dumps({"type": "dance"}))
         assert (await receive(ann))["code"] == "unknown_type"
         await ann.send(json.dumps({"type": "ping"}))
