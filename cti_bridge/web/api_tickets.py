@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from cti_bridge.core.pop import iso
+from cti_bridge.core.ticket_access import ChangeRefused, Editor
 from cti_bridge.store.models import Priority, TicketKind, TicketStatus
 from cti_bridge.store.tickets import AGENT_FIELDS, SUPERVISOR_FIELDS, NewTicket, UnknownCustomer
 from cti_bridge.web.auth import current_agent
@@ -117,6 +118,13 @@ def _parse_time(value: Any) -> datetime:
 
 
 async def update(request: web.Request) -> web.Response:
+    """``PATCH /api/tickets/{id}``: the rules of :mod:`cti_bridge.core.ticket_access`.
+
+    Supervisors and admins change any ticket (and alone its ``due_at`` and
+    ``assignee_id``); an agent changes the tickets assigned to them (403 for another's).
+    An unassigned ticket is the pool's: any agent may work it, and their first change
+    takes it (they become its assignee). A complaint is resolved and closed only through
+    ``POST /api/tickets/{id}/complaint-steps`` (409 for such a status here)."""
     ctx = request.app[CONTEXT]
     agent = current_agent(request)
     ticket_id = int(request.match_info["ticket_id"])
@@ -124,7 +132,15 @@ async def update(request: web.Request) -> web.Response:
     assignee = changes.get("assignee_id")
     if assignee is not None and ctx.agents.by_id(assignee) is None:
         raise ApiError(422, "invalid", "no such agent", field="assignee_id")
-    ticket = await ctx.tickets.update(ticket_id, changes, actor_id=agent.id, now=ctx.now())
+    editor = Editor(agent.id, agent.is_supervisor)
+    try:
+        ticket = await ctx.tickets.update(
+            ticket_id, changes, actor_id=agent.id, now=ctx.now(), editor=editor
+        )
+    except ChangeRefused as exc:
+        extra = {"field": exc.field} if exc.field else {}
+        code = "forbidden" if exc.status == 403 else "conflict"
+        raise ApiError(exc.status, code, str(exc), **extra) from exc
     if ticket is None:
         raise ApiError(404, "not_found", f"no ticket with id {ticket_id}")
     return web.json_response(ticket)
