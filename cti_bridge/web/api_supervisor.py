@@ -4,14 +4,13 @@ figures as JSON or CSV. Board, complaint list and figures need the supervisor ro
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from cti_bridge.core.csv_cells import csv_text
 from cti_bridge.core.figures import compute, csv_rows
 from cti_bridge.services.supervision import Supervision
 from cti_bridge.store.complaints import REQUIRED, Step, StepError
@@ -135,11 +134,9 @@ async def figures(request: web.Request) -> web.Response:
 async def figures_csv(request: web.Request) -> web.Response:
     require_supervisor(request)
     result = await figures_for(request.app[CONTEXT], request.query)
-    out = io.StringIO()
-    csv.writer(out).writerows(csv_rows(result))
     name = f"figures-{result['from']}-{result['to']}.csv"
     return web.Response(
-        text=out.getvalue(),
+        text=csv_text(csv_rows(result)),
         content_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -48,7 +48,7 @@ async def create(request: web.Request) -> web.Response:
         call_id=optional_str(body, "call_id", max_len=96) or None,
         # No assignee given: the assignment rules pick one, else the creating agent.
         assignee_id=optional_int(body, "assignee_id"),
-        category=optional_str(body, "category", max_len=64),
+        category=_category(ctx, optional_str(body, "category", max_len=64)),
         request_id=optional_str(body, "request_id", max_len=64) or None,
         channel=_choice(body, "channel", CHANNELS, "phone"),
     )
@@ -81,7 +81,17 @@ async def create_ticket(
         raise ApiError(422, "invalid", str(exc), field="customer_id") from exc
 
 
-def _changes(body: dict[str, Any], supervisor: bool) -> dict[str, Any]:
+def _category(ctx: WebContext, category: str) -> str:
+    """Empty (not categorised yet) or one of ``[complaints] categories``: nothing else
+    reaches the reports and their CSV."""
+    allowed = ctx.settings.complaints.categories
+    if category and category not in allowed:
+        message = f"'category' must be one of {', '.join(allowed)} (or empty)"
+        raise ApiError(422, "invalid", message, field="category")
+    return category
+
+
+def _changes(ctx: WebContext, body: dict[str, Any], supervisor: bool) -> dict[str, Any]:
     allowed = AGENT_FIELDS + (SUPERVISOR_FIELDS if supervisor else ())
     forbidden = [k for k in body if k in SUPERVISOR_FIELDS and not supervisor]
     if forbidden:
@@ -101,6 +111,8 @@ def _changes(body: dict[str, Any], supervisor: bool) -> dict[str, Any]:
             changes[key] = optional_int(body, key)
         elif key == "subject":
             changes[key] = require_str(body, key)
+        elif key == "category":
+            changes[key] = _category(ctx, optional_str(body, key, max_len=64))
         else:
             limit = 10_000 if key in LONG_TEXT else 200
             changes[key] = optional_str(body, key, max_len=limit)
@@ -128,7 +140,7 @@ async def update(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     agent = current_agent(request)
     ticket_id = int(request.match_info["ticket_id"])
-    changes = _changes(await read_json(request), agent.is_supervisor)
+    changes = _changes(ctx, await read_json(request), agent.is_supervisor)
     assignee = changes.get("assignee_id")
     if assignee is not None and ctx.agents.by_id(assignee) is None:
         raise ApiError(422, "invalid", "no such agent", field="assignee_id")
