@@ -64,6 +64,10 @@ class WebSettings:
     socket_queue_size: int = 256
     # Messages kept per agent for `resume` after a reconnect.
     replay_buffer: int = 500
+    # Customer reads (card, phone search, timeline) one agent may make per minute on one
+    # node, then 429; a desk makes a few per call. Supervisors get their own figure.
+    customer_reads_per_minute: int = 600
+    supervisor_customer_reads_per_minute: int = 1200
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,7 +78,7 @@ async def advance_complaint(request: web.Request) -> web.Response:
     try:
         ticket = await sup.complaints.advance(ticket_id, step, actor_id=agent.id, now=ctx.now())
     except StepError as exc:
-        extra = {"field": exc.field} if exc.field else {}
+        extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
         code = {404: "not_found", 409: "conflict"}.get(exc.status, "invalid")
         raise ApiError(exc.status, code, str(exc), **extra) from exc
     ticket["history"] = await ctx.tickets.history(ticket_id)

@@ -13,7 +13,7 @@ from cti_bridge.core.pop import iso
 from cti_bridge.core.ticket_access import ChangeRefused, Editor
 from cti_bridge.store.models import Priority, TicketKind, TicketStatus
 from cti_bridge.store.tickets import AGENT_FIELDS, SUPERVISOR_FIELDS, NewTicket, UnknownCustomer
-from cti_bridge.web.auth import current_agent
+from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.durable import write_or_hold
 from cti_bridge.web.errors import ApiError, optional_int, optional_str, read_json, require_str
@@ -150,7 +150,7 @@ async def update(request: web.Request) -> web.Response:
             ticket_id, changes, actor_id=agent.id, now=ctx.now(), editor=editor
         )
     except ChangeRefused as exc:
-        extra = {"field": exc.field} if exc.field else {}
+        extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
         code = "forbidden" if exc.status == 403 else "conflict"
         raise ApiError(exc.status, code, str(exc), **extra) from exc
     if ticket is None:
@@ -165,10 +165,21 @@ async def read(request: web.Request) -> web.Response:
     if ticket is None:
         raise ApiError(404, "not_found", f"no ticket with id {ticket_id}")
     ticket["history"] = await ctx.tickets.history(ticket_id)
+    # A ticket carries customer data (its subject, description, history): audited.
+    await ctx.audit.record(
+        "ticket_view",
+        at=ctx.now(),
+        actor_id=current_agent(request).id,
+        target_type="ticket",
+        target_id=ticket_id,
+        remote=remote_of(request),
+    )
     return web.json_response(ticket)
 
 
 async def search(request: web.Request) -> web.Response:
+    """``GET /api/tickets``: audited as ``ticket_search``, with the filters and the ids
+    listed."""
     ctx = request.app[CONTEXT]
     query = request.query
     statuses = [s for s in query.get("status", "").split(",") if s]
@@ -185,11 +196,25 @@ async def search(request: web.Request) -> web.Response:
         else:
             raise ApiError(400, "bad_request", "assignee must be an agent id or 'me'")
     customer = query.get("customer_id", "")
+    filters: dict[str, Any] = {
+        "status": statuses,
+        "overdue": query.get("overdue", "").lower() in ("1", "true", "yes"),
+        "assignee_id": assignee,
+        "customer_id": int(customer) if customer.isdigit() else None,
+    }
     tickets = await ctx.tickets.search(
         now=ctx.now(),
-        statuses=statuses,
-        overdue=query.get("overdue", "").lower() in ("1", "true", "yes"),
-        assignee_id=assignee,
-        customer_id=int(customer) if customer.isdigit() else None,
+        statuses=filters["status"],
+        overdue=filters["overdue"],
+        assignee_id=filters["assignee_id"],
+        customer_id=filters["customer_id"],
+    )
+    await ctx.audit.record(
+        "ticket_search",
+        at=ctx.now(),
+        actor_id=current_agent(request).id,
+        target_type="ticket",
+        detail={**filters, "ids": [t["id"] for t in tickets]},
+        remote=remote_of(request),
     )
     return web.json_response({"tickets": tickets})

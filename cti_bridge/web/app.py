@@ -8,6 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from cti_bridge.core.ratelimit import SlidingWindow
 from cti_bridge.web import (
     api_calls,
     api_customers,
@@ -65,6 +66,7 @@ def create_web_app(ctx: WebContext) -> web.Application:
     )
     app[CONTEXT] = ctx
     app[auth.THROTTLE] = auth.LoginThrottle()
+    app[api_customers.CUSTOMER_READS] = SlidingWindow(window=60.0)
     app.add_routes(routes())
     app.router.add_static("/static", str(UI / "static"), name="static")
     aiohttp_jinja2.setup(
