@@ -66,8 +66,8 @@ def create_web_app(ctx: WebContext) -> web.Application:
     )
     app[CONTEXT] = ctx
     app[auth.THROTTLE] = auth.LoginThrottle()
-    app[api_customers.CUSTOMER_READS] = SlidingWindow(window=60.0)
     app.add_routes(routes())
+    app[api_customers.CUSTOMER_READS] = SlidingWindow(window=60.0)
     app.router.add_static("/static", str(UI / "static"), name="static")
     aiohttp_jinja2.setup(
         app,
