@@ -195,7 +195,7 @@ class TicketStore:
             if ticket is None:
                 return None
             if editor is not None:
-                changes = await self._vetted(db, ticket, changes, editor)
+                changes = await self.vetted(db, ticket, changes, editor)
             for field, value in changes.items():
                 old = getattr(ticket, field)
                 if old == value:
@@ -221,9 +221,11 @@ class TicketStore:
         self.changed()
         return result
 
-    async def _vetted(
+    async def vetted(
         self, db: AsyncSession, ticket: Ticket, changes: dict[str, Any], editor: Editor
     ) -> dict[str, Any]:
+        """``changes`` as the access rules allow them, inside the caller's transaction:
+        a pooled ticket is claimed for the agent here, or :class:`ChangeRefused`."""
         facts = TicketFacts(
             ticket.id, ticket.kind, ticket.status, ticket.complaint_step, ticket.assignee_id
         )

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from cti_bridge.core.csv_cells import csv_text
 from cti_bridge.core.figures import compute, csv_rows
+from cti_bridge.core.ticket_access import Editor
 from cti_bridge.services.supervision import Supervision
 from cti_bridge.store.complaints import REQUIRED, Step, StepError
 from cti_bridge.web.auth import current_agent, require_supervisor
@@ -62,9 +63,9 @@ async def advance_complaint(request: web.Request) -> web.Response:
     sup = supervision(ctx)
     ticket_id = int(request.match_info["ticket_id"])
     body = await read_json(request)
-    if not agent.is_supervisor:
+    if not agent.is_supervisor:  # refused before the body is looked at; checked again below
         ticket = await ctx.tickets.get(ticket_id, ctx.now())
-        if ticket is not None and ticket["assignee_id"] != agent.id:
+        if ticket is not None and ticket["assignee_id"] not in (None, agent.id):
             raise ApiError(403, "forbidden", "only the assignee or a supervisor moves a complaint")
     name = require_str(body, "step", max_len=32)
     if name not in REQUIRED:
@@ -75,11 +76,15 @@ async def advance_complaint(request: web.Request) -> web.Response:
         if key != "note"
     }
     step = Step(name, fields, note=optional_str(body, "note"))
+    # The assignee or a supervisor; an agent moving an unassigned complaint takes it.
+    editor = Editor(agent.id, agent.is_supervisor)
     try:
-        ticket = await sup.complaints.advance(ticket_id, step, actor_id=agent.id, now=ctx.now())
+        ticket = await sup.complaints.advance(
+            ticket_id, step, actor_id=agent.id, now=ctx.now(), editor=editor
+        )
     except StepError as exc:
         extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
-        code = {404: "not_found", 409: "conflict"}.get(exc.status, "invalid")
+        code = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(exc.status, "invalid")
         raise ApiError(exc.status, code, str(exc), **extra) from exc
     ticket["history"] = await ctx.tickets.history(ticket_id)
     return web.json_response(ticket)

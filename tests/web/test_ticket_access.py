@@ -110,3 +110,25 @@ async def test_an_unassigned_ticket_is_taken_by_the_first_agent_who_works_it(
             kinds = [h["kind"] for h in taken["history"]]
             assert kinds.count("assignee_id_changed") == 2  # unassigned, then taken
             assert taken["history"][-1]["actor_id"] == winner
+
+
+async def test_an_unassigned_complaint_is_taken_by_the_agent_who_moves_it(db_url: str) -> None:
+    async with running(db_url, FakeClock()) as run:
+        customer = await jane(run)
+        ids = run.agents
+        async with await run.login("bob") as bob, await run.login("sue") as sue:
+            complaint = await new_ticket(sue, customer, kind="complaint")
+            url = f"/api/tickets/{complaint['id']}"
+            await body(await sue.patch(url, json={"assignee_id": None}), 200)
+            steps = f"{url}/complaint-steps"
+            # A step refused for what it lacks takes nothing.
+            await body(await bob.post(steps, json={"step": "contained"}), 422)
+            assert (await body(await sue.get(url), 200))["assignee_id"] is None
+            moved = await body(
+                await bob.post(steps, json={"step": "contained", "note": "Called back"}), 200
+            )
+            assert moved["assignee_id"] == ids["bob"].id
+            assert moved["complaint_step"] == "contained"
+            async with await run.login("ann") as ann:
+                refused = await ann.post(steps, json={"step": "cause_found"})
+                assert refused.status == 403
