@@ -57,6 +57,10 @@ class WebSettings:
     port: int = 8080
     # Extra origins allowed to open /ws besides the page's own (scheme://host:port).
     allowed_origins: tuple[str, ...] = ()
+    # Customer reads (card, phone search, timeline) one agent may make per minute on one
+    # node, then 429; a desk makes a few per call. Supervisors get their own figure.
+    customer_reads_per_minute: int = 600
+    supervisor_customer_reads_per_minute: int = 1200
     # Set when served over HTTPS (behind a proxy) so the session cookie is Secure.
     secure_cookies: bool = False
     session_hours: float = 12.0

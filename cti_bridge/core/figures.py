@@ -197,11 +197,12 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(figures: Mapping[str, Any]) -> list[list[str]]:
-    """Every row of the figures, totals first, as CSV cells (empty for "no data")."""
-    rows = [list(CSV_COLUMNS)]
+def csv_rows(figures: Mapping[str, Any]) -> list[list[object]]:
+    """Every row of the figures, totals first: text and numbers as they are, None for "no
+    data" (written out by :func:`cti_bridge.core.csv_cells.csv_text`)."""
+    rows: list[list[object]] = [list(CSV_COLUMNS)]
     tables = [("total", [figures["totals"]])] + [(d, figures["rows"][d]) for d in DIMENSIONS]
     for dim, items in tables:
         for item in items:
-            rows.append([dim] + ["" if item[c] is None else str(item[c]) for c in CSV_COLUMNS[1:]])
+            rows.append([dim] + [item[c] for c in CSV_COLUMNS[1:]])
     return rows

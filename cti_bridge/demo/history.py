@@ -44,9 +44,9 @@ RECENT_TICKETS = 6
 COMPLAINT_FINDINGS = (
     ("billing", "Billing team", "Direct debit ran twice after the October system upgrade.",
      "Refunded; duplicate-run check added to the billing job."),
-    ("field_service", "Field service, north depot", "Visit was booked on a technician's day off.",
+    ("process", "Field service, north depot", "Visit was booked on a technician's day off.",
      "Rota now synced with the booking calendar."),
-    ("retail", "Store 14", "New staff member not trained on returns.",
+    ("staff_conduct", "Store 14", "New staff member not trained on returns.",
      "Returns training for all new store staff."),
 )  # fmt: skip
 
@@ -138,7 +138,7 @@ class _Planner:
         self.call(by[CHURN], ago(days=30), "agent3", "info")
         self.call(by[CHURN], ago(hours=6), None, None)  # gave up in the queue
         second = self.call(by[CHURN], ago(hours=5), "agent3", "complaint")
-        found = ("field_service", "Field service, north depot", "", "")
+        found = ("process", "Field service, north depot", "", "")
         self.ticket(
             second,
             "complaint",

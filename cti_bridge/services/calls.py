@@ -375,6 +375,11 @@ class CallService:
     def knows(self, call_id: str) -> bool:
         return call_id in self._calls
 
+    def offered_to(self, call_id: str, agent_id: int) -> bool:
+        """Whether this live call rang (or was adopted for) this agent on this node."""
+        call = self._calls.get(call_id)
+        return call is not None and any(pop.agent_id == agent_id for pop in call.legs)
+
     def forget_server(self, server: str) -> int:
         """Drop the live calls of one Asterisk server: another node holds its AMI link now
         and tracks them (after its resync), so they must not live on here as well."""

@@ -202,6 +202,22 @@ class CallLog:
             )
             return found is not None
 
+    async def handled_by(self, call_id: str, agent_id: int) -> bool | None:
+        """Whether the call was offered to or taken by the agent: one of its legs, or the
+        agent the row names (answered; legs are written when the call ends). None when
+        there is no such call."""
+        leg = (
+            select(legs_table.c.call_id)
+            .where(legs_table.c.call_id == call_id, legs_table.c.agent_id == agent_id)
+            .exists()
+        )
+        query = select(interactions.c.agent_id == agent_id, leg).where(
+            interactions.c.call_id == call_id
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else bool(row[0]) or bool(row[1])
+
     async def add_disposition(
         self,
         *,

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cti_bridge.core.ticket_access import ChangeRefused, Editor
 from cti_bridge.store.board import COMPLAINT_STEPS
 from cti_bridge.store.models import Ticket, TicketEvent, TicketKind, TicketStatus
 from cti_bridge.store.tickets import TicketStore, ticket_json
@@ -72,12 +75,22 @@ class ComplaintBook:
         self.categories = categories
 
     async def advance(
-        self, ticket_id: int, step: Step, *, actor_id: int | None, now: datetime
+        self,
+        ticket_id: int,
+        step: Step,
+        *,
+        actor_id: int | None,
+        now: datetime,
+        editor: Editor | None = None,
     ) -> dict[str, Any]:
+        """Take the next step; with an ``editor``, only as a ticket change is allowed (the
+        assignee or a supervisor; an agent taking an unassigned complaint takes it)."""
         async with self._tickets.sessions.begin() as db:
-            ticket = await db.get(Ticket, ticket_id)
+            ticket = await db.get(Ticket, ticket_id, with_for_update=True)
             if ticket is None or ticket.kind != TicketKind.COMPLAINT:
                 raise StepError(404, f"no complaint with id {ticket_id}")
+            if editor is not None:  # a failed step below rolls a take back with it
+                await self._take_if_pooled(db, ticket, step, editor, now)
             check_step(ticket.complaint_step, step, self.categories)
             previous = ticket.complaint_step or "received"
             for field in TICKET_FIELDS:
@@ -102,6 +115,23 @@ class ComplaintBook:
             result = ticket_json(ticket, now)
         self._tickets.changed()
         return result
+
+    async def _take_if_pooled(
+        self, db: AsyncSession, ticket: Ticket, step: Step, editor: Editor, now: datetime
+    ) -> None:
+        try:
+            vetted = await self._tickets.vetted(db, ticket, {"complaint_step": step.name}, editor)
+        except ChangeRefused as exc:
+            raise StepError(exc.status, str(exc)) from exc
+        if "assignee_id" in vetted and ticket.assignee_id != editor.id:
+            data = {"from": ticket.assignee_id, "to": editor.id}
+            ticket.assignee_id = editor.id
+            db.add(
+                TicketEvent(
+                    ticket_id=ticket.id, actor_id=editor.id, at=now, kind="assignee_id_changed",
+                    data=data,
+                )
+            )  # fmt: skip
 
 
 def _status_for(step: str, status: str) -> str:

@@ -7,12 +7,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cti_bridge.core.pop import iso
 from cti_bridge.core.sla import DEFAULT_POLICY, Policy, SlaClock
+from cti_bridge.core.ticket_access import ChangeRefused, Editor, TicketFacts, takes, vet_change
 from cti_bridge.store.db import session_factory
 from cti_bridge.store.models import (
     OPEN_TICKET_STATUSES,
@@ -22,9 +23,11 @@ from cti_bridge.store.models import (
     TicketEvent,
     TicketKind,
     TicketStatus,
+    table,
 )
 from cti_bridge.store.service_levels import clock_of, new_clock, store_clock
 
+tickets_table = table(Ticket)
 LIST_LIMIT = 500
 # Fields anyone working the ticket may change; the rest are for supervisors.
 AGENT_FIELDS = (
@@ -177,12 +180,22 @@ class TicketStore:
             raise
 
     async def update(
-        self, ticket_id: int, changes: dict[str, Any], *, actor_id: int | None, now: datetime
+        self,
+        ticket_id: int,
+        changes: dict[str, Any],
+        *,
+        actor_id: int | None,
+        now: datetime,
+        editor: Editor | None = None,
     ) -> dict[str, Any] | None:
+        """Apply ``changes``; with an ``editor``, only as :mod:`cti_bridge.core.ticket_access`
+        allows (else :class:`ChangeRefused`, nothing written)."""
         async with self._sessions.begin() as db:
-            ticket = await db.get(Ticket, ticket_id)
+            ticket = await db.get(Ticket, ticket_id, with_for_update=True)
             if ticket is None:
                 return None
+            if editor is not None:
+                changes = await self.vetted(db, ticket, changes, editor)
             for field, value in changes.items():
                 old = getattr(ticket, field)
                 if old == value:
@@ -207,6 +220,27 @@ class TicketStore:
             result = ticket_json(ticket, now)
         self.changed()
         return result
+
+    async def vetted(
+        self, db: AsyncSession, ticket: Ticket, changes: dict[str, Any], editor: Editor
+    ) -> dict[str, Any]:
+        """``changes`` as the access rules allow them, inside the caller's transaction:
+        a pooled ticket is claimed for the agent here, or :class:`ChangeRefused`."""
+        facts = TicketFacts(
+            ticket.id, ticket.kind, ticket.status, ticket.complaint_step, ticket.assignee_id
+        )
+        vetted = vet_change(facts, changes, editor)
+        if takes(facts, vetted, editor):
+            # Taken only if still in the pool as the statement runs: of two agents racing
+            # for it, the second finds it gone (SQLite reads above without a row lock).
+            claim = await db.execute(
+                update(tickets_table)
+                .where(tickets_table.c.id == ticket.id, tickets_table.c.assignee_id.is_(None))
+                .values(assignee_id=editor.id)
+            )
+            if claim.rowcount != 1:  # type: ignore[attr-defined]
+                raise ChangeRefused(403, "another agent has just taken this ticket")
+        return vetted
 
     def replan(
         self, ticket: Ticket, changes: dict[str, Any], now: datetime, customer: Customer | None

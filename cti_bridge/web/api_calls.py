@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from aiohttp import web
 
 from cti_bridge.core.phones import dialable
 from cti_bridge.core.pop import iso
+from cti_bridge.store.accounts import AgentRef
+from cti_bridge.store.journal import database_unavailable
 from cti_bridge.web.auth import current_agent
 from cti_bridge.web.context import CONTEXT, WebContext
-from cti_bridge.web.durable import write_or_hold
+from cti_bridge.web.durable import DIRECT_BUDGET, write_or_hold
 from cti_bridge.web.errors import ApiError, optional_int, optional_str, read_json, require_str
 
 MAX_CALL_ID = 96
@@ -20,6 +23,43 @@ async def _known_call(ctx: WebContext, call_id: str) -> bool:
     # The call's row may still be on its way to the database: let it arrive first.
     await ctx.calls.flush(call_id)
     return await ctx.calllog.exists(call_id)
+
+
+async def _check_handler(ctx: WebContext, agent: AgentRef, call_id: str) -> None:
+    """Only an agent who was offered or took the call, or a supervisor, logs its outcome
+    (a disposition may also set the call's customer).
+
+    While the call is live, this node's call facts say whom it rang, and the bus remembers
+    the pops any node sent; after it ended, its legs in the database say it. With the
+    database unreachable only the first two can vouch: when they cannot, the answer is 503
+    and nothing is journaled, never an unchecked write. An unknown call stays a 404."""
+    if agent.is_supervisor or ctx.calls.offered_to(call_id, agent.id):
+        return
+    if await ctx.bus.pop_state(agent.id, call_id) is not None:
+        return
+    unverifiable = ApiError(
+        503, "unavailable", "cannot check now that you handled this call; retry shortly"
+    )
+    if ctx.journal is not None and ctx.journal.database_down:
+        raise unverifiable
+    try:
+        async with asyncio.timeout(DIRECT_BUDGET):
+            await ctx.calls.flush(call_id)  # its row and legs may be on their way
+            handled = await ctx.calllog.handled_by(call_id, agent.id)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        if ctx.journal is not None:
+            ctx.journal.unavailable(exc)
+        raise unverifiable from exc
+    if handled is None:
+        raise ApiError(404, "not_found", f"no call with id {call_id!r}")
+    if not handled:
+        raise ApiError(
+            403,
+            "forbidden",
+            "only an agent the call was offered to or who took it logs its outcome",
+        )
 
 
 async def disposition(request: web.Request) -> web.Response:
@@ -44,7 +84,9 @@ async def disposition(request: web.Request) -> web.Response:
     if len(call_id) > MAX_CALL_ID:
         raise ApiError(404, "not_found", f"no call with id {call_id!r}")
     at = ctx.now()
-    agent_id = current_agent(request).id
+    agent = current_agent(request)
+    await _check_handler(ctx, agent, call_id)
+    agent_id = agent.id
 
     async def direct() -> web.Response:
         if not await _known_call(ctx, call_id):

@@ -11,11 +11,37 @@ from aiohttp import web
 from cti_bridge.core.customers import FieldError, clean_customer_fields, normalize_phones
 from cti_bridge.core.phones import normalize_caller
 from cti_bridge.core.pop import customer_json, iso
+from cti_bridge.core.ratelimit import SlidingWindow
 from cti_bridge.store.customers import DuplicateCustomer
 from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.durable import write_or_hold
 from cti_bridge.web.errors import ApiError, path_id, read_json
+
+# Customer reads per agent in the last minute (this node's count).
+CUSTOMER_READS = web.AppKey("customer_reads", SlidingWindow)
+
+
+def count_customer_read(request: web.Request) -> None:
+    """Count one read of customer data against the agent's allowance per minute, before
+    the database is asked (a scraper costs it nothing past the limit): 429 with
+    ``Retry-After`` beyond it. A desk makes a few reads per call, far below it."""
+    ctx = request.app[CONTEXT]
+    agent = current_agent(request)
+    web_settings = ctx.settings.web
+    limit = (
+        web_settings.supervisor_customer_reads_per_minute
+        if agent.is_supervisor
+        else web_settings.customer_reads_per_minute
+    )
+    wait = request.app[CUSTOMER_READS].take(agent.id, limit, ctx.clock())
+    if wait:
+        raise ApiError(
+            429,
+            "too_many_requests",
+            f"more than {limit} customer reads in a minute; retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def _customer_id(request: web.Request) -> int:
@@ -34,6 +60,7 @@ async def search(request: web.Request) -> web.Response:
     phone = request.query.get("phone", "")
     if not phone.strip():
         raise ApiError(400, "bad_request", "give ?phone=NUMBER")
+    count_customer_read(request)
     phone_settings = ctx.settings.phone
     caller = normalize_caller(phone, phone_settings.default_region, phone_settings.match_digits)
     ids = await ctx.directory.find_ids(caller)
@@ -54,6 +81,7 @@ async def search(request: web.Request) -> web.Response:
 async def read(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     customer_id = _customer_id(request)
+    count_customer_read(request)
     card = await card_of(ctx, customer_id)
     await record_view(request, customer_id)
     return web.json_response(card)

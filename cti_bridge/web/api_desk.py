@@ -20,7 +20,7 @@ from cti_bridge.core.phones import normalize_caller
 from cti_bridge.core.pop import iso
 from cti_bridge.store.desk import NoteRecord, choice_key
 from cti_bridge.store.models import AgentStatus
-from cti_bridge.web.api_customers import card_of, record_view
+from cti_bridge.web.api_customers import card_of, count_customer_read, record_view
 from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.durable import write_or_hold
@@ -117,6 +117,7 @@ async def apply_note(ctx: WebContext, note: dict[str, Any]) -> tuple[NoteRecord,
 async def timeline(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     customer_id = path_id(request, "customer_id", "customer")
+    count_customer_read(request)
     await _existing_customer(ctx, customer_id)
     items = await ctx.desk.timeline(customer_id)
     # A customer's contact history is part of their record: reading it is a view.

@@ -4,15 +4,15 @@ figures as JSON or CSV. Board, complaint list and figures need the supervisor ro
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from cti_bridge.core.csv_cells import csv_text
 from cti_bridge.core.figures import compute, csv_rows
+from cti_bridge.core.ticket_access import Editor
 from cti_bridge.services.supervision import Supervision
 from cti_bridge.store.complaints import REQUIRED, Step, StepError
 from cti_bridge.web.auth import current_agent, require_supervisor
@@ -70,9 +70,9 @@ async def advance_complaint(request: web.Request) -> web.Response:
     sup = supervision(ctx)
     ticket_id = path_id(request, "ticket_id", "ticket")
     body = await read_json(request)
-    if not agent.is_supervisor:
+    if not agent.is_supervisor:  # refused before the body is looked at; checked again below
         ticket = await ctx.tickets.get(ticket_id, ctx.now())
-        if ticket is not None and ticket["assignee_id"] != agent.id:
+        if ticket is not None and ticket["assignee_id"] not in (None, agent.id):
             raise ApiError(403, "forbidden", "only the assignee or a supervisor moves a complaint")
     name = require_str(body, "step", max_len=32)
     if name not in REQUIRED:
@@ -83,11 +83,15 @@ async def advance_complaint(request: web.Request) -> web.Response:
         if key != "note"
     }
     step = Step(name, fields, note=optional_str(body, "note"))
+    # The assignee or a supervisor; an agent moving an unassigned complaint takes it.
+    editor = Editor(agent.id, agent.is_supervisor)
     try:
-        ticket = await sup.complaints.advance(ticket_id, step, actor_id=agent.id, now=ctx.now())
+        ticket = await sup.complaints.advance(
+            ticket_id, step, actor_id=agent.id, now=ctx.now(), editor=editor
+        )
     except StepError as exc:
-        extra = {"field": exc.field} if exc.field else {}
-        code = {404: "not_found", 409: "conflict"}.get(exc.status, "invalid")
+        extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
+        code = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(exc.status, "invalid")
         raise ApiError(exc.status, code, str(exc), **extra) from exc
     ticket["history"] = await ctx.tickets.history(ticket_id)
     return web.json_response(ticket)
@@ -139,11 +143,9 @@ async def figures(request: web.Request) -> web.Response:
 async def figures_csv(request: web.Request) -> web.Response:
     require_supervisor(request)
     result = await figures_for(request.app[CONTEXT], request.query)
-    out = io.StringIO()
-    csv.writer(out).writerows(csv_rows(result))
     name = f"figures-{result['from']}-{result['to']}.csv"
     return web.Response(
-        text=out.getvalue(),
+        text=csv_text(csv_rows(result)),
         content_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -10,9 +10,10 @@ from typing import Any
 from aiohttp import web
 
 from cti_bridge.core.pop import iso
+from cti_bridge.core.ticket_access import ChangeRefused, Editor
 from cti_bridge.store.models import Priority, TicketKind, TicketStatus
 from cti_bridge.store.tickets import AGENT_FIELDS, SUPERVISOR_FIELDS, NewTicket, UnknownCustomer
-from cti_bridge.web.auth import current_agent
+from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.durable import write_or_hold
 from cti_bridge.web.errors import (
@@ -56,7 +57,7 @@ async def create(request: web.Request) -> web.Response:
         call_id=optional_str(body, "call_id", max_len=96) or None,
         # No assignee given: the assignment rules pick one, else the creating agent.
         assignee_id=optional_int(body, "assignee_id"),
-        category=optional_str(body, "category", max_len=64),
+        category=_category(ctx, optional_str(body, "category", max_len=64)),
         request_id=optional_str(body, "request_id", max_len=64) or None,
         channel=_choice(body, "channel", CHANNELS, "phone"),
     )
@@ -89,7 +90,17 @@ async def create_ticket(
         raise ApiError(422, "invalid", str(exc), field="customer_id") from exc
 
 
-def _changes(body: dict[str, Any], supervisor: bool) -> dict[str, Any]:
+def _category(ctx: WebContext, category: str) -> str:
+    """Empty (not categorised yet) or one of ``[complaints] categories``: nothing else
+    reaches the reports and their CSV."""
+    allowed = ctx.settings.complaints.categories
+    if category and category not in allowed:
+        message = f"'category' must be one of {', '.join(allowed)} (or empty)"
+        raise ApiError(422, "invalid", message, field="category")
+    return category
+
+
+def _changes(ctx: WebContext, body: dict[str, Any], supervisor: bool) -> dict[str, Any]:
     allowed = AGENT_FIELDS + (SUPERVISOR_FIELDS if supervisor else ())
     forbidden = [k for k in body if k in SUPERVISOR_FIELDS and not supervisor]
     if forbidden:
@@ -109,6 +120,8 @@ def _changes(body: dict[str, Any], supervisor: bool) -> dict[str, Any]:
             changes[key] = optional_int(body, key)
         elif key == "subject":
             changes[key] = require_str(body, key)
+        elif key == "category":
+            changes[key] = _category(ctx, optional_str(body, key, max_len=64))
         else:
             limit = 10_000 if key in LONG_TEXT else 200
             changes[key] = optional_str(body, key, max_len=limit)
@@ -116,14 +129,29 @@ def _changes(body: dict[str, Any], supervisor: bool) -> dict[str, Any]:
 
 
 async def update(request: web.Request) -> web.Response:
+    """``PATCH /api/tickets/{id}``: the rules of :mod:`cti_bridge.core.ticket_access`.
+
+    Supervisors and admins change any ticket (and alone its ``due_at`` and
+    ``assignee_id``); an agent changes the tickets assigned to them (403 for another's).
+    An unassigned ticket is the pool's: any agent may work it, and their first change
+    takes it (they become its assignee). A complaint is resolved and closed only through
+    ``POST /api/tickets/{id}/complaint-steps`` (409 for such a status here)."""
     ctx = request.app[CONTEXT]
     agent = current_agent(request)
     ticket_id = path_id(request, "ticket_id", "ticket")
-    changes = _changes(await read_json(request), agent.is_supervisor)
+    changes = _changes(ctx, await read_json(request), agent.is_supervisor)
     assignee = changes.get("assignee_id")
     if assignee is not None and ctx.agents.by_id(assignee) is None:
         raise ApiError(422, "invalid", "no such agent", field="assignee_id")
-    ticket = await ctx.tickets.update(ticket_id, changes, actor_id=agent.id, now=ctx.now())
+    editor = Editor(agent.id, agent.is_supervisor)
+    try:
+        ticket = await ctx.tickets.update(
+            ticket_id, changes, actor_id=agent.id, now=ctx.now(), editor=editor
+        )
+    except ChangeRefused as exc:
+        extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
+        code = "forbidden" if exc.status == 403 else "conflict"
+        raise ApiError(exc.status, code, str(exc), **extra) from exc
     if ticket is None:
         raise ApiError(404, "not_found", f"no ticket with id {ticket_id}")
     return web.json_response(ticket)
@@ -136,10 +164,21 @@ async def read(request: web.Request) -> web.Response:
     if ticket is None:
         raise ApiError(404, "not_found", f"no ticket with id {ticket_id}")
     ticket["history"] = await ctx.tickets.history(ticket_id)
+    # A ticket carries customer data (its subject, description, history): audited.
+    await ctx.audit.record(
+        "ticket_view",
+        at=ctx.now(),
+        actor_id=current_agent(request).id,
+        target_type="ticket",
+        target_id=ticket_id,
+        remote=remote_of(request),
+    )
     return web.json_response(ticket)
 
 
 async def search(request: web.Request) -> web.Response:
+    """``GET /api/tickets``: audited as ``ticket_search``, with the filters and the ids
+    listed."""
     ctx = request.app[CONTEXT]
     query = request.query
     statuses = [s for s in query.get("status", "").split(",") if s]
@@ -147,12 +186,25 @@ async def search(request: web.Request) -> web.Response:
     if bad:
         raise ApiError(400, "bad_request", f"unknown status {bad[0]!r}")
     me = query.get("assignee") == "me"
-    assignee = current_agent(request).id if me else query_id(query, "assignee")
+    filters: dict[str, Any] = {
+        "status": statuses,
+        "overdue": query.get("overdue", "").lower() in ("1", "true", "yes"),
+        "assignee_id": current_agent(request).id if me else query_id(query, "assignee"),
+        "customer_id": query_id(query, "customer_id"),
+    }
     tickets = await ctx.tickets.search(
         now=ctx.now(),
-        statuses=statuses,
-        overdue=query.get("overdue", "").lower() in ("1", "true", "yes"),
-        assignee_id=assignee,
-        customer_id=query_id(query, "customer_id"),
+        statuses=filters["status"],
+        overdue=filters["overdue"],
+        assignee_id=filters["assignee_id"],
+        customer_id=filters["customer_id"],
+    )
+    await ctx.audit.record(
+        "ticket_search",
+        at=ctx.now(),
+        actor_id=current_agent(request).id,
+        target_type="ticket",
+        detail={**filters, "ids": [t["id"] for t in tickets]},
+        remote=remote_of(request),
     )
     return web.json_response({"tickets": tickets})

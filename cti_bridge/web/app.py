@@ -8,6 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from cti_bridge.core.ratelimit import SlidingWindow
 from cti_bridge.web import (
     api_calls,
     api_customers,
@@ -68,6 +69,7 @@ def create_web_app(ctx: WebContext) -> web.Application:
     app[auth.THROTTLE] = auth.throttle_for(ctx.settings.web)
     app.on_response_prepare.append(headers.security_headers)
     app.add_routes(routes())
+    app[api_customers.CUSTOMER_READS] = SlidingWindow(window=60.0)
     app.router.add_static("/static", str(UI / "static"), name="static")
     aiohttp_jinja2.setup(
         app,

@@ -48,17 +48,28 @@ LAST_DAY = date(2999, 12, 31)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = dict(headers or {})  # e.g. Retry-After on a 429
         self.extra = extra
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> web.Response:
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> web.Response:
     body: dict[str, Any] = {"code": code, "message": message, **extra}
-    return web.json_response({"error": body}, status=status)
+    return web.json_response({"error": body}, status=status, headers=headers)
 
 
 def _wants_json(request: web.Request) -> bool:
@@ -72,7 +83,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message, **exc.extra)
+        return error_response(exc.status, exc.code, exc.message, exc.headers, **exc.extra)
     except web.HTTPException as exc:
         if exc.status < 400 or not _wants_json(request):
             raise
@@ -127,7 +138,7 @@ def check_text(text: str, field: str | None = None) -> str:
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
             bad = f"{ord(text[exc.start]):04x}"
-            extra = {"field": field} if field is not None else {}
+            extra: dict[str, Any] = {"field": field} if field is not None else {}
             raise ApiError(
                 422, "invalid", f"text holds a lone surrogate (\\u{bad})", **extra
             ) from exc

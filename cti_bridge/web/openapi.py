@@ -114,7 +114,9 @@ PATHS: dict[str, Any] = {
             {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}}
         ],
         "post": {
-            "summary": "Log a call's outcome; idempotent by request_id",
+            "summary": "Log a call's outcome; idempotent by request_id. Only an agent the "
+            "call was offered to or who took it, or a supervisor (403 otherwise; 503 when "
+            "that cannot be checked without the database)",
             "requestBody": _body(
                 {
                     "type": "object",
@@ -131,13 +133,13 @@ PATHS: dict[str, Any] = {
                 "201": _json(OBJ, "Recorded"),
                 "200": _json(OBJ, "Already recorded under this request_id"),
                 "202": _json(OBJ, HELD),
-                **_errors(400, 401, 404, 409, 415, 422),
+                **_errors(400, 401, 403, 404, 409, 415, 422, 503),
             },
         },
     },
     "/api/tickets": {
         "get": {
-            "summary": "Tickets by status, lateness, assignee",
+            "summary": "Tickets by status, lateness, assignee (audited: ticket_search)",
             "parameters": [
                 {"name": "status", "in": "query", "schema": {"type": "string"}},
                 {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
@@ -168,7 +170,10 @@ PATHS: dict[str, Any] = {
                         "description": {"type": "string"},
                         "call_id": {"type": "string"},
                         "assignee_id": {"type": "integer"},
-                        "category": {"type": "string"},
+                        "category": {
+                            "type": "string",
+                            "description": "empty or one of [complaints] categories",
+                        },
                         "request_id": {"type": "string"},
                         "channel": {"enum": ["phone", "web", "email", "ivr", "chat", "letter"]},
                     },
@@ -184,13 +189,18 @@ PATHS: dict[str, Any] = {
     "/api/tickets/{ticket_id}": {
         "parameters": [_path_id("ticket_id")],
         "get": {
-            "summary": "A ticket with its history",
+            "summary": "A ticket with its history (audited: ticket_view)",
             "responses": {"200": _json(TICKET), **_errors(401, 404)},
         },
         "patch": {
-            "summary": "Update a ticket (due_at and assignee_id: supervisors only)",
+            "summary": "Update a ticket: its assignee or a supervisor (due_at and assignee_id: "
+            "supervisors only); an unassigned ticket is taken by the agent who changes it; a "
+            "complaint is resolved or closed only through its complaint-steps (409)",
             "requestBody": _body(OBJ),
-            "responses": {"200": _json(TICKET), **_errors(400, 401, 403, 404, 415, 422)},
+            "responses": {
+                "200": _json(TICKET),
+                **_errors(400, 401, 403, 404, 409, 415, 422),
+            },
         },
     },
     "/healthz": {

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import redis.asyncio as redis
 
 from cti_bridge.ami import LinkStatus
 from cti_bridge.app import Daemon
+from cti_bridge.core.events import CallOffered, Direction, Party
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import RedisSettings, Settings
 from tests.clients import Running, add_team, receive, receive_type
@@ -180,3 +182,22 @@ async def test_the_new_holder_resyncs_a_call_in_progress_and_ends_it_once(
         assert seen == [("call_update", "ended")], seen
     async with other.client() as anon:
         assert (await anon.get("/readyz")).status == 200
+
+
+async def test_a_disposition_on_the_other_node_is_checked_against_the_pops(
+    two_nodes: tuple[Running, Running],
+) -> None:
+    """The call lives on the node holding the AMI link; the agent's desk posts to the
+    other one, before any leg is in the database: the pop the bus remembers vouches."""
+    holder, other = two_nodes
+    call, now = "pbx1:77.1", time.time()
+    offer = CallOffered(call, "PJSIP/1001", Party("+15551230177", ""), "", "support",
+                        Direction.INBOUND, now, now)  # fmt: skip
+    holder.daemon.calls.handle(offer)
+    await holder.daemon.calls.flush(call)
+    url = f"/api/calls/{call}/disposition"
+    async with await other.login("ann") as ann, await other.login("bob") as bob:
+        refused = await bob.post(url, json={"code": "info"})
+        assert refused.status == 403, await refused.text()
+        done = await ann.post(url, json={"code": "info"})
+        assert done.status == 201, await done.text()

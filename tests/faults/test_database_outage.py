@@ -5,9 +5,9 @@ PostgreSQL that the test cuts (connections reset, new ones refused) and restores
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from cti_bridge.core.events import CallOffered, Direction, Party
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import DatabaseSettings
-from cti_bridge.store.calllog import CallStart, dispositions
+from cti_bridge.store.calllog import dispositions
 from cti_bridge.store.db import create_engine
 from tests.servers import TcpProxy
 from tests.stack import Stack, pbx_settings, running
@@ -40,11 +41,13 @@ async def proxied(
     )
     try:
         async with running(settings, sim) as started:
+            now = time.time()
             for call_id in CALLS:
-                await started.daemon.calllog.start(
-                    CallStart(call_id, "inbound", "+15551230000", "", "", None, None,
-                              datetime.now(UTC))
-                )  # fmt: skip
+                # Each call rang ann's phone: she logs its outcome, the database up or not.
+                offer = CallOffered(call_id, "PJSIP/1001", Party("+15551230000", ""), "",
+                                    "support", Direction.INBOUND, now, now)  # fmt: skip
+                started.daemon.calls.handle(offer)
+                await started.daemon.calls.flush(call_id)
             yield started, proxy
     finally:
         await proxy.close()
@@ -69,10 +72,17 @@ async def test_every_acknowledged_disposition_survives_a_postgres_outage(
     assert journal is not None
     acknowledged: list[str] = []
     statuses: list[int] = []
-    async with await running.login("ann") as ann, running.client() as anon:
+    async with (
+        await running.login("ann") as ann,
+        await running.login("bob") as bob,
+        running.client() as anon,
+    ):
+        assert (await bob.get("/api/session")).status == 200  # his session known here
         for i in range(90):
             if i == 30:
                 await proxy.cut()
+            if i == 45:
+                await _unverifiable_without_the_database(bob)
             if i == 60:
                 body = await (await anon.get("/readyz")).json()
                 assert body["status"] == "degraded", body
@@ -110,3 +120,11 @@ async def _retry_held(session: aiohttp.ClientSession, request_id: str) -> None:
     _, status, reply = await post(session, i, request_id)
     assert status == 200 and reply["journaled"] is True
     assert reply["notes"] == f"note {i}"
+
+
+async def _unverifiable_without_the_database(bob: aiohttp.ClientSession) -> None:
+    """Bob was never offered these calls, and without the database nothing can say he
+    handled them: refused (503), not journaled."""
+    response = await bob.post(f"/api/calls/{CALLS[0]}/disposition", json={"code": "info"})
+    assert response.status == 503, await response.text()
+    assert (await response.json())["error"]["code"] == "unavailable"

@@ -36,7 +36,8 @@ class FakeClock:
 
 
 def settings_for(db_url: str, **changes: Any) -> Settings:
-    return Settings(web=WebSettings(port=0), database=DatabaseSettings(url=db_url), **changes)
+    base = {"web": WebSettings(port=0), "database": DatabaseSettings(url=db_url)}
+    return Settings(**{**base, **changes})
 
 
 @asynccontextmanager

@@ -105,6 +105,7 @@ async def test_disposition_is_idempotent_and_checked(running: Running) -> None:
     await daemon.calllog.start(
         CallStart("pbx1:1.1", "inbound", "+15551234567", "", "", None, cid, NOW)
     )
+    await daemon.calllog.answered("pbx1:1.1", running.agents["ann"].id, NOW, 2.0)
     async with await running.login("ann") as ann:
         url = "/api/calls/pbx1:1.1/disposition"
         payload = {"code": "resolved", "notes": "fixed", "request_id": "req-42"}

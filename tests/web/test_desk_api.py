@@ -3,13 +3,14 @@ and language (issue 4), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 from sqlalchemy import select
 
 from cti_bridge.core.phones import normalize_caller
-from cti_bridge.store.calllog import CallStart
+from cti_bridge.store.calllog import CallStart, LegRecord
 from cti_bridge.store.models import Agent, AuditEntry, Interaction
 from tests.clients import Running
 from tests.store.helpers import NOW, add_customer
@@ -65,9 +66,12 @@ async def test_caller_choice_narrows_the_next_lookup(running: Running) -> None:
 async def test_notes_and_timeline_across_calls_tickets_and_notes(running: Running) -> None:
     daemon = running.daemon
     cid = await add_customer(daemon.engine, "Jane", "+15551234567")  # type: ignore[arg-type]
-    await daemon.calllog.start(
-        CallStart("pbx1:1.1", "inbound", "+15551234567", "", "", "support", cid, NOW)
-    )
+    start = CallStart("pbx1:1.1", "inbound", "+15551234567", "", "", "support", cid, NOW)
+    # It rang bob, who missed it: he may still log what the caller wanted.
+    gone = NOW + timedelta(seconds=20)
+    bob_id = running.agents["bob"].id
+    missed = LegRecord("pbx1:1.1", 1, bob_id, "PJSIP/1002", "offered", NOW, None, gone, "missed")
+    await daemon.calllog.abandoned(start, gone, [missed])
     async with await running.login("bob") as bob:
         saved = await bob.post(
             "/api/calls/pbx1:1.1/disposition", json={"code": "info", "notes": "gave hours"}
