@@ -18,6 +18,7 @@ from yarl import URL
 
 from cti_bridge.app import Daemon
 from cti_bridge.passwords import hash_password
+from cti_bridge.settings import Settings
 from cti_bridge.store.accounts import AgentRef
 from tests.patience import PATIENCE, until
 
@@ -63,6 +64,17 @@ class Running:
             # Pops go to the sockets the hub holds: wait until it holds this one.
             await until(lambda: hub.socket_count > before)
             yield conn
+
+
+@asynccontextmanager
+async def started(settings: Settings) -> AsyncIterator[Running]:
+    """A started daemon with these settings and the team added."""
+    daemon = Daemon(settings)
+    await daemon.start()
+    try:
+        yield Running(daemon, f"http://127.0.0.1:{daemon.web_port}", await add_team(daemon))
+    finally:
+        await daemon.stop()
 
 
 async def add_team(daemon: Daemon) -> dict[str, AgentRef]:

@@ -13,7 +13,7 @@ from cti_bridge.core.phones import normalize_caller
 from cti_bridge.core.pop import customer_json, iso
 from cti_bridge.core.ratelimit import SlidingWindow
 from cti_bridge.store.customers import DuplicateCustomer
-from cti_bridge.web.auth import current_agent, remote_of
+from cti_bridge.web.auth import audited, current_agent, remote_of
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.durable import write_or_hold
 from cti_bridge.web.errors import ApiError, path_id, read_json
@@ -66,14 +66,8 @@ async def search(request: web.Request) -> web.Response:
     ids = await ctx.directory.find_ids(caller)
     matches = [await card_of(ctx, cid) for cid in ids]
     if ids:
-        await ctx.audit.record(
-            "customer_search",
-            at=ctx.now(),
-            actor_id=current_agent(request).id,
-            target_type="customer",
-            target_id=",".join(map(str, ids)),
-            detail={"phone": phone[:64]},
-            remote=remote_of(request),
+        await audited(
+            request, "customer_search", "customer", ",".join(map(str, ids)), {"phone": phone[:64]}
         )
     return web.json_response({"matches": matches})
 
@@ -89,16 +83,7 @@ async def read(request: web.Request) -> web.Response:
 
 async def record_view(request: web.Request, customer_id: int, **detail: Any) -> None:
     """Reading a customer's record (or part of it) is audited."""
-    ctx = request.app[CONTEXT]
-    await ctx.audit.record(
-        "customer_view",
-        at=ctx.now(),
-        actor_id=current_agent(request).id,
-        target_type="customer",
-        target_id=customer_id,
-        detail=detail or None,
-        remote=remote_of(request),
-    )
+    await audited(request, "customer_view", "customer", customer_id, detail or None)
 
 
 def _validated(

@@ -13,7 +13,7 @@ from cti_bridge.core.pop import iso
 from cti_bridge.core.ticket_access import ChangeRefused, Editor
 from cti_bridge.store.models import Priority, TicketKind, TicketStatus
 from cti_bridge.store.tickets import AGENT_FIELDS, SUPERVISOR_FIELDS, NewTicket, UnknownCustomer
-from cti_bridge.web.auth import current_agent, remote_of
+from cti_bridge.web.auth import audited, current_agent
 from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.durable import write_or_hold
 from cti_bridge.web.errors import (
@@ -165,14 +165,7 @@ async def read(request: web.Request) -> web.Response:
         raise ApiError(404, "not_found", f"no ticket with id {ticket_id}")
     ticket["history"] = await ctx.tickets.history(ticket_id)
     # A ticket carries customer data (its subject, description, history): audited.
-    await ctx.audit.record(
-        "ticket_view",
-        at=ctx.now(),
-        actor_id=current_agent(request).id,
-        target_type="ticket",
-        target_id=ticket_id,
-        remote=remote_of(request),
-    )
+    await audited(request, "ticket_view", "ticket", ticket_id)
     return web.json_response(ticket)
 
 
@@ -199,12 +192,7 @@ async def search(request: web.Request) -> web.Response:
         assignee_id=filters["assignee_id"],
         customer_id=filters["customer_id"],
     )
-    await ctx.audit.record(
-        "ticket_search",
-        at=ctx.now(),
-        actor_id=current_agent(request).id,
-        target_type="ticket",
-        detail={**filters, "ids": [t["id"] for t in tickets]},
-        remote=remote_of(request),
+    await audited(
+        request, "ticket_search", "ticket", detail={**filters, "ids": [t["id"] for t in tickets]}
     )
     return web.json_response({"tickets": tickets})

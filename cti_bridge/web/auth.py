@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -87,6 +88,26 @@ def require_supervisor(request: web.Request) -> AgentRef:
 
 def remote_of(request: web.Request) -> str:
     return request.remote or ""
+
+
+async def audited(
+    request: web.Request,
+    action: str,
+    target_type: str,
+    target_id: str | int = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """One audit entry for what the logged-in agent just did, from where."""
+    ctx = request.app[CONTEXT]
+    await ctx.audit.record(
+        action,
+        at=ctx.now(),
+        actor_id=current_agent(request).id,
+        target_type=target_type,
+        target_id=target_id,
+        detail=detail,
+        remote=remote_of(request),
+    )
 
 
 async def login(request: web.Request) -> web.Response:

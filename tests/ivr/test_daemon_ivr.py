@@ -18,7 +18,7 @@ from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import DatabaseSettings, Secret, Settings, WebSettings
 from cti_bridge.store.calllog import CallLog, CallStart
 from cti_bridge.store.ivr import IvrStore
-from tests.clients import Running, add_team, receive
+from tests.clients import Running, add_team, receive, started
 from tests.ivr.asterisk import AgiCall, run_agi
 from tests.ivr.conftest import IVR_SETTINGS
 from tests.patience import PATIENCE
@@ -34,12 +34,8 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture
 async def running(db_url: str) -> AsyncIterator[Running]:
     settings = Settings(web=WebSettings(port=0), database=DatabaseSettings(url=db_url), ivr=IVR)
-    daemon = Daemon(settings)
-    await daemon.start()
-    try:
-        yield Running(daemon, f"http://127.0.0.1:{daemon.web_port}", await add_team(daemon))
-    finally:
-        await daemon.stop()
+    async with started(settings) as running:
+        yield running
 
 
 def engine_of(running: Running) -> AsyncEngine:

@@ -6,9 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from cti_bridge.app import Daemon
 from cti_bridge.settings import DatabaseSettings, Settings, WebSettings
-from tests.clients import Running, add_team
+from tests.clients import Running, started
 
 
 def settings_for(db_url: str) -> Settings:
@@ -17,10 +16,5 @@ def settings_for(db_url: str) -> Settings:
 
 @pytest.fixture
 async def running(db_url: str) -> AsyncIterator[Running]:
-    daemon = Daemon(settings_for(db_url))
-    await daemon.start()
-    try:
-        agents = await add_team(daemon)
-        yield Running(daemon, f"http://127.0.0.1:{daemon.web_port}", agents)
-    finally:
-        await daemon.stop()
+    async with started(settings_for(db_url)) as running:
+        yield running

@@ -6,28 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import aiohttp
 
-from cti_bridge.app import Daemon
 from cti_bridge.settings import DatabaseSettings, IvrSettings, Secret, Settings, WebSettings
 from cti_bridge.store.ivr import IvrStore
-from tests.clients import PASSWORD, Running, add_team
+from tests.clients import PASSWORD, Running, started
 from tests.store.helpers import NOW, add_customer
 
 TOKEN = "ivr-token-1"
-
-
-@asynccontextmanager
-async def started(settings: Settings) -> AsyncIterator[Running]:
-    daemon = Daemon(settings)
-    await daemon.start()
-    try:
-        yield Running(daemon, f"http://127.0.0.1:{daemon.web_port}", await add_team(daemon))
-    finally:
-        await daemon.stop()
 
 
 def settings_for(db_url: str, **web: object) -> Settings:

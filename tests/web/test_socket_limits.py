@@ -18,7 +18,7 @@ from cti_bridge.app import AGENT_REFRESH_SECONDS, Daemon
 from cti_bridge.settings import Settings
 from cti_bridge.web.hub import SESSION_ENDED_CODE, TOO_MANY_CODE
 from tests.cli.test_commands import cli
-from tests.clients import Running, add_team, nothing_for, receive
+from tests.clients import Running, add_team, nothing_for, receive, started
 from tests.web.conftest import settings_for
 from tests.web.test_websocket import offer
 
@@ -44,13 +44,8 @@ async def capped(db_url: str) -> AsyncIterator[Running]:
     settings = with_web(
         settings_for(db_url), max_sockets_per_session=4, max_sockets_per_agent=6, max_sockets=9
     )
-    daemon = Daemon(settings)
-    await daemon.start()
-    try:
-        agents = await add_team(daemon)
-        yield Running(daemon, f"http://127.0.0.1:{daemon.web_port}", agents)
-    finally:
-        await daemon.stop()
+    async with started(settings) as running:
+        yield running
 
 
 def ws_url(running: Running) -> str:
