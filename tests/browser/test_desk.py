@@ -4,7 +4,9 @@ wrap-up, hostile text shown as text, unknown callers."""
 
 from __future__ import annotations
 
-from playwright.async_api import Browser, expect
+import asyncio
+
+from playwright.async_api import Browser, Route, expect
 from sqlalchemy import select
 
 from cti_bridge.store.models import Agent, Customer, CustomerNote, CustomerPhone, Interaction
@@ -145,3 +147,30 @@ async def test_unknown_caller_gets_create_customer_prefilled(
         ).one()
     assert tuple(row) == ("New Caller", "+15550001111")
     assert desk.errors == []
+
+
+async def test_saved_status_is_the_last_choice_written_even_behind_a_slow_save(
+    browser: Browser, stack: Stack
+) -> None:
+    """Wrap-up then Ready at once, the wrap-up's write held back on purpose: the page calls
+    the status saved only once the server holds Ready, never on an earlier write's word."""
+    engine = stack.daemon.engine
+    ann = await open_desk(browser, stack, "ann")
+    held = asyncio.Event()
+
+    async def hold_wrap_up(route: Route) -> None:
+        if route.request.method == "PUT" and "wrap_up" in (route.request.post_data or ""):
+            await held.wait()
+        await route.continue_()
+
+    await ann.page.route("**/api/agents/me/status", hold_wrap_up)
+    await ann.page.locator("#status").select_option("wrap_up")
+    await ann.page.get_by_role("button", name="Ready").click()
+    await expect(ann.page.locator("#status")).to_have_value("available")
+    await expect(ann.page.locator("#status")).not_to_have_attribute("data-saved", "available")
+    held.set()
+    await expect(ann.page.locator("#status")).to_have_attribute("data-saved", "available")
+    async with engine.connect() as conn:  # type: ignore[union-attr]
+        status = await conn.scalar(select(Agent.status).where(Agent.username == "ann"))
+    assert status == "available"
+    assert ann.errors == []

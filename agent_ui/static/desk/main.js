@@ -36,15 +36,20 @@ function useLanguage(language) {
 function fillLanguages() {
   const select = $("#language");
   select.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => new Option(name, code)));
-  select.addEventListener("change", async () => {
+  let saving = Promise.resolve();
+  select.addEventListener("change", () => {
     const language = select.value;
     useLanguage(language);
-    try {
-      await api("PATCH", "/api/agents/me", { language });
-      select.dataset.saved = language;
-    } catch (_error) {
-      // Still switched on this page; the next login falls back to the stored language.
-    }
+    // Written one at a time, in order; "saved" only once the last choice is stored.
+    delete select.dataset.saved;
+    saving = saving.then(async () => {
+      try {
+        await api("PATCH", "/api/agents/me", { language });
+        if (select.value === language) select.dataset.saved = language;
+      } catch (_error) {
+        // Still switched on this page; the next login falls back to the stored language.
+      }
+    });
   });
 }
 

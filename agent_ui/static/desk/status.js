@@ -30,6 +30,8 @@ export class AgentStatus {
     const since = status === "wrap_up" ? Date.now() : null;
     this.show(status, since);
     tell({ type: "status", status, since });
+    // "saved" marks the status the server holds once the last choice is written, not before.
+    delete this.select.dataset.saved;
     // One PUT at a time, in order: a quick wrap-up -> Ready must not land reversed.
     this.saving = (this.saving || Promise.resolve()).then(() => this.save(status));
     return this.saving;
@@ -38,7 +40,7 @@ export class AgentStatus {
   async save(status) {
     try {
       await api("PUT", "/api/agents/me/status", { status });
-      this.select.dataset.saved = status;
+      if (status === this.status) this.select.dataset.saved = status;
     } catch (error) {
       this.timer.hidden = false;
       this.timer.textContent = error.message;
