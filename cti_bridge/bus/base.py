@@ -41,8 +41,8 @@ class Bus(Protocol):
         ``screen_pop``, then the ``call_update`` states), None if never popped for it.
 
         A node that takes over an Asterisk server resyncs its calls and asks this before
-        popping again: it must answer for pops any node sent (issue 7: "pops nobody
-        twice"). None when the bus cannot tell (the caller then pops: better a duplicate
+        popping again: it must answer for pops any node sent, so nobody is popped
+        twice. None when the bus cannot tell (the caller then pops: better a duplicate
         than a lost pop)."""
 
     async def start(self) -> None: ...

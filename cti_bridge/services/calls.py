@@ -183,7 +183,7 @@ class CallService:
     async def _adopted(self, call: LiveCall, offer: CallOffered, agent_id: int) -> bool:
         """Whether a resync's offer is one the agent already has a live pop for: sent by
         this node before its AMI link dropped, or by the node that held the Asterisk
-        server before this one took it over (issue 7: "pops nobody twice"). Then the call
+        server before this one took it over (nobody is popped twice). Then the call
         is tracked from here on without a second pop; its updates and row go on as usual
         (the row's insert is a no-op if the old holder wrote it). An agent whose pop is
         over (missed, transferred away) and who rings again gets a fresh pop."""

@@ -1,4 +1,4 @@
-"""What the agent desk needs beyond the customer and call APIs (issue 4).
+"""What the agent desk needs beyond the customer and call APIs.
 
 - ``POST /api/caller-choices``: the agent picked one of several customers sharing a number;
   the next pop from that number goes straight to that customer.

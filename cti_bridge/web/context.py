@@ -54,10 +54,10 @@ class WebContext:
     originate: Callable[[str, str, dict[str, str]], Awaitable[None]] | None = None
     # Holds acknowledged writes while the database is unreachable; None: no journal.
     journal: Journal | None = None
-    # SLA monitor, board, complaints and figures (issue 5); None in bare test contexts.
+    # SLA monitor, board, complaints and figures; None in bare test contexts.
     supervision: Supervision | None = None
 
-    # The IVR's use cases for /ivr/v1/* (issue 6); None when not wired (bare test contexts).
+    # The IVR's use cases for /ivr/v1/*; None when not wired (bare test contexts).
     ivr: IvrService | None = None
     # Threads for password hashing, apart from the IVR's PIN threads.
     passwords: HashPool = field(default_factory=lambda: HashPool("password"))

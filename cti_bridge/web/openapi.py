@@ -222,7 +222,7 @@ PATHS: dict[str, Any] = {
     },
 }
 
-# The agent desk's additions (issue 4).
+# The agent desk's additions.
 _NOTE_BODY = {
     "type": "object",
     "required": ["text"],
@@ -328,7 +328,7 @@ PATHS.update(
     }
 )
 
-# The IVR's routes (issue 6): bearer token instead of a session.
+# The IVR's routes: bearer token instead of a session.
 PATHS.update(IVR_PATHS)
 PATHS.update(SUPERVISOR_PATHS)
 

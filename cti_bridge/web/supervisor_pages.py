@@ -83,7 +83,7 @@ async def reports(request: web.Request) -> web.Response:
 
 
 def routes() -> list[web.AbstractRouteDef]:
-    """The supervisor's pages and API (issue 5), added to the application's route table."""
+    """The supervisor's pages and API, added to the application's route table."""
     return [
         web.get("/board", board, name="board"),
         web.get("/reports", reports, name="reports"),
