@@ -1,4 +1,4 @@
-"""``cti-bridge bench``: the load benchmark of DESIGN §8 (issue 7).
+"""``cti-bridge bench``: the load benchmark of DESIGN §8.
 
 The benchmark process seeds PostgreSQL, runs the AMI simulator, starts the daemon as its
 own process (``cti-bridge run``) and the agents' websockets in a third process (the

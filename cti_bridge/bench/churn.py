@@ -1,6 +1,6 @@
 """Websocket churn: open and drop ``rate`` agent connections a second for ``seconds``
 against a daemon in its own process, then check its memory and open files came back to
-where they started (issue 7: no leak).
+where they started (no leak).
 
     python -m cti_bridge.bench.churn --seconds 60 --rate 100 [--database-url URL]
 

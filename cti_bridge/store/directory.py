@@ -98,8 +98,8 @@ async def _matching_ids(conn: AsyncConnection, caller: CallerNumber) -> list[int
 async def _remembered_choice(
     conn: AsyncConnection, caller: CallerNumber, ids: list[int]
 ) -> list[int]:
-    """Narrow several matches to the customer an agent picked for this number before
-    (issue 4); a choice of someone who no longer has the number is ignored."""
+    """Narrow several matches to the customer an agent picked for this number before; a
+    choice of someone who no longer has the number is ignored."""
     key = choice_key(caller)
     if key is None:
         return ids

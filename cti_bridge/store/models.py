@@ -351,7 +351,7 @@ class TicketEvent(Base):
 
 
 class CallerChoice(Base):
-    """Which customer an agent picked for a number that matches several (issue 4): the
+    """Which customer an agent picked for a number that matches several: the
     next pop from that number goes straight to this customer. ``number`` is the caller's
     E.164, or its match key when the number could not be made E.164."""
 

@@ -1,4 +1,4 @@
-"""issue 3 (call tracker): interaction legs
+"""call tracker: interaction legs
 
 Revision ID: 0002
 Revises: 0001

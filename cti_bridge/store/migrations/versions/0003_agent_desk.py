@@ -1,4 +1,4 @@
-"""issue 4 (agent desk): remembered caller choices, customer notes
+"""agent desk: remembered caller choices, customer notes
 
 Revision ID: 0003
 Revises: 0002

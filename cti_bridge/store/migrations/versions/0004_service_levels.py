@@ -1,4 +1,4 @@
-"""issue 5 (service levels, complaints): ticket SLA clock and standing, SLA alert outbox
+"""service levels, complaints: ticket SLA clock and standing, SLA alert outbox
 
 Revision ID: 0004
 Revises: 0003

@@ -1,4 +1,4 @@
-"""issue 6 (IVR self-service): PINs, PIN lockouts, survey answers
+"""IVR self-service: PINs, PIN lockouts, survey answers
 
 Revision ID: 0005
 Revises: 0004

@@ -1,4 +1,4 @@
-"""issue 7 (multi-node, durability)
+"""multi-node, durability
 
 Revision ID: 0006
 Revises: 0005
