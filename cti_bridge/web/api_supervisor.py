@@ -23,6 +23,7 @@ from cti_bridge.web.errors import (
     parse_day,
     path_id,
     read_json,
+    refusal,
     require_str,
 )
 
@@ -90,9 +91,7 @@ async def advance_complaint(request: web.Request) -> web.Response:
             ticket_id, step, actor_id=agent.id, now=ctx.now(), editor=editor
         )
     except StepError as exc:
-        extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
-        code = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(exc.status, "invalid")
-        raise ApiError(exc.status, code, str(exc), **extra) from exc
+        raise refusal(exc.status, str(exc), exc.field) from exc
     ticket["history"] = await ctx.tickets.history(ticket_id)
     return web.json_response(ticket)
 

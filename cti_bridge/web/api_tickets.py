@@ -24,6 +24,7 @@ from cti_bridge.web.errors import (
     path_id,
     query_id,
     read_json,
+    refusal,
     require_str,
 )
 
@@ -149,9 +150,7 @@ async def update(request: web.Request) -> web.Response:
             ticket_id, changes, actor_id=agent.id, now=ctx.now(), editor=editor
         )
     except ChangeRefused as exc:
-        extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
-        code = "forbidden" if exc.status == 403 else "conflict"
-        raise ApiError(exc.status, code, str(exc), **extra) from exc
+        raise refusal(exc.status, str(exc), exc.field) from exc
     if ticket is None:
         raise ApiError(404, "not_found", f"no ticket with id {ticket_id}")
     return web.json_response(ticket)

@@ -65,6 +65,13 @@ class ApiError(Exception):
         self.extra = extra
 
 
+def refusal(status: int, message: str, field: str | None = None) -> ApiError:
+    """The API's answer to a rule that refused a change (a ticket edit, a complaint step),
+    coded by its status."""
+    extra: dict[str, Any] = {"field": field} if field else {}
+    return ApiError(status, _CODES.get(status, "invalid"), message, **extra)
+
+
 def error_response(
     status: int, code: str, message: str, headers: Mapping[str, str] | None = None, **extra: Any
 ) -> web.Response:
