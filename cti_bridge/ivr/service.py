@@ -26,10 +26,10 @@ from cti_bridge.core.ivr import (
     ticket_variables,
 )
 from cti_bridge.core.phones import normalize_caller
+from cti_bridge.core.states import Priority
 from cti_bridge.ivr.journeys import IvrJourneys
 from cti_bridge.settings import IvrSettings, PhoneSettings
 from cti_bridge.store.ivr import IvrStore
-from cti_bridge.store.models import Priority
 from cti_bridge.store.tickets import NewTicket, TicketStore
 
 log = logging.getLogger(__name__)

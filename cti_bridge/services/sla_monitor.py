@@ -25,8 +25,8 @@ from typing import Any
 
 from cti_bridge.bus.base import Bus
 from cti_bridge.core.pop import iso
+from cti_bridge.core.states import Role
 from cti_bridge.services.agents import AgentDirectory
-from cti_bridge.store.models import Role
 from cti_bridge.store.service_levels import Announcement, SlaStore
 from cti_bridge.store.tickets import TicketStore
 

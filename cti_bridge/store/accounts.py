@@ -13,9 +13,10 @@ from sqlalchemy import Row, String, cast, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from cti_bridge.core.states import Role
 from cti_bridge.store.db import session_factory
 from cti_bridge.store.journal import database_unavailable
-from cti_bridge.store.models import Agent, AgentInterface, Role, WebSession, table
+from cti_bridge.store.models import Agent, AgentInterface, WebSession, table
 
 TOKEN_BYTES = 32
 

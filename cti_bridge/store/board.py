@@ -10,14 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_bridge.core.pop import iso
-from cti_bridge.store.models import (
-    OPEN_TICKET_STATUSES,
-    Agent,
-    Customer,
-    Interaction,
-    Ticket,
-    table,
-)
+from cti_bridge.core.states import OPEN_TICKET_STATUSES
+from cti_bridge.store.models import Agent, Customer, Interaction, Ticket, table
 
 agents_t = table(Agent)
 tickets_t = table(Ticket)

@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cti_bridge.core.states import TicketKind, TicketStatus
 from cti_bridge.core.ticket_access import ChangeRefused, Editor
 from cti_bridge.store.board import COMPLAINT_STEPS
-from cti_bridge.store.models import Ticket, TicketEvent, TicketKind, TicketStatus
+from cti_bridge.store.models import Ticket, TicketEvent
 from cti_bridge.store.tickets import TicketStore, ticket_json
 
 # What each step must record: field -> maximum length.

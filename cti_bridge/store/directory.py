@@ -24,16 +24,15 @@ from cti_bridge.core.pop import (
     InteractionView,
     TicketView,
 )
+from cti_bridge.core.states import OPEN_TICKET_STATUSES, TicketKind
 from cti_bridge.store.desk import choice_key
 from cti_bridge.store.models import (
-    OPEN_TICKET_STATUSES,
     Agent,
     CallerChoice,
     Customer,
     CustomerPhone,
     Interaction,
     Ticket,
-    TicketKind,
     table,
 )
 

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from cti_bridge.core.customers import FieldError, clean_customer_fields, normalize_phones
-from cti_bridge.store.models import Grade, Segment
+from cti_bridge.core.states import Grade, Segment
 
 # The header of DESIGN §6.1, in its order (a file may order the columns as it likes).
 HEADER = "external_ref,name,company,phones,grade,segment,vip,birthday,region,language,notes"

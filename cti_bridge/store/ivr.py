@@ -24,16 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cti_bridge.core.ivr import IvrCustomer, IvrTicket, latest_open
 from cti_bridge.core.phones import CallerNumber
+from cti_bridge.core.states import OPEN_TICKET_STATUSES, TicketKind
 from cti_bridge.hashing import HashPool
 from cti_bridge.store.models import (
-    OPEN_TICKET_STATUSES,
     Customer,
     CustomerPhone,
     Interaction,
     IvrLockout,
     IvrPin,
     Ticket,
-    TicketKind,
     table,
 )
 

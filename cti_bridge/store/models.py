@@ -8,7 +8,6 @@ the migrations and these models agree.
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -31,6 +30,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from cti_bridge.core.states import AgentStatus, Grade, Priority, Role, Segment, TicketStatus
 
 # Stable constraint names so that migrations can refer to them on both databases.
 NAMING = {
@@ -67,56 +68,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Role(enum.StrEnum):
-    AGENT = "agent"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-
-
-class AgentStatus(enum.StrEnum):
-    AVAILABLE = "available"
-    AWAY = "away"
-    WRAP_UP = "wrap_up"
-    OFFLINE = "offline"
-
-
-class Grade(enum.StrEnum):
-    A = "A"
-    B = "B"
-    C = "C"
-
-
-class Segment(enum.StrEnum):
-    MOST_VALUABLE = "most_valuable"
-    MOST_GROWABLE = "most_growable"
-    STANDARD = "standard"
-    BELOW_ZERO = "below_zero"
-
-
-class TicketKind(enum.StrEnum):
-    INQUIRY = "inquiry"
-    SERVICE = "service"
-    COMPLAINT = "complaint"
-
-
-class TicketStatus(enum.StrEnum):
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    WAITING_CUSTOMER = "waiting_customer"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-
-OPEN_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_CUSTOMER)
-
-
-class Priority(enum.StrEnum):
-    LOW = "low"
-    NORMAL = "normal"
-    HIGH = "high"
-    URGENT = "urgent"
 
 
 class Base(DeclarativeBase):

@@ -33,9 +33,9 @@ from cti_bridge.core.pop import (
     InteractionView,
     TicketView,
 )
+from cti_bridge.core.states import OPEN_TICKET_STATUSES, TicketKind
 from cti_bridge.store.db import normalize_url
 from cti_bridge.store.directory import MAX_CANDIDATES, MAX_OPEN_TICKETS, CustomerDirectory
-from cti_bridge.store.models import OPEN_TICKET_STATUSES, TicketKind
 
 # One round trip: the customers with this number ($1 in the column {column}) and, when
 # there is exactly one, their whole card. $2 open ticket statuses, $3 complaints since,

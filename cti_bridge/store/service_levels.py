@@ -28,8 +28,9 @@ from cti_bridge.core.sla import (
     next_change,
     standing,
 )
+from cti_bridge.core.states import OPEN_TICKET_STATUSES
 from cti_bridge.store.db import session_factory
-from cti_bridge.store.models import OPEN_TICKET_STATUSES, SlaAlert, Ticket, table
+from cti_bridge.store.models import SlaAlert, Ticket, table
 
 tickets = table(Ticket)
 alerts = table(SlaAlert)

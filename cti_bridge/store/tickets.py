@@ -13,18 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cti_bridge.core.pop import iso
 from cti_bridge.core.sla import DEFAULT_POLICY, Policy, SlaClock
+from cti_bridge.core.states import OPEN_TICKET_STATUSES, TicketKind, TicketStatus
 from cti_bridge.core.ticket_access import ChangeRefused, Editor, TicketFacts, takes, vet_change
 from cti_bridge.store.db import session_factory
-from cti_bridge.store.models import (
-    OPEN_TICKET_STATUSES,
-    Customer,
-    Interaction,
-    Ticket,
-    TicketEvent,
-    TicketKind,
-    TicketStatus,
-    table,
-)
+from cti_bridge.store.models import Customer, Interaction, Ticket, TicketEvent, table
 from cti_bridge.store.service_levels import clock_of, new_clock, store_clock
 
 tickets_table = table(Ticket)

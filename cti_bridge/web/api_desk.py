@@ -18,8 +18,8 @@ from aiohttp import web
 
 from cti_bridge.core.phones import normalize_caller
 from cti_bridge.core.pop import iso
+from cti_bridge.core.states import AgentStatus
 from cti_bridge.store.desk import NoteRecord, choice_key
-from cti_bridge.store.models import AgentStatus
 from cti_bridge.web.api_customers import card_of, count_customer_read, record_view
 from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.context import CONTEXT, WebContext

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from cti_bridge.core.pop import iso
+from cti_bridge.core.states import Priority, TicketKind, TicketStatus
 from cti_bridge.core.ticket_access import ChangeRefused, Editor
-from cti_bridge.store.models import Priority, TicketKind, TicketStatus
 from cti_bridge.store.tickets import AGENT_FIELDS, SUPERVISOR_FIELDS, NewTicket, UnknownCustomer
 from cti_bridge.web.auth import audited, current_agent
 from cti_bridge.web.context import CONTEXT, WebContext

@@ -14,11 +14,11 @@ from sqlalchemy import Row, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_bridge.core.phones import normalize_caller
+from cti_bridge.core.states import OPEN_TICKET_STATUSES
 from cti_bridge.demo import DemoSummary, seed_demo
 from cti_bridge.demo.history import make_history
 from cti_bridge.demo.people import make_customers
 from cti_bridge.store.models import (
-    OPEN_TICKET_STATUSES,
     Agent,
     AgentInterface,
     Base,
