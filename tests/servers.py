@@ -29,9 +29,14 @@ REDIS_URL = os.environ.get("CTI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 # on the same port). Each test worker draws from its own block below the kernel's ephemeral
 # range (32768 and up), so neither another worker nor any port-0 bind can be given the same one.
 _PORT_BLOCK = 400
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+# One block per xdist worker; CTI_TEST_PORT_SLOT shifts the blocks so that several suites
+# can run side by side on one machine (each with its own slot, workers apart).
+_block = (
+    int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    + int(os.environ.get("CTI_TEST_PORT_SLOT", "0"))
+) % 30
 _next_ports = itertools.cycle(
-    range(20000 + _PORT_BLOCK * (int(_worker) % 30), 20000 + _PORT_BLOCK * (int(_worker) % 30 + 1))
+    range(20000 + _PORT_BLOCK * _block, 20000 + _PORT_BLOCK * (_block + 1))
 )
 
 
