@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cti_bridge.core.pop import HandoffNote, iso
+from cti_bridge.store.idempotent import write_once
 from cti_bridge.store.models import Agent, Disposition, Interaction, InteractionLeg, table
 
 interactions = table(Interaction)
@@ -230,39 +230,35 @@ class CallLog:
         at: datetime,
     ) -> tuple[DispositionRecord, bool]:
         """Record a disposition once per ``request_id``; returns (record, created)."""
-        existing = await self.disposition(request_id)
-        if existing is not None:
-            return existing, False
-        try:
-            async with self._engine.begin() as conn:
-                result = await conn.execute(
-                    insert(dispositions).values(
-                        request_id=request_id,
-                        call_id=call_id,
-                        agent_id=agent_id,
-                        customer_id=customer_id,
-                        code=code,
-                        notes=notes,
-                        created_at=at,
-                    )
-                )
-                changes: dict[str, Any] = {"disposition_code": code, "notes": notes}
-                if customer_id is not None:
-                    changes["customer_id"] = customer_id
-                await conn.execute(
-                    update(interactions).where(interactions.c.call_id == call_id).values(**changes)
-                )
-        except IntegrityError:
-            # A retry of the same request raced in and won: report its row.
-            raced = await self.disposition(request_id)
-            if raced is None:
-                raise
-            return raced, False
-        new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        record = DispositionRecord(
-            new_id, request_id, call_id, agent_id, customer_id, code, notes, at
+        record = DispositionRecord(0, request_id, call_id, agent_id, customer_id, code, notes, at)
+        return await write_once(
+            request_id, find=self.disposition, write=lambda: self._insert_disposition(record)
         )
-        return record, True
+
+    async def _insert_disposition(self, record: DispositionRecord) -> DispositionRecord:
+        """Insert the disposition and copy its code and notes onto the call's row."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                insert(dispositions).values(
+                    request_id=record.request_id,
+                    call_id=record.call_id,
+                    agent_id=record.agent_id,
+                    customer_id=record.customer_id,
+                    code=record.code,
+                    notes=record.notes,
+                    created_at=record.created_at,
+                )
+            )
+            changes: dict[str, Any] = {"disposition_code": record.code, "notes": record.notes}
+            if record.customer_id is not None:
+                changes["customer_id"] = record.customer_id
+            await conn.execute(
+                update(interactions)
+                .where(interactions.c.call_id == record.call_id)
+                .values(**changes)
+            )
+        new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        return replace(record, id=new_id)
 
     async def disposition(self, request_id: str) -> DispositionRecord | None:
         async with self._engine.connect() as conn:

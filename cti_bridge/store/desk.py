@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cti_bridge.core.phones import CallerNumber
 from cti_bridge.core.pop import iso
 from cti_bridge.store.audit import write_audit
+from cti_bridge.store.idempotent import write_once
 from cti_bridge.store.models import (
     Agent,
     CallerChoice,
@@ -118,29 +118,24 @@ class DeskStore:
         at: datetime,
     ) -> tuple[NoteRecord, bool]:
         """Store a note once per ``request_id``; returns (note, created)."""
-        if request_id is not None:
-            existing = await self._note_by_request(request_id)
-            if existing is not None:
-                return existing, False
-        try:
-            async with self._engine.begin() as conn:
-                result = await conn.execute(
-                    insert(notes).values(
-                        request_id=request_id,
-                        customer_id=customer_id,
-                        agent_id=agent_id,
-                        call_id=call_id,
-                        text=text,
-                        created_at=at,
-                    )
-                )
-                note_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        except IntegrityError:
-            raced = await self._note_by_request(request_id) if request_id else None
-            if raced is None:
-                raise  # the customer is gone (foreign key), not a retry
-            return raced, False
-        return await self._note(note_id), True
+        values = {
+            "request_id": request_id,
+            "customer_id": customer_id,
+            "agent_id": agent_id,
+            "call_id": call_id,
+            "text": text,
+            "created_at": at,
+        }
+        return await write_once(
+            request_id, find=self._note_by_request, write=lambda: self._insert_note(values)
+        )
+
+    async def _insert_note(self, values: dict[str, Any]) -> NoteRecord:
+        """Insert the note; a missing customer fails its foreign key (an IntegrityError)."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(insert(notes).values(**values))
+            note_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        return await self._note(note_id)
 
     async def _note_by_request(self, request_id: str) -> NoteRecord | None:
         async with self._engine.connect() as conn:

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cti_bridge.core.pop import iso
@@ -16,6 +15,7 @@ from cti_bridge.core.sla import DEFAULT_POLICY, Policy, SlaClock
 from cti_bridge.core.states import OPEN_TICKET_STATUSES, TicketKind, TicketStatus
 from cti_bridge.core.ticket_access import ChangeRefused, Editor, TicketFacts, takes, vet_change
 from cti_bridge.store.db import session_factory
+from cti_bridge.store.idempotent import write_once
 from cti_bridge.store.models import Customer, Interaction, Ticket, TicketEvent, table
 from cti_bridge.store.service_levels import clock_of, new_clock, store_clock
 
@@ -130,46 +130,45 @@ class TicketStore:
         self, new: NewTicket, *, actor_id: int | None, now: datetime
     ) -> tuple[dict[str, Any], bool]:
         """Open a ticket with its due time; a repeated ``request_id`` returns the first."""
-        if new.request_id:
-            existing = await self._by_request(new.request_id, now)
-            if existing is not None:
-                return existing, False
-        try:
-            async with self._sessions.begin() as db:
-                customer = await db.get(Customer, new.customer_id)
-                if customer is None:
-                    raise UnknownCustomer(f"no customer with id {new.customer_id}")
-                ticket = Ticket(
-                    **_columns(new),
-                    status=TicketStatus.OPEN,
-                    created_by_id=actor_id,
-                    created_at=now,
-                    updated_at=now,
-                    complaint_step="received" if new.kind == TicketKind.COMPLAINT else "",
-                    sla_target="response",
-                    sla_state="on_time",
-                    sla_level=0,
-                    sla_rev=0,
-                )
-                if ticket.assignee_id is None:
-                    ticket.assignee_id = await self._assign(db, new, customer) or actor_id
-                name, clock = new_clock(
-                    self.policy, new.kind, new.priority, now, vip=customer.vip, grade=customer.grade
-                )
-                ticket.sla_calendar = name
-                store_clock(ticket, clock, self.policy, now)
-                db.add(ticket)
-                await db.flush()
-                _event(db, ticket.id, actor_id, at=now, kind="created", data={"kind": new.kind})
-                result = ticket_json(ticket, now)
-            self.changed()
-            return result, True
-        except IntegrityError:
-            if new.request_id:
-                raced = await self._by_request(new.request_id, now)
-                if raced is not None:
-                    return raced, False
-            raise
+        return await write_once(
+            new.request_id,
+            find=lambda request_id: self._by_request(request_id, now),
+            write=lambda: self._insert(new, actor_id=actor_id, now=now),
+        )
+
+    async def _insert(
+        self, new: NewTicket, *, actor_id: int | None, now: datetime
+    ) -> dict[str, Any]:
+        """Write the ticket, its due time and its ``created`` event in one transaction."""
+        async with self._sessions.begin() as db:
+            customer = await db.get(Customer, new.customer_id)
+            if customer is None:
+                raise UnknownCustomer(f"no customer with id {new.customer_id}")
+            ticket = Ticket(
+                **_columns(new),
+                status=TicketStatus.OPEN,
+                created_by_id=actor_id,
+                created_at=now,
+                updated_at=now,
+                complaint_step="received" if new.kind == TicketKind.COMPLAINT else "",
+                sla_target="response",
+                sla_state="on_time",
+                sla_level=0,
+                sla_rev=0,
+            )
+            if ticket.assignee_id is None:
+                ticket.assignee_id = await self._assign(db, new, customer) or actor_id
+            name, clock = new_clock(
+                self.policy, new.kind, new.priority, now, vip=customer.vip, grade=customer.grade
+            )
+            ticket.sla_calendar = name
+            store_clock(ticket, clock, self.policy, now)
+            db.add(ticket)
+            await db.flush()
+            _event(db, ticket.id, actor_id, at=now, kind="created", data={"kind": new.kind})
+            result = ticket_json(ticket, now)
+        self.changed()
+        return result
 
     async def update(
         self,
