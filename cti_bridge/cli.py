@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeAlias
 
 from cti_bridge.bench.options import add_arguments as add_bench_arguments
 from cti_bridge.bench.options import options_from as bench_options
@@ -31,23 +31,38 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cti-bridge", description="Screen pops and call outcomes beside Asterisk."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_demo(sub)
+    _command(sub, "run", "run the daemon with the given settings")
+    db = _command(sub, "db", "database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
+    _add_agents(sub)
+    _add_customers(sub)
+    bench = _command(sub, "bench", "load benchmark: ring-to-pop latency, lost pops, CPU, memory")
+    add_bench_arguments(bench)
+    _add_simulate(sub)
+    return parser
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--config", metavar="FILE", help="settings file (TOML)")
-        return p
 
-    demo = command("demo", "run everything on this machine: SQLite, simulator, seeded data")
+# argparse exposes no public name for the object add_subparsers returns.
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _command(sub: Subparsers, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A sub-command; every one takes ``--config FILE``."""
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+    p.add_argument("--config", metavar="FILE", help="settings file (TOML)")
+    return p
+
+
+def _add_demo(sub: Subparsers) -> None:
+    demo = _command(sub, "demo", "run everything on this machine: SQLite, simulator, seeded data")
     demo.add_argument("--port", type=int, default=8080, help="web port (default 8080)")
     demo.add_argument("--data-dir", default="demo-data", help="where the SQLite file lives")
     demo.add_argument("--calls-per-minute", type=float, default=6.0, help="simulated call rate")
 
-    command("run", "run the daemon with the given settings")
 
-    db = command("db", "database maintenance")
-    db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
-
-    agents = command("agents", "manage agents")
+def _add_agents(sub: Subparsers) -> None:
+    agents = _command(sub, "agents", "manage agents")
     agents.add_argument(
         "action", choices=["add", "deactivate"], help="deactivate: no login, sessions ended"
     )
@@ -66,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     agents.add_argument("--name", help="display name")
     agents.add_argument("--language", choices=["en", "zh"], help="desk language")
 
-    customers = command("customers", "manage customers")
+
+def _add_customers(sub: Subparsers) -> None:
+    customers = _command(sub, "customers", "manage customers")
     customers.add_argument("action", choices=["import", "set-pin"])
     customers.add_argument(
         "file", help="import: CSV file (see the README); set-pin: the account reference"
@@ -75,10 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--pin-stdin", action="store_true", help="set-pin: read the IVR PIN from stdin"
     )
 
-    bench = command("bench", "load benchmark: ring-to-pop latency, lost pops, CPU, memory")
-    add_bench_arguments(bench)
 
-    simulate = command("simulate", "run the AMI simulator alone")
+def _add_simulate(sub: Subparsers) -> None:
+    simulate = _command(sub, "simulate", "run the AMI simulator alone")
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--port", type=int, default=5038)
     simulate.add_argument(
@@ -97,7 +113,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="IFACE",
         help="agent interface the simulator rings (repeatable)",
     )
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
