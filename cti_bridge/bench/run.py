@@ -240,8 +240,27 @@ async def _measure(
     clients: ClientProcess,
     agents: list[dataset.BenchAgent],
 ) -> str:
-    o = bench.o
+    """Connect the agents, run the load phases, then report what was measured."""
     bench.daemon = daemon
+    connect = await _connect(bench, daemon, clients, agents)
+    await _load_phases(bench, sim, daemon, {a.interface: a.id for a in agents})
+    await bench.ingest(sim, daemon)
+    o = bench.o
+    connect["sockets closed by the daemon during the run"] = len(clients.lost)
+    connect["callers before the queue rings (steady phases / burst)"] = " / ".join(
+        "the sample dialplan's FastAGI lookup" if step else "nothing, it rings at once"
+        for step in (o.agi, o.agi and o.burst_agi)
+    )
+    connect["machine: cores, load average (1 min) at the start / end"] = (
+        f"{os.cpu_count()}, {bench.load_at_start:.1f} / {os.getloadavg()[0]:.1f}"
+    )
+    return bench.report(connect)
+
+
+async def _connect(
+    bench: Bench, daemon: DaemonProcess, clients: ClientProcess, agents: list[dataset.BenchAgent]
+) -> dict[str, object]:
+    """Connect every agent's websocket; the daemon's memory and descriptors before and after."""
     idle = sample(daemon.pid)
     say = bench.say
     say(f"[connect] daemon up (pid {daemon.pid}, {idle.rss_bytes / MB:.0f} MB); "
@@ -253,20 +272,26 @@ async def _measure(
     # PBX on another machine and should not take a core from the daemon and PostgreSQL
     # while they handle what it just wrote. (Not the agents' process: a browser is on
     # another machine too, but would not be the one left waiting under load.)
-    if o.harness_nice:
-        os.nice(o.harness_nice)
+    if bench.o.harness_nice:
+        os.nice(bench.o.harness_nice)
     await asyncio.sleep(2.0)
     joined = sample(daemon.pid)
     per_agent = (joined.rss_bytes - idle.rss_bytes) / max(clients.connected, 1) / 1024
-    connect: dict[str, object] = {
+    say(f"[connect] {clients.connected:,} connected, {per_agent:.1f} KB per agent")
+    return {
         "agents connected / failed": f"{clients.connected:,} / {clients.failed:,}",
         "daemon RSS idle -> connected (MB)": f"{idle.rss_bytes / MB:.1f} -> "
         f"{joined.rss_bytes / MB:.1f}",
         "daemon memory per connected agent (KB)": f"{per_agent:.1f}",
         "daemon open fds idle -> connected": f"{idle.open_fds} -> {joined.open_fds}",
     }
-    say(f"[connect] {clients.connected:,} connected, {per_agent:.1f} KB per agent")
-    agent_of = {a.interface: a.id for a in agents}
+
+
+async def _load_phases(
+    bench: Bench, sim: PbxSimulator, daemon: DaemonProcess, agent_of: dict[str, int]
+) -> None:
+    """The steady phase, the steady phase under AMI noise, then the burst."""
+    o = bench.o
     placer = CallPlacer(sim, o.customers, o.ringing, o.ring_seconds, o.talk_seconds)
     await bench.load_phase(placer, Phase("steady", o.rate, o.seconds), daemon.pid, agent_of)
     if o.noise > 0:
@@ -292,14 +317,3 @@ async def _measure(
             await bench.load_phase(placer, burst, daemon.pid, agent_of)
         finally:
             sim.pbx.agi = agi
-    await bench.ingest(sim, daemon)
-    lost = len(clients.lost)
-    connect["sockets closed by the daemon during the run"] = lost
-    connect["callers before the queue rings (steady phases / burst)"] = " / ".join(
-        "the sample dialplan's FastAGI lookup" if step else "nothing, it rings at once"
-        for step in (o.agi, o.agi and o.burst_agi)
-    )
-    connect["machine: cores, load average (1 min) at the start / end"] = (
-        f"{os.cpu_count()}, {bench.load_at_start:.1f} / {os.getloadavg()[0]:.1f}"
-    )
-    return bench.report(connect)
