@@ -21,15 +21,16 @@ import asyncio
 import hmac
 import logging
 import time
-from collections import Counter, deque
-from collections.abc import Coroutine, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
-from cti_bridge.pbxsim import actions, traffic
+from cti_bridge.pbxsim import actions
 from cti_bridge.pbxsim.faults import MALFORMED_FRAMES, split_at
 from cti_bridge.pbxsim.flow import CallFlow
 from cti_bridge.pbxsim.originate import OriginateError, originate_call, parse_originate
 from cti_bridge.pbxsim.pbx import Pbx
+from cti_bridge.pbxsim.player import CallPlayer
 from cti_bridge.pbxsim.protocol import (
     CALL,
     SECURITY,
@@ -40,9 +41,8 @@ from cti_bridge.pbxsim.protocol import (
     encode_error,
     encode_response,
 )
-from cti_bridge.pbxsim.scenarios import SCENARIOS
 from cti_bridge.pbxsim.session import MAX_ACTION_BYTES, AmiSession
-from cti_bridge.pbxsim.simcall import SimCall, Timing
+from cti_bridge.pbxsim.simcall import Timing
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,9 @@ def member_name(interface: str) -> str:
     return f"Agent {interface.partition('/')[2] or interface}"
 
 
-class PbxSimulator:
-    """One simulated Asterisk with one queue whose members are ``agents``."""
+class PbxSimulator(CallPlayer):
+    """One simulated Asterisk with one queue whose members are ``agents``: the AMI server,
+    its life-cycle and fault injection; :class:`CallPlayer` plays the calls."""
 
     def __init__(
         self,
@@ -74,22 +75,23 @@ class PbxSimulator:
         the sample dialplan's lookup against it before its queue rings (``agi.py``)."""
         if not agents:
             raise ValueError("the simulator needs at least one agent interface")
+        pbx = Pbx(queue=queue, agents={a: member_name(a) for a in agents}, dialed=dialed)
+        pbx.agi = agi
+        super().__init__(
+            pbx,
+            agents,
+            time_scale=time_scale,
+            ring_seconds=ring_seconds,
+            talk_seconds=talk_seconds,
+        )
         self.username = username
         self._secret = secret
-        self.agents = tuple(agents)
-        self.time_scale = time_scale
-        self.ring_seconds = ring_seconds
-        self.talk_seconds = talk_seconds
-        self.pbx = Pbx(queue=queue, agents={a: member_name(a) for a in agents}, dialed=dialed)
-        self.pbx.agi = agi
         self.host = "127.0.0.1"
         self.port = 0
         self.answer_pings = True
         self._server: asyncio.Server | None = None
         self._sessions: set[AmiSession] = set()
         self._session_tasks: set[asyncio.Task[Any]] = set()
-        self._calls: dict[str, tuple[SimCall, asyncio.Task[None]]] = {}
-        self.recent_calls: deque[SimCall] = deque(maxlen=1000)
         # Counters for tests: every TCP connection, its time, and login outcomes.
         self.connections_accepted = 0
         self.connection_times: list[float] = []
@@ -144,12 +146,6 @@ class PbxSimulator:
         tasks = list(self._session_tasks)
         if tasks:
             await asyncio.wait(tasks, timeout=2.0)
-
-    async def _cancel_calls(self) -> None:
-        tasks = [task for _, task in self._calls.values()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections_accepted += 1
@@ -228,105 +224,6 @@ class PbxSimulator:
         return encode_response(
             "Success", request.action_id, [("Message", "Originate successfully queued")]
         )
-
-    # -- calls --------------------------------------------------------------------------
-
-    def place_call(
-        self,
-        scenario: str,
-        *,
-        caller_number: str,
-        caller_name: str = "",
-        agents: Sequence[str] | None = None,
-        answer_by: str | None = None,
-        ring_seconds: float | None = None,
-        talk_seconds: float | None = None,
-        transfer_to: str | None = None,
-    ) -> SimCall:
-        """Start a call now (needs a running event loop); see ``SCENARIOS`` for names.
-
-        ``ring_seconds``/``talk_seconds`` override the simulator's defaults for this call;
-        both are multiplied by ``time_scale``. ``transfer_to`` is where a transfer
-        scenario hands the caller: an agent interface, a queue name, an outside number.
-        """
-        runner = SCENARIOS.get(scenario)
-        if runner is None:
-            raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
-        chosen = tuple(agents) if agents is not None else self.agents
-        if not chosen:
-            raise ValueError("a call needs at least one agent interface to ring")
-        if answer_by is not None and answer_by not in chosen:
-            raise ValueError(f"answer_by {answer_by!r} is not among the ringing agents")
-        timing = Timing(*self._timing(ring_seconds, talk_seconds))
-        call = self._new_call(
-            scenario,
-            number=caller_number,
-            name=caller_name,
-            agents=chosen,
-            answer_by=answer_by,
-            timing=timing,
-        )
-        call.transfer_to = transfer_to
-        self._launch(call, runner(CallFlow(self.pbx, call)))
-        return call
-
-    def _timing(self, ring: float | None, talk: float | None) -> tuple[float, float]:
-        ring = self.ring_seconds if ring is None else ring
-        talk = self.talk_seconds if talk is None else talk
-        return ring * self.time_scale, talk * self.time_scale
-
-    def _new_call(
-        self,
-        scenario: str,
-        *,
-        number: str,
-        name: str,
-        agents: Sequence[str],
-        answer_by: str | None,
-        timing: Timing,
-    ) -> SimCall:
-        return SimCall(
-            scenario=scenario,
-            linkedid=self.pbx.channels.next_uniqueid(),
-            caller_number=number,
-            caller_name=name,
-            agents=agents,
-            answer_by=answer_by,
-            timing=timing,
-        )
-
-    def _launch(self, call: SimCall, flow: Coroutine[Any, Any, None]) -> None:
-        loop = asyncio.get_running_loop()
-        task = loop.create_task(self._run_call(call, flow), name=f"pbxsim-{call.linkedid}")
-        self._calls[call.linkedid] = (call, task)
-        self.recent_calls.append(call)
-
-    async def _run_call(self, call: SimCall, flow: Coroutine[Any, Any, None]) -> None:
-        outcome = "vanished"
-        try:
-            await flow
-            outcome = "answered" if call.answered_by else "abandoned"
-        except Exception:
-            log.exception("simulated call %s failed", call.linkedid)
-            outcome = "failed"
-        finally:
-            call.finish(outcome)
-            self._calls.pop(call.linkedid, None)
-
-    @property
-    def active_calls(self) -> list[SimCall]:
-        return [call for call, _ in self._calls.values()]
-
-    async def run_traffic(
-        self,
-        calls_per_second: float,
-        callers: Sequence[tuple[str, str]],
-        scenarios: Sequence[str] | None = None,
-        *,
-        on_call: traffic.CallObserver | None = None,
-    ) -> None:
-        """Place calls at a steady rate, a random mix of scenarios, until cancelled."""
-        await traffic.run(self, calls_per_second, callers, scenarios, on_call=on_call)
 
     # -- fault injection ----------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from cti_bridge.pbxsim.scenarios import SCENARIOS
 from cti_bridge.pbxsim.simcall import SimCall
 
 if TYPE_CHECKING:
-    from cti_bridge.pbxsim.server import PbxSimulator
+    from cti_bridge.pbxsim.player import CallPlayer
 
 CallObserver = Callable[[SimCall], None]
 
@@ -36,7 +36,7 @@ DEFAULT_MIX: dict[str, float] = {
 MAX_RINGING = 3
 
 
-def choose_agents(sim: PbxSimulator, rng: random.Random, count: int) -> list[str]:
+def choose_agents(sim: CallPlayer, rng: random.Random, count: int) -> list[str]:
     """Up to ``count`` members, idle ones first (a busy phone is rung only if all are)."""
     members = sim.pbx.queue.members
     idle = [a for a in sim.agents if (m := members.get(a)) is None or m.status == NOT_INUSE]
@@ -45,7 +45,7 @@ def choose_agents(sim: PbxSimulator, rng: random.Random, count: int) -> list[str
 
 
 def place_one(
-    sim: PbxSimulator,
+    sim: CallPlayer,
     rng: random.Random,
     scenarios: Sequence[str],
     weights: Sequence[float],
@@ -65,7 +65,7 @@ def place_one(
 
 
 async def run(
-    sim: PbxSimulator,
+    sim: CallPlayer,
     calls_per_second: float,
     callers: Sequence[tuple[str, str]],
     scenarios: Sequence[str] | None = None,
