@@ -31,7 +31,7 @@ RINGALL = "ringall"
 RRMEMORY = "rrmemory"
 LEASTRECENT = "leastrecent"
 # Extra queues a PBX of a call centre has besides the main one, with their strategies;
-# created when a call first uses them (so a plain demo stream stays as it was).
+# created when a call first uses them, so a stream that never does has only the main queue.
 EXTRA_QUEUES = {"sales": RRMEMORY, "billing": LEASTRECENT}
 
 # A PBX that has been up for a week: after restart_pbx() the small Uptime stands out.

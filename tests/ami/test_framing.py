@@ -108,7 +108,8 @@ def test_a_huge_block_fed_in_small_reads_is_scanned_once_and_dropped_whole() -> 
     assert (reader.malformed, reader.oversized) == (1, 1)
     # Linear: each character is searched for the terminator about once (plus the three
     # before each read where a split terminator starts, and a short held block once more),
-    # not once per read (that was 2,000 times the data here).
+    # not once per read (rescanning the held data on every read would be 2,000 times the
+    # data here).
     assert reader.scanned <= sum(map(len, reads)) + 3 * len(reads) + 2 * piece
 
 

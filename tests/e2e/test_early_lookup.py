@@ -1,5 +1,5 @@
 """The customer lookup of a queue call runs while the caller waits, not when an agent's
-phone rings (issue 7, ring-to-pop latency): the tracker's ``CallerIdentified`` on the
+phone rings, so it stays off the ring-to-pop path: the tracker's ``CallerIdentified`` on the
 caller's channel starts it, and the pop at ring reuses its result.
 
 Real daemon, real database (SQLite and PostgreSQL), the AMI simulator over TCP. The

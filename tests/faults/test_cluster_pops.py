@@ -1,4 +1,4 @@
-"""Issues 3 and 7, "pops nobody twice" across a cluster: when the node holding the AMI link
+"""Across a cluster, "pops nobody twice": when the node holding the AMI link
 dies or hands over while a call rings, the node taking over resyncs the call from
 Asterisk and tracks it on, but the agent (whose socket is on yet another node) keeps the one
 pop they have: then the answer and the end, from the new holder, and one call-log row.

@@ -1,4 +1,4 @@
-"""A resync's offers against pops already sent (issues 3 and 7, "pops nobody twice"): the
+"""A resync's offers against pops already sent ("pops nobody twice"): the
 call service asks the bus whether the agent has a live pop for the call and then tracks the
 call without popping again; updates and the one call-log row go on. A fresh pop still goes
 out where one is due: a ring that comes back live (a transfer back), or a resync finding an

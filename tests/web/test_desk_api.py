@@ -1,5 +1,5 @@
 """The desk's API additions over real HTTP: caller choices, notes, timeline, agent status
-and language (issue 4), on SQLite and PostgreSQL."""
+and language, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

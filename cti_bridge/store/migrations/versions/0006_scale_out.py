@@ -3,8 +3,9 @@
 Revision ID: 0006
 Revises: 0005
 
-Reserved in the chain so that work on separate issues cannot create two heads;
-a no-op until that issue's schema lands here.
+Changes no schema: running several nodes and journaling writes during a database outage
+need none (they live in Redis and a local file). The revision keeps its place in the
+chain, which databases already upgraded record.
 """
 
 from __future__ import annotations
