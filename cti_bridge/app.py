@@ -1,8 +1,11 @@
 """The composition root: build every part from the settings, start and stop them in order.
 
-Start order: database (checked and migrated) -> stores -> bus -> hub -> agent directory ->
-call service -> web server -> AMI links (last, so no call fact arrives before its consumers
-exist). Stop is the reverse. Nothing else in the project constructs these parts.
+Every part is built in ``Daemon.__init__``, without I/O. Start order: database (checked
+or migrated) -> bus -> agent directory -> pop reader -> journal -> IVR -> supervision ->
+web server -> AMI links (last, so no call fact arrives before its consumers exist). Each
+open is paired with its close on one exit stack: stop, or a start that fails part-way,
+closes in reverse exactly what was opened. Nothing else in the project constructs these
+parts.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -63,33 +65,26 @@ class DatabaseNotMigrated(RuntimeError):
     pass
 
 
-@dataclass
 class Daemon:
-    settings: Settings
-    clock: Callable[[], float] = time.time
-    migrate_on_start: bool = False
-    metrics: Metrics = field(default_factory=Metrics)
-    engine: AsyncEngine | None = None
-    links: dict[str, AmiLink] = field(default_factory=dict)
-    trackers: dict[str, CallTracker] = field(default_factory=dict)
-    # In a cluster (Redis): this node's AMI leases, one per Asterisk server.
-    leases: AmiLeases | None = None
-    # Acknowledged writes waiting for the database (DESIGN §7).
-    journal: Journal | None = None
-    popread: PostgresPopReader | None = None
-    # argon2 runs on these, one pool each, so a login flood cannot hold up IVR PIN checks.
-    passwords: HashPool = field(default_factory=lambda: HashPool("password"))
-    pins: HashPool = field(default_factory=lambda: HashPool("pin"))
-    _runner: web.AppRunner | None = None
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _resyncs: set[asyncio.Task[None]] = field(default_factory=set)
-    # Per server: its tracker and its event counter, looked up once per event.
-    _ingest: dict[str, tuple[CallTracker, Any]] = field(default_factory=dict)
+    """Every part is built here, without I/O; :meth:`start` opens them in order, each
+    open paired with its close on one exit stack, so a start that fails part-way closes
+    exactly what it opened, and :meth:`stop` closes everything in reverse."""
 
-    async def start(self) -> None:
-        s = self.settings
-        self.engine = create_engine(s.database.url, echo=s.database.echo)
-        await self._check_schema(self.engine)
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        migrate_on_start: bool = False,
+    ) -> None:
+        s = self.settings = settings
+        self.clock = clock
+        self.migrate_on_start = migrate_on_start
+        self.metrics = Metrics()
+        # argon2 runs on these, one pool each, so a login flood cannot hold up IVR PIN checks.
+        self.passwords = HashPool("password")
+        self.pins = HashPool("pin")
+        self.engine: AsyncEngine = create_engine(s.database.url, echo=s.database.echo)
         limits = SocketLimits(
             per_session=s.web.max_sockets_per_session,
             per_agent=s.web.max_sockets_per_agent,
@@ -99,42 +94,34 @@ class Daemon:
         self.bus: Bus = make_bus(s, self.hub.agent_ids, self.clock)
         self.bus.attach(self.hub.deliver)
         self.bus.on_control(self.hub.control)
-        if isinstance(self.bus, RedisBus):
-            self.leases = AmiLeases(s, self.bus.node_id)
-        await self.bus.start()
+        # In a cluster (Redis): this node's AMI leases, one per Asterisk server.
+        self.leases = AmiLeases(s, self.bus.node_id) if isinstance(self.bus, RedisBus) else None
+        self.links: dict[str, AmiLink] = {}
+        self.trackers: dict[str, CallTracker] = {}
+        self._resyncs: set[asyncio.Task[None]] = set()
+        # Per server: its tracker and its event counter, looked up once per event.
+        self._ingest: dict[str, tuple[CallTracker, Any]] = {}
         self.accounts = Accounts(self.engine)
         self.agents = AgentDirectory(self.accounts.all_active)
-        await self.agents.refresh()
-        self._tasks.append(asyncio.create_task(self._refresh_agents(), name="agent-refresh"))
-        directory = self._directory(self.engine)
-        if self.popread is not None:
-            await self.popread.open()
+        self.popread: PostgresPopReader | None = None
+        self.directory = self._directory(self.engine)
         self.lookup = CallerLookup(
-            directory,
+            self.directory,
             timezone=s.centre.timezone,
             timeout=s.centre.lookup_timeout_ms / 1000,
             metrics=self.metrics,
         )
         self.ivr = IvrParts(s, clock=self.clock, pins=self.pins)
         self.calllog = CallLog(self.engine)
-        audit = Audit(self.engine)
-        self.calls = CallService(
-            lookup=self.lookup,
-            agents=self.agents,
-            bus=self.bus,
-            calllog=self.calllog,
-            audit=audit,
-            default_region=s.phone.default_region,
-            match_digits=s.phone.match_digits,
-            metrics=self.metrics,
-            clock=self.clock,
-            ivr_journey=self.ivr.journeys.pop_field,
+        self.audit = Audit(self.engine)
+        self.calls = self._call_service()
+        self.tickets = TicketStore(
+            self.engine, s.sla.policy, RuleAssigner(s.assignment, self.agents)
         )
-        tickets = TicketStore(self.engine, s.sla.policy, RuleAssigner(s.assignment, self.agents))
         self.supervision = build_supervision(
             self.engine,
             s,
-            tickets=tickets,
+            tickets=self.tickets,
             bus=self.bus,
             agents=self.agents,
             calls=self.calls,
@@ -142,16 +129,40 @@ class Daemon:
             live_calls=self.live_calls,
             clock=self.clock,
         )
-        journal = self.journal = Journal(s.database.journal_dir)
-        self.context = WebContext(
+        # Acknowledged writes waiting for the database (DESIGN §7).
+        self.journal = Journal(s.database.journal_dir)
+        self.context = self._web_context()
+        register_replays(self.journal, self.context)
+        self._runner: web.AppRunner | None = None
+        self._stack = contextlib.AsyncExitStack()
+
+    def _call_service(self) -> CallService:
+        s = self.settings
+        return CallService(
+            lookup=self.lookup,
+            agents=self.agents,
+            bus=self.bus,
+            calllog=self.calllog,
+            audit=self.audit,
+            default_region=s.phone.default_region,
+            match_digits=s.phone.match_digits,
+            metrics=self.metrics,
+            clock=self.clock,
+            ivr_journey=self.ivr.journeys.pop_field,
+        )
+
+    def _web_context(self) -> WebContext:
+        """What the web handlers reach; built once, here."""
+        s = self.settings
+        return WebContext(
             settings=s,
             accounts=self.accounts,
-            audit=audit,
-            directory=directory,
+            audit=self.audit,
+            directory=self.directory,
             lookup=self.lookup,
             customers=CustomerWriter(self.engine),
             calllog=self.calllog,
-            tickets=tickets,
+            tickets=self.tickets,
             desk=DeskStore(self.engine),
             calls=self.calls,
             agents=self.agents,
@@ -161,16 +172,41 @@ class Daemon:
             readiness=self.readiness,
             clock=self.clock,
             originate=self._originate if s.asterisk else None,
-            journal=journal,
+            journal=self.journal,
             supervision=self.supervision,
             passwords=self.passwords,
         )
-        register_replays(journal, self.context)
-        await journal.open()  # replays what a previous run left, if anything
-        self.context.ivr = await self.ivr.start(self.engine, self.context.tickets)
-        await self._start_web()
+
+    async def start(self) -> None:
+        async with contextlib.AsyncExitStack() as stack:
+            await self._open(stack)
+            self._stack = stack.pop_all()
+
+    async def _open(self, stack: contextlib.AsyncExitStack) -> None:
+        """Each open, then its close on ``stack``; the closes run in reverse."""
+        stack.callback(self.pins.close)
+        stack.callback(self.passwords.close)
+        stack.push_async_callback(self.engine.dispose)
+        await self._check_schema(self.engine)
+        stack.push_async_callback(self.bus.close)
+        await self.bus.start()
+        await self.agents.refresh()
+        refresh = asyncio.create_task(self._refresh_agents(), name="agent-refresh")
+        stack.push_async_callback(_cancel, refresh)
+        if self.popread is not None:
+            stack.push_async_callback(self.popread.close)
+            await self.popread.open()
+        # What is still held at close is replayed on the next start.
+        stack.push_async_callback(self.journal.close)
+        await self.journal.open()  # replays what a previous run left, if anything
+        stack.push_async_callback(self.calls.close)  # its workers finish first
+        stack.push_async_callback(self.ivr.stop)
+        self.context.ivr = await self.ivr.start(self.engine, self.tickets)
+        stack.push_async_callback(self.supervision.stop)
         await self.supervision.start()
-        for server in s.asterisk:
+        await self._open_web(stack)
+        stack.push_async_callback(self._close_links)
+        for server in self.settings.asterisk:
             await self._start_link(server)
 
     def live_calls(self) -> list[CallSnapshot]:
@@ -195,25 +231,31 @@ class Daemon:
                 f"{migrate.head_revision()}: run `cti-bridge db upgrade` first"
             )
 
-    async def _start_web(self) -> None:
+    async def _open_web(self, stack: contextlib.AsyncExitStack) -> None:
         app = create_web_app(self.context)
         # aiohttp rounds every timer longer than 5 s up to a whole second, so the websocket
         # heartbeats of all agents (one per 25 s each) fire together on the second: with
         # 2,000 agents, 80 pings in one loop turn, ~15 ms during which no pop went out.
         # Unrounded, each socket pings on its own beat.
-        self._runner = web.AppRunner(
+        runner = web.AppRunner(
             app, access_log=None, handle_signals=False, timeout_ceil_threshold=math.inf
         )
-        await self._runner.setup()
+        stack.push_async_callback(self._close_web, runner)
+        await runner.setup()
+        self._runner = runner
         web_settings = self.settings.web
-        self.site = CappedSite(
-            self._runner,
+        site = CappedSite(
+            runner,
             web_settings.host,
             web_settings.port,
             connection_cap(web_settings.max_connections),
         )
-        await self.site.start()
+        await site.start()
         log.info("web listening on %s", ", ".join(self.web_urls))
+
+    async def _close_web(self, runner: web.AppRunner) -> None:
+        await self.hub.close_all()
+        await runner.cleanup()
 
     @property
     def web_urls(self) -> list[str]:
@@ -343,24 +385,20 @@ class Daemon:
     async def readiness(self) -> dict[str, tuple[bool, str]]:
         checks: dict[str, tuple[bool, str]] = {}
         checks["database"] = await self._database_ok()
-        if self.journal is not None:
-            checks["journal"] = self.journal.check()
-            if not checks["database"][0]:
-                # Writes are still acknowledged (journaled): degraded, not out of service.
-                detail = checks["database"][1]
-                checks["database"] = (False, f"degraded: {detail}, writes journaled")
+        checks["journal"] = self.journal.check()
+        if not checks["database"][0]:
+            # Writes are still acknowledged (journaled): degraded, not out of service.
+            detail = checks["database"][1]
+            checks["database"] = (False, f"degraded: {detail}, writes journaled")
         for name, link in self.links.items():
             checks[f"ami:{name}"] = (link.status is LinkStatus.CONNECTED, link.status.value)
         if self.leases is not None:
             checks.update(self.leases.checks())
-        bus = bus_check(self.bus) if hasattr(self, "bus") else None
-        if bus is not None:
+        if (bus := bus_check(self.bus)) is not None:
             checks["redis"] = bus
         return checks
 
     async def _database_ok(self) -> tuple[bool, str]:
-        if self.engine is None:
-            return False, "not started"
         try:
             async with asyncio.timeout(READINESS_DB_TIMEOUT):
                 async with self.engine.connect() as conn:
@@ -369,34 +407,20 @@ class Daemon:
             return False, f"unreachable: {type(exc).__name__}"
         return True, "ok"
 
-    async def stop(self) -> None:
+    async def _close_links(self) -> None:
         if self.leases is not None:
             await self.leases.close()  # hands each lease over at once
         for link in self.links.values():
             await link.close()
         for resync in list(self._resyncs):
-            resync.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await resync
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if hasattr(self, "ivr"):
-            await self.ivr.stop()
-        if self._runner is not None:
-            await self.hub.close_all()
-            await self._runner.cleanup()
-        if hasattr(self, "supervision"):
-            await self.supervision.stop()
-        if hasattr(self, "calls"):
-            await self.calls.close()
-            await self.bus.close()
-        if self.journal is not None:
-            await self.journal.close()  # what is still held is replayed on the next start
-        if self.popread is not None:
-            await self.popread.close()
-        if self.engine is not None:
-            await self.engine.dispose()
-        self.passwords.close()
-        self.pins.close()
+            await _cancel(resync)
+
+    async def stop(self) -> None:
+        """Close what :meth:`start` opened, in reverse; safe twice and after a failed start."""
+        await self._stack.aclose()
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
