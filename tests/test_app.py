@@ -13,6 +13,8 @@ import pytest
 
 from cti_bridge.ami.link import AmiLink
 from cti_bridge.app import Daemon
+from cti_bridge.ivr.assembly import IvrParts
+from cti_bridge.services.supervision import Supervision
 from cti_bridge.settings import (
     AsteriskServer,
     DatabaseSettings,
@@ -90,17 +92,22 @@ async def test_a_taken_web_port_unwinds_the_start(db_url: str, tmp_path: Path) -
         assert closes.bus == 1
 
 
-async def test_a_failing_ami_link_unwinds_the_start(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("part", "method"),
+    [(IvrParts, "start"), (Supervision, "start"), (AmiLink, "start")],
+    ids=["ivr", "supervision", "ami"],
+)
+async def test_a_failing_part_unwinds_the_start(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part: type, method: str
 ) -> None:
-    async def refuse(self: AmiLink) -> None:
-        raise RuntimeError("no AMI today")
+    async def refuse(*_args: object) -> None:
+        raise RuntimeError("not today")
 
-    monkeypatch.setattr(AmiLink, "start", refuse)
+    monkeypatch.setattr(part, method, refuse)
     web_port, agi_port = free_port(), free_port()
     daemon = Daemon(settings_for(db_url, tmp_path, web_port=web_port, agi_port=agi_port))
     closes = Closes(daemon)
-    with pytest.raises(RuntimeError, match="no AMI today"):
+    with pytest.raises(RuntimeError, match="not today"):
         await daemon.start()
     assert closes.bus == 1
     assert nothing_running()
