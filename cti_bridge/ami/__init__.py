@@ -5,13 +5,15 @@ a repeated header's values joined with ``"\\n"``), handed synchronously to the c
 """
 
 from cti_bridge.ami.errors import AmiActionError, AmiError, AmiNotConnected, LinkStatus
-from cti_bridge.ami.link import AmiLink, EventHandler, StatusHandler
+from cti_bridge.ami.link import AmiLink, EventHandler
+from cti_bridge.ami.session import AmiSession, StatusHandler
 
 __all__ = [
     "AmiActionError",
     "AmiError",
     "AmiLink",
     "AmiNotConnected",
+    "AmiSession",
     "EventHandler",
     "LinkStatus",
     "StatusHandler",

@@ -61,7 +61,7 @@ async def test_auth_failure_is_reported_again_only_after_a_quiet_period(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("cti_bridge.ami.link.AUTH_LOG_PERIOD", 0.15)
+    monkeypatch.setattr("cti_bridge.ami.session.AUTH_LOG_PERIOD", 0.15)
     server = server_for(sim, secret=Secret("nope"), reconnect_min=0.02, reconnect_max=0.05)
     link = AmiLink(server, recorder.on_event)
     await link.start()

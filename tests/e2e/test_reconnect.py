@@ -15,7 +15,7 @@ async def relogged_and_resynced(stack: Stack, logins_before: int) -> None:
     sim = stack.sim
     await until(lambda: sim.logins_ok > logins_before)
     await until(lambda: sim.actions_received["coreshowchannels"] >= logins_before)
-    await until(lambda: not getattr(stack.daemon, "_resyncs", ()))
+    await until(lambda: not stack.daemon.ami.resyncs)
 
 
 async def ringing(stack: Stack, talk: float = 100) -> tuple[SimCall, str]:

@@ -148,7 +148,7 @@ async def test_a_holder_that_finds_its_lease_taken_drops_the_link_and_its_calls(
         # The claim expires unrenewed: one of the two nodes takes the server again.
         await until(lambda: holds(holder.daemon) or holds(other.daemon))
         taker = holder.daemon if holds(holder.daemon) else other.daemon
-        await until(lambda: taker.calls.live_count == 1 and not taker._resyncs)
+        await until(lambda: taker.calls.live_count == 1 and not taker.ami.resyncs)
         # Its resync finds the call again, answered by ann: tracked, not popped again.
         assert "screen_pop" not in [m["type"] for m in await drain(ann, 0.5)]
         await asyncio.sleep(0.5)

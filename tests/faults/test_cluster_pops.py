@@ -73,7 +73,7 @@ async def test_a_call_ringing_through_a_takeover_pops_its_agent_once(
             process.send_signal(end)
             await process.wait()
             await until(lambda: holds(standby), within=10)
-            await until(lambda: standby.calls.knows(call_id) and not standby._resyncs)
+            await until(lambda: standby.calls.knows(call_id) and not standby.ami.resyncs)
             await nothing_more(ann, call_id, 0.5)  # the resync pops nobody again
             call.advance()  # ann answers, as the new holder sees live
             assert (await next_for_call(ann, call_id))["state"] == "answered"

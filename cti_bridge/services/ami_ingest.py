@@ -1,0 +1,173 @@
+"""The AMI ingest: one link per Asterisk server, each feeding its pure call tracker, whose
+call facts go to the call service.
+
+The read path (:meth:`AmiIngest._on_event`) is synchronous and short; everything slow
+happens in the call's own task. After every login a resync catches up with what happened
+while the link was down. In a cluster each server's link is held by one node at a time
+(its lease); a node that loses a lease drops that server's link and calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from cti_bridge.ami import AmiError, AmiLink, LinkStatus
+from cti_bridge.ami.resync import catch_up
+from cti_bridge.bus.cluster import AmiLeases
+from cti_bridge.core.calls import HANDLED_EVENTS, CallSnapshot, CallTracker
+from cti_bridge.core.events import CallEvent
+from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.calls import CallService
+from cti_bridge.services.metrics import Metrics
+from cti_bridge.settings import AsteriskServer, Settings
+
+log = logging.getLogger(__name__)
+
+
+class AmiIngest:
+    """The links to every configured Asterisk server and what they feed."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        agents: AgentDirectory,
+        calls: CallService,
+        metrics: Metrics,
+        clock: Callable[[], float] = time.time,
+        node_id: str | None = None,
+    ) -> None:
+        self._settings = settings
+        self._agents = agents
+        self._calls = calls
+        self._metrics = metrics
+        self._clock = clock
+        # In a cluster (Redis): this node's AMI leases, one per Asterisk server.
+        self.leases = AmiLeases(settings, node_id) if node_id is not None else None
+        self.links: dict[str, AmiLink] = {}
+        self.trackers: dict[str, CallTracker] = {}
+        self.resyncs: set[asyncio.Task[None]] = set()
+        # Per server: its tracker and its event counter, looked up once per event.
+        self._ingest: dict[str, tuple[CallTracker, Any]] = {}
+
+    async def start(self) -> None:
+        """Open (or, in a cluster, compete for) every server's link."""
+        for server in self._settings.asterisk:
+            await self._start_link(server)
+
+    async def stop(self) -> None:
+        """Close every link and lease and cancel the resyncs; safe after a partial start."""
+        if self.leases is not None:
+            await self.leases.close()  # hands each lease over at once
+        for link in self.links.values():
+            await link.close()
+        for resync in list(self.resyncs):
+            resync.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await resync
+
+    def live_calls(self) -> list[CallSnapshot]:
+        """Calls in progress on every Asterisk server (for the supervisors' board)."""
+        return [call for tracker in self.trackers.values() for call in tracker.snapshot()]
+
+    def checks(self) -> dict[str, tuple[bool, str]]:
+        """``/readyz`` lines: one per link held here, and the servers other nodes hold."""
+        checks = {
+            f"ami:{name}": (link.status is LinkStatus.CONNECTED, link.status.value)
+            for name, link in self.links.items()
+        }
+        if self.leases is not None:
+            checks.update(self.leases.checks())
+        return checks
+
+    async def originate(self, interface: str, number: str, variables: dict[str, str]) -> None:
+        """Click-to-dial on the first connected server."""
+        for name, link in self.links.items():
+            if link.status is LinkStatus.CONNECTED:
+                server = next(s for s in self._settings.asterisk if s.name == name)
+                await link.originate(
+                    channel=interface,
+                    exten=number,
+                    context=server.originate_context,
+                    caller_id=number,
+                    variables=variables,
+                )
+                return
+        raise ConnectionError("no Asterisk server is connected")
+
+    async def _start_link(self, server: AsteriskServer) -> None:
+        if self.leases is None:
+            await self._open_link(server)
+            return
+        await self.leases.compete(
+            server.name, lambda: self._open_link(server), lambda: self._drop_link(server.name)
+        )
+
+    async def _drop_link(self, name: str) -> None:
+        """Another node holds this server now: stop listening to it here."""
+        link = self.links.pop(name, None)
+        if link is not None:
+            await link.close()
+        self._ingest.pop(name, None)
+        self.trackers.pop(name, None)
+        self._metrics.ami_connected.labels(name).set(0)
+        if dropped := self._calls.forget_server(name):
+            log.info("AMI %s: %d calls in progress left to the next holder", name, dropped)
+
+    async def _open_link(self, server: AsteriskServer) -> None:
+        tracker = CallTracker(server.name, self._agents.is_agent_interface)
+        self.trackers[server.name] = tracker
+        self._ingest[server.name] = (tracker, self._metrics.ami_events.labels(server.name))
+        link = AmiLink(
+            server,
+            self._on_event,
+            on_status=self._on_status,
+            wanted=HANDLED_EVENTS,  # the tracker ignores every other event
+            on_skipped=self._on_skipped,
+        )
+        self.links[server.name] = link
+        await link.start()
+
+    def _on_event(self, server: str, event: dict[str, str]) -> bool:
+        """The AMI read path: feed the pure tracker, hand call facts to the call service.
+        Kept synchronous and short; everything slow happens in the call's own task.
+        True when a call's task was started: the link lets it run (its lookup goes out
+        to the database) before it reads on."""
+        tracker, counter = self._ingest[server]
+        counter.inc()
+        started = False
+        for fact in tracker.feed(event, self._clock()):
+            started |= self._dispatch(fact)
+        return started
+
+    def _on_skipped(self, server: str, count: int) -> None:
+        self._ingest[server][1].inc(count)
+
+    def _dispatch(self, fact: CallEvent, *, resync: bool = False) -> bool:
+        """One call fact, live or from a resync (which may re-offer a call its agents
+        were popped for already: the call service asks the bus), to the call service."""
+        self._metrics.call_events.labels(type(fact).__name__).inc()
+        return self._calls.handle(fact, resync=resync)
+
+    def _on_status(self, server: str, status: LinkStatus) -> None:
+        log.debug("AMI link %s: %s", server, status.value)
+        self._metrics.ami_connected.labels(server).set(1 if status is LinkStatus.CONNECTED else 0)
+        if status is LinkStatus.CONNECTED:
+            # After every login: what happened while we were not listening.
+            task = asyncio.create_task(self._resync(server), name=f"ami-resync-{server}")
+            self.resyncs.add(task)
+            task.add_done_callback(self.resyncs.discard)
+
+    async def _resync(self, server: str) -> None:
+        try:
+            facts = await catch_up(self.links[server], self._ingest[server][0], self._clock)
+        except (AmiError, TimeoutError) as exc:
+            log.warning("AMI %s: resync after login failed (%s); live events go on", server, exc)
+            return
+        for fact in facts:
+            self._dispatch(fact, resync=True)

@@ -1,0 +1,72 @@
+"""The AMI ingest on its own: a link per server, closed by stop however far start got."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from cti_bridge.ami import LinkStatus
+from cti_bridge.core.events import CallEvent
+from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.ami_ingest import AmiIngest
+from cti_bridge.services.metrics import Metrics
+from cti_bridge.settings import AsteriskServer, Secret, Settings
+from cti_bridge.store.accounts import AgentRef
+
+
+class NoCalls:
+    """Stands in for the call service: records what it is handed."""
+
+    def __init__(self) -> None:
+        self.facts: list[CallEvent] = []
+
+    def handle(self, event: CallEvent, *, resync: bool = False) -> bool:
+        self.facts.append(event)
+        return False
+
+    def forget_server(self, server: str) -> int:
+        return 0
+
+
+async def nobody() -> list[AgentRef]:
+    return []
+
+
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ingest_for(*names: str) -> AmiIngest:
+    servers = tuple(
+        AsteriskServer(name=name, port=unused_port(), secret=Secret("s3cret-for-tests"))
+        for name in names
+    )
+    return AmiIngest(
+        Settings(asterisk=servers),
+        agents=AgentDirectory(nobody),
+        calls=NoCalls(),  # type: ignore[arg-type]
+        metrics=Metrics(),
+    )
+
+
+async def test_stop_before_start_and_twice_is_safe() -> None:
+    ingest = ingest_for("pbx1")
+    await ingest.stop()
+    await ingest.stop()
+    assert ingest.links == {}
+
+
+async def test_a_link_per_server_each_closed_by_stop() -> None:
+    ingest = ingest_for("pbx1", "pbx2")
+    await ingest.start()
+    assert set(ingest.links) == set(ingest.trackers) == {"pbx1", "pbx2"}
+    # Nothing listens on those ports: not ready, and no call to originate on.
+    assert ingest.checks()["ami:pbx1"][0] is False
+    with pytest.raises(ConnectionError, match="no Asterisk server is connected"):
+        await ingest.originate("PJSIP/1001", "5551234", {})
+    await ingest.stop()
+    assert all(link.status is LinkStatus.CLOSED for link in ingest.links.values())
+    assert ingest.live_calls() == []
