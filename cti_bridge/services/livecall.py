@@ -33,6 +33,14 @@ class AgentPop:
     ended_at: float | None = None
     reason: str | None = None
 
+    def move(self, state: str, at: float, reason: str | None = None) -> None:
+        """Into ``state`` at ``at``: answered, or over (missed, ended, transferred away)."""
+        self.state = state
+        if state == "answered":
+            self.answered_at = at
+        else:
+            self.ended_at, self.reason = at, reason
+
     def leg(self, call_id: str, leg_no: int) -> LegRecord:
         return LegRecord(
             call_id,
