@@ -28,16 +28,17 @@ from cti_bridge.core.events import (
     CallEvent,
     CallOffered,
     CallTransferred,
-    Direction,
     OfferWithdrawn,
     OutboundStarted,
     Party,
 )
-from cti_bridge.core.phones import normalize_caller
+from cti_bridge.core.interactions import outbound_offer
+from cti_bridge.core.phones import CallerNumber, normalize_caller
 from cti_bridge.core.pop import CallerMatch, Handoff
+from cti_bridge.core.states import LIVE_POP_STATES, PopState
 from cti_bridge.services.agents import AgentDirectory
-from cti_bridge.services.handoff import LEG_OUTBOUND, HandoffBuilder
-from cti_bridge.services.livecall import AgentPop, LiveCall, outbound_offer
+from cti_bridge.services.handoff import HandoffBuilder
+from cti_bridge.services.livecall import LiveCall, open_call
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
 from cti_bridge.services.notifier import CallNotifier
@@ -104,27 +105,13 @@ class CallService:
         return False
 
     def _open(self, event: CallEvent) -> LiveCall | None:
-        if isinstance(event, OutboundStarted):
-            event = outbound_offer(event)
-        if isinstance(event, CallerIdentified):
-            # The caller waits (IVR, queue): the lookup starts now, see _identified.
-            queue, direction = None, Direction.INBOUND.value
-        elif isinstance(event, CallOffered | CallAbandoned):
-            queue, direction = event.queue, event.direction.value
-        else:
-            return None
-        caller = normalize_caller(event.caller.number, self._region, self._match_digits)
-        call = LiveCall(
-            call_id=event.call_id,
-            started_at=event.started_at,
-            caller=caller,
-            caller_name=event.caller.name,
-            dialed=event.dialed,
-            queue=queue,
-            direction=direction,
-        )
-        self._calls[event.call_id] = call
+        call = open_call(event, self._caller)
+        if call is not None:
+            self._calls[call.call_id] = call
         return call
+
+    def _caller(self, number: str) -> CallerNumber:
+        return normalize_caller(number, self._region, self._match_digits)
 
     async def _drain(self, call: LiveCall) -> None:
         while call.pending:
@@ -162,12 +149,10 @@ class CallService:
             call.queue = offer.queue
         self._follow_caller(call, offer.caller)
         agent = self._agents.by_interface(offer.interface)
-        if agent is not None:
-            pop = call.pops.get(agent.id)
-            if pop is not None and pop.state == "ringing":
-                pop.interfaces.add(offer.interface)  # a second device of the same agent
-            elif not (resync and await self._adopted(call, offer, agent.id)):
-                await self._send_pop(call, offer, agent.id)
+        if agent is None or call.interaction.ring_again(agent.id, offer.interface):
+            pass  # not an agent's device, or a second device of an agent already ringing
+        elif not (resync and await self._adopted(call, offer, agent.id)):
+            await self._send_pop(call, offer, agent.id)
         await self._record_start(call)
 
     async def _adopted(self, call: LiveCall, offer: CallOffered, agent_id: int) -> bool:
@@ -177,58 +162,44 @@ class CallService:
         is tracked from here on without a second pop; its updates and row go on as usual
         (the row's insert is a no-op if the old holder wrote it). An agent whose pop is
         over (missed, transferred away) and who rings again gets a fresh pop."""
-        known = call.pops.get(agent_id)
-        if known is not None and known.state == "answered":
+        known = call.interaction.pops.get(agent_id)
+        if known is not None and known.state is PopState.ANSWERED:
             return True  # tracked here all along
         state = await self._bus.pop_state(agent_id, call.call_id)
-        if state not in ("ringing", "answered"):
+        if state not in LIVE_POP_STATES:
             return False
-        pop = call.add_pop(agent_id, offer, state)
-        if state == "answered":
-            pop.answered_at = offer.at  # when answered is lost with the old holder
+        call.interaction.offer(agent_id=agent_id, offer=offer, state=PopState(state))
         log.info("call %s: agent %d already popped (%s); adopted", call.call_id, agent_id, state)
         return True
 
     async def _send_pop(self, call: LiveCall, offer: CallOffered, agent_id: int) -> None:
         with self.notifier.popping():
-            await self._build_and_send(call, offer, agent_id)
-
-    async def _build_and_send(self, call: LiveCall, offer: CallOffered, agent_id: int) -> None:
-        match = await self._match(call)
-        handoff: Handoff | None = None
-        if offer.transferred_from is not None:
-            handoff = await self._handoffs.build(call.call_id, offer.transferred_from)
-        now = self._clock()
-        message = self.notifier.screen_pop(call, offer, match, now=now, handoff=handoff)
-        pop = call.add_pop(agent_id, offer, "ringing")
-        await self.notifier.send_pop(call, pop, message, match)
-        await self._record_start(call)
-        self.recorder.customer_shown(call, agent_id, now)
-
-    async def _update(
-        self, call: LiveCall, pop: AgentPop, state: str, at: float, **extra: Any
-    ) -> None:
-        pop.move(state, at, extra.get("reason"))
-        await self.notifier.update(call, pop, at, **extra)
+            match = await self._match(call)
+            handoff: Handoff | None = None
+            if offer.transferred_from is not None:
+                handoff = await self._handoffs.build(call.call_id, offer.transferred_from)
+            now = self._clock()
+            message = self.notifier.screen_pop(call, offer, match, now=now, handoff=handoff)
+            pop = call.interaction.offer(agent_id=agent_id, offer=offer)
+            await self.notifier.send_pop(call, pop, message, match)
+            await self._record_start(call)
+            self.recorder.customer_shown(call, agent_id, now)
 
     async def _withdrawn(self, call: LiveCall, event: OfferWithdrawn) -> None:
         agent = self._agents.by_interface(event.interface)
-        pop = call.pops.get(agent.id) if agent else None
-        if pop is None or pop.state != "ringing":
+        if agent is None:
             return
-        pop.interfaces.discard(event.interface)
-        if not pop.interfaces:  # the agent's last ringing device stopped
-            await self._update(call, pop, "missed", event.at, reason=event.reason.value)
+        reason = event.reason.value
+        pop = call.interaction.withdraw(agent.id, event.interface, event.at, reason)
+        if pop is not None:  # the agent's last ringing device stopped
+            await self.notifier.update(call, pop, event.at, reason=reason)
 
     async def _answered(self, call: LiveCall, event: CallAnswered) -> None:
         agent = self._agents.by_interface(event.interface)
-        first_answer = call.answered_at is None
-        if first_answer:
-            call.answered_at = event.at
-        pop = call.pops.get(agent.id) if agent else None
-        if pop is not None and pop.state != "answered":
-            pop.interface = event.interface
-            await self._update(call, pop, "answered", event.at)
+        first_answer = call.interaction.answered_at is None
+        pop = call.interaction.answer(agent.id if agent else None, event.interface, event.at)
+        if pop is not None:
+            await self.notifier.update(call, pop, event.at)
         await self._record_start(call)
         if first_answer:
             self.recorder.answered(call, agent.id if agent else None, event.at)
@@ -237,30 +208,30 @@ class CallService:
 
     async def _transferred(self, call: LiveCall, event: CallTransferred) -> None:
         agent = self._agents.by_interface(event.from_interface or "")
-        pop = call.pops.get(agent.id) if agent else None
-        if pop is not None and pop.state == "answered":
-            await self._update(call, pop, "transferred_away", event.at, to=event.to_interface)
+        pop = call.interaction.transfer(agent.id if agent else None, event.at)
+        if pop is not None:
+            await self.notifier.update(call, pop, event.at, to=event.to_interface)
 
     async def _ended(self, call: LiveCall, event: CallEnded) -> None:
         if not call.recorded:  # only ever identified (no agent rang): no pop, no row
             call.over = True
             return
-        for pop in call.pops.values():
-            if pop.state == "answered" or (pop.state == "ringing" and pop.kind == LEG_OUTBOUND):
-                await self._update(call, pop, "ended", event.at)
-            elif pop.state == "ringing":
-                await self._update(call, pop, "missed", event.at, reason="answered_elsewhere")
+        for move in call.interaction.ending(event.at):  # each told before the next moves
+            move.apply()
+            await self.notifier.moved(call, move)
         await self._record_start(call)
+        call.interaction.finish(event)
         self.recorder.ended(call, event.at, event.answered_at)
         call.over = True
 
     async def _abandoned(self, call: LiveCall, event: CallAbandoned) -> None:
         call.queue = call.queue or event.queue
         self._follow_caller(call, event.caller)
-        for pop in call.pops.values():
-            if pop.state == "ringing":
-                await self._update(call, pop, "missed", event.at, reason="caller_hangup")
+        for move in call.interaction.abandoning(event.at):  # each told before the next moves
+            move.apply()
+            await self.notifier.moved(call, move)
         await self._match(call)
+        call.interaction.finish(event)
         self.recorder.abandoned(call, event.at)
         call.over = True
 
@@ -275,12 +246,8 @@ class CallService:
     def _follow_caller(self, call: LiveCall, party: Party) -> None:
         """Until the call's first pop or row, take its caller as the latest event has it:
         the dialplan may have rewritten the number since it was looked up early."""
-        if call.recorded:
-            return
-        call.caller_name = party.name
-        fresh = normalize_caller(party.number, self._region, self._match_digits)
-        if fresh != call.caller:
-            call.caller, call.match = fresh, None
+        if not call.recorded:
+            call.follow_caller(party.name, self._caller(party.number))
 
     async def _match(self, call: LiveCall) -> CallerMatch:
         """The caller's lookup, made once per call (again after the number changed)."""
@@ -305,7 +272,7 @@ class CallService:
     def offered_to(self, call_id: str, agent_id: int) -> bool:
         """Whether this live call rang (or was adopted for) this agent on this node."""
         call = self._calls.get(call_id)
-        return call is not None and any(pop.agent_id == agent_id for pop in call.legs)
+        return call is not None and any(leg.agent_id == agent_id for leg in call.interaction.legs)
 
     def forget_server(self, server: str) -> int:
         """Drop the live calls of one Asterisk server: another node holds its AMI link now

@@ -17,8 +17,10 @@ from typing import Any
 
 from cti_bridge.bus.base import Bus
 from cti_bridge.core.events import CallOffered
+from cti_bridge.core.interactions import Leg, Move
 from cti_bridge.core.pop import CallerMatch, Handoff, build_screen_pop, iso
-from cti_bridge.services.livecall import AgentPop, LiveCall
+from cti_bridge.core.states import LIVE_POP_STATES
+from cti_bridge.services.livecall import LiveCall, Sent
 from cti_bridge.services.livecall import utc as _dt
 from cti_bridge.services.metrics import Metrics
 
@@ -96,40 +98,43 @@ class CallNotifier:
         return message
 
     async def send_pop(
-        self, call: LiveCall, pop: AgentPop, message: dict[str, Any], match: CallerMatch
+        self, call: LiveCall, pop: Leg, message: dict[str, Any], match: CallerMatch
     ) -> None:
         """Publish the pop to its agent, keep it for replay and tell the watchers."""
         seq = await self._bus.publish(pop.agent_id, message)
         self._last_pop = time.monotonic()
         # Let the socket's writer send it before the bookkeeping below.
         await asyncio.sleep(0)
-        pop.sent.append((seq, message))
+        call.sent_on(pop).append((seq, message))
         self._metrics.pop_sent(self._clock() - pop.offered_at)
         for watch in self.pop_watchers:
             watch(call.call_id, pop.agent_id, match)
 
-    async def update(self, call: LiveCall, pop: AgentPop, at: float, **extra: Any) -> None:
+    async def update(self, call: LiveCall, pop: Leg, at: float, **extra: Any) -> None:
         """Tell the pop's agent its new state (``pop.state``), in a ``call_update``."""
         message = {
             "type": "call_update",
             "call_id": call.call_id,
-            "state": pop.state,
+            "state": pop.state.value,
             "at": iso(_dt(at)),
         }
         message.update(extra)
         seq = await self._bus.publish(pop.agent_id, message)
-        pop.sent.append((seq, message))
+        call.sent_on(pop).append((seq, message))
+
+    async def moved(self, call: LiveCall, move: Move) -> None:
+        """Tell the agent of a leg that moved (with why, when it was missed)."""
+        extra = {} if move.reason is None else {"reason": move.reason}
+        await self.update(call, move.leg, move.at, **extra)
 
     # -- replay ---------------------------------------------------------------------------
 
     @staticmethod
-    def live_messages(
-        calls: Iterable[LiveCall], agent_id: int, after_seq: int
-    ) -> list[tuple[int, dict[str, Any]]]:
+    def live_messages(calls: Iterable[LiveCall], agent_id: int, after_seq: int) -> list[Sent]:
         """Messages of calls still ringing or live for this agent, above ``after_seq``."""
-        items: list[tuple[int, dict[str, Any]]] = []
+        items: list[Sent] = []
         for call in calls:
-            pop = call.pops.get(agent_id)
-            if pop is not None and pop.state in ("ringing", "answered"):
-                items.extend((seq, msg) for seq, msg in pop.sent if seq > after_seq)
+            pop = call.interaction.pops.get(agent_id)
+            if pop is not None and pop.state in LIVE_POP_STATES:
+                items.extend(item for item in call.sent.get(pop.no, ()) if item[0] > after_seq)
         return sorted(items, key=lambda item: item[0])

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from cti_bridge.core.interactions import Leg
 from cti_bridge.services.livecall import LiveCall
 from cti_bridge.services.livecall import utc as _dt
 from cti_bridge.services.metrics import Metrics
 from cti_bridge.services.writer import OrderedWriter
 from cti_bridge.store.audit import Audit
-from cti_bridge.store.calllog import CallLog
+from cti_bridge.store.calllog import CallLog, CallStart, LegRecord
 
 
 class CallRecorder:
@@ -34,7 +35,7 @@ class CallRecorder:
         """Write the call's row, once (its caller must have been looked up)."""
         if call.recorded:
             return
-        row = call.start_row()
+        row = start_row(call)
         self._writer.submit(lambda: self.calllog.start(row))
         call.recorded = True
 
@@ -65,13 +66,13 @@ class CallRecorder:
     def ended(self, call: LiveCall, at: float, answered_at: float) -> None:
         """An answered call is over: its talk time and its legs."""
         talk = max(0.0, at - answered_at)
-        legs, call_id = call.leg_records(), call.call_id
-        self._writer.submit(lambda: self.calllog.ended(call_id, _dt(at), talk, "answered", legs))
+        legs, call_id, outcome = leg_records(call), call.call_id, call.interaction.outcome
+        self._writer.submit(lambda: self.calllog.ended(call_id, _dt(at), talk, outcome, legs))
 
     def abandoned(self, call: LiveCall, at: float) -> None:
         """The caller hung up before anyone answered: the row and legs in one write."""
-        row = call.start_row()
-        legs = call.leg_records()
+        row = start_row(call)
+        legs = leg_records(call)
         self._writer.submit(lambda: self.calllog.abandoned(row, _dt(at), legs))
         call.recorded = True
 
@@ -81,3 +82,35 @@ class CallRecorder:
 
     async def close(self) -> None:
         await self._writer.close()
+
+
+def start_row(call: LiveCall) -> CallStart:
+    return CallStart(
+        call_id=call.call_id,
+        direction=call.direction,
+        caller_number=call.caller.display or call.caller.raw,
+        caller_name=call.caller_name,
+        dialed=call.dialed,
+        queue=call.queue,
+        customer_id=call.customer_id,
+        offered_at=_dt(call.started_at),
+    )
+
+
+def leg_records(call: LiveCall) -> list[LegRecord]:
+    return [leg_record(call.call_id, leg) for leg in call.interaction.legs]
+
+
+def leg_record(call_id: str, leg: Leg) -> LegRecord:
+    return LegRecord(
+        call_id=call_id,
+        leg_no=leg.no,
+        agent_id=leg.agent_id,
+        interface=leg.interface,
+        kind=leg.kind,
+        offered_at=_dt(leg.offered_at),
+        answered_at=None if leg.answered_at is None else _dt(leg.answered_at),
+        ended_at=None if leg.ended_at is None else _dt(leg.ended_at),
+        outcome=leg.state,
+        reason=leg.reason,
+    )
