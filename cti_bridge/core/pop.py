@@ -14,6 +14,7 @@ from typing import Any
 
 from cti_bridge.core.events import CallOffered
 from cti_bridge.core.phones import CallerNumber
+from cti_bridge.core.states import OPEN_TICKET_STATUSES
 
 # Two complaints inside this window make a customer a churn risk.
 CHURN_WINDOW_DAYS = 90
@@ -34,6 +35,46 @@ class TicketView:
 
     def overdue(self, now: datetime) -> bool:
         return self.due_at is not None and self.due_at < now
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketDetail:
+    """A whole ticket, as the ticket API returns it."""
+
+    id: int
+    customer_id: int
+    call_id: str | None
+    kind: str
+    status: str
+    priority: str
+    subject: str
+    description: str
+    assignee_id: int | None
+    created_by_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    resolved_at: datetime | None
+    category: str
+    responsible_party: str
+    root_cause: str
+    corrective_action: str
+    complaint_step: str
+    channel: str
+    response_due_at: datetime | None
+    responded_at: datetime | None
+    sla_target: str
+    sla_state: str
+    sla_level: int
+    sla_running_since: datetime | None
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN_TICKET_STATUSES
+
+    def overdue(self, now: datetime) -> bool:
+        """Only an open ticket is overdue; a closed one past its due time is just late."""
+        return self.open and self.due_at is not None and self.due_at < now
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +192,10 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def ticket_json(ticket: TicketView, now: datetime) -> dict[str, Any]:
+def ticket_json(ticket: TicketView | TicketDetail, now: datetime) -> dict[str, Any]:
+    """A ticket on the wire: the summary a customer card lists, or the whole ticket."""
+    if isinstance(ticket, TicketDetail):
+        return _detail_json(ticket, now)
     return {
         "id": ticket.id,
         "kind": ticket.kind,
@@ -162,6 +206,40 @@ def ticket_json(ticket: TicketView, now: datetime) -> dict[str, Any]:
         "due_at": iso(ticket.due_at),
         "overdue": ticket.overdue(now),
         "assignee": ticket.assignee,
+    }
+
+
+def _detail_json(ticket: TicketDetail, now: datetime) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "customer_id": ticket.customer_id,
+        "call_id": ticket.call_id,
+        "kind": ticket.kind,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "assignee_id": ticket.assignee_id,
+        "created_by_id": ticket.created_by_id,
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+        "due_at": iso(ticket.due_at),
+        "resolved_at": iso(ticket.resolved_at),
+        "overdue": ticket.overdue(now),
+        "category": ticket.category,
+        "responsible_party": ticket.responsible_party,
+        "root_cause": ticket.root_cause,
+        "corrective_action": ticket.corrective_action,
+        "complaint_step": ticket.complaint_step,
+        "channel": ticket.channel,
+        "response_due_at": iso(ticket.response_due_at),
+        "responded_at": iso(ticket.responded_at),
+        "sla": {
+            "target": ticket.sla_target,
+            "state": ticket.sla_state,
+            "level": ticket.sla_level,
+            "paused": ticket.open and ticket.sla_running_since is None,
+        },
     }
 
 

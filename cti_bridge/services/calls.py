@@ -2,8 +2,9 @@
 
 The call tracker says *what happened* (an interface rings, a call is answered); this service
 decides *who hears about it*: it maps interfaces to agents, looks the caller up once per
-call (a ringall queue rings several agents with one lookup), sends each ringing agent one
-pop and the later ``call_update``s, and writes the interaction row.
+call (a ringall queue rings several agents with one lookup), has the notifier send each
+ringing agent one pop and the later ``call_update``s (notifier.py), and the recorder write
+the interaction row, its legs and the audit (recorder.py).
 
 Events of one call are handled strictly in order by that call's own worker task (a pop is
 never overtaken by its own ``missed``), while different calls proceed concurrently. Database
@@ -27,27 +28,25 @@ from cti_bridge.core.events import (
     CallEvent,
     CallOffered,
     CallTransferred,
-    Direction,
     OfferWithdrawn,
     OutboundStarted,
     Party,
 )
-from cti_bridge.core.phones import normalize_caller
-from cti_bridge.core.pop import CallerMatch, Handoff, build_screen_pop, iso
+from cti_bridge.core.interactions import outbound_offer
+from cti_bridge.core.phones import CallerNumber, normalize_caller
+from cti_bridge.core.pop import CallerMatch, Handoff
+from cti_bridge.core.states import LIVE_POP_STATES, PopState
 from cti_bridge.services.agents import AgentDirectory
-from cti_bridge.services.handoff import LEG_OUTBOUND, HandoffBuilder
-from cti_bridge.services.livecall import AgentPop, LiveCall, outbound_offer
-from cti_bridge.services.livecall import utc as _dt
+from cti_bridge.services.handoff import HandoffBuilder
+from cti_bridge.services.livecall import LiveCall, open_call
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
-from cti_bridge.services.writer import OrderedWriter
+from cti_bridge.services.notifier import CallNotifier
+from cti_bridge.services.recorder import CallRecorder
 from cti_bridge.store.audit import Audit
 from cti_bridge.store.calllog import CallLog
 
 log = logging.getLogger(__name__)
-
-# A write of the call log waits while a pop went out less than this long ago (writer.py).
-POP_GAP_SECONDS = 0.003
 
 
 class CallService:
@@ -69,28 +68,20 @@ class CallService:
         self._lookup = lookup
         self._agents = agents
         self._bus = bus
-        self._calllog = calllog
-        self._audit = audit
         self._region = default_region
         self._match_digits = match_digits
-        self._metrics = metrics
         self._clock = clock
         self._calls: dict[str, LiveCall] = {}
-        # Pops being built right now, and when the last one went out: the call log's writes
-        # let them pass (writer.py), and the rest of a ringall's pops, which follow within
-        # a millisecond or two of the first.
-        self._popping = 0
-        self._last_pop = float("-inf")
-        self._writer = OrderedWriter(metrics, self._pops_in_flight)
         self._handoffs = HandoffBuilder(calllog, agents, handoff_timeout)
-        # What the caller did in the IVR, by call id (the pop's ``ivr`` field).
-        self._ivr_journey = ivr_journey
-        # Told of every pop (call id, agent id, caller match), after it went out: the
-        # supervisors' board watches for customers with overdue tickets calling in.
-        self.pop_watchers: list[Callable[[str, int, CallerMatch], None]] = []
-
-    def _pops_in_flight(self) -> bool:
-        return self._popping > 0 or time.monotonic() - self._last_pop < POP_GAP_SECONDS
+        self.notifier = CallNotifier(
+            bus=bus, metrics=metrics, today=lookup.today, clock=clock, ivr_journey=ivr_journey
+        )
+        self.recorder = CallRecorder(
+            calllog=calllog,
+            audit=audit,
+            metrics=metrics,
+            pops_in_flight=self.notifier.pops_in_flight,
+        )
 
     # -- intake (synchronous: called from the AMI read path) --------------------------------
 
@@ -114,27 +105,13 @@ class CallService:
         return False
 
     def _open(self, event: CallEvent) -> LiveCall | None:
-        if isinstance(event, OutboundStarted):
-            event = outbound_offer(event)
-        if isinstance(event, CallerIdentified):
-            # The caller waits (IVR, queue): the lookup starts now, see _identified.
-            queue, direction = None, Direction.INBOUND.value
-        elif isinstance(event, CallOffered | CallAbandoned):
-            queue, direction = event.queue, event.direction.value
-        else:
-            return None
-        caller = normalize_caller(event.caller.number, self._region, self._match_digits)
-        call = LiveCall(
-            call_id=event.call_id,
-            started_at=event.started_at,
-            caller=caller,
-            caller_name=event.caller.name,
-            dialed=event.dialed,
-            queue=queue,
-            direction=direction,
-        )
-        self._calls[event.call_id] = call
+        call = open_call(event, self._caller)
+        if call is not None:
+            self._calls[call.call_id] = call
         return call
+
+    def _caller(self, number: str) -> CallerNumber:
+        return normalize_caller(number, self._region, self._match_digits)
 
     async def _drain(self, call: LiveCall) -> None:
         while call.pending:
@@ -172,12 +149,10 @@ class CallService:
             call.queue = offer.queue
         self._follow_caller(call, offer.caller)
         agent = self._agents.by_interface(offer.interface)
-        if agent is not None:
-            pop = call.pops.get(agent.id)
-            if pop is not None and pop.state == "ringing":
-                pop.interfaces.add(offer.interface)  # a second device of the same agent
-            elif not (resync and await self._adopted(call, offer, agent.id)):
-                await self._send_pop(call, offer, agent.id)
+        if agent is None or call.interaction.ring_again(agent.id, offer.interface):
+            pass  # not an agent's device, or a second device of an agent already ringing
+        elif not (resync and await self._adopted(call, offer, agent.id)):
+            await self._send_pop(call, offer, agent.id)
         await self._record_start(call)
 
     async def _adopted(self, call: LiveCall, offer: CallOffered, agent_id: int) -> bool:
@@ -187,151 +162,77 @@ class CallService:
         is tracked from here on without a second pop; its updates and row go on as usual
         (the row's insert is a no-op if the old holder wrote it). An agent whose pop is
         over (missed, transferred away) and who rings again gets a fresh pop."""
-        known = call.pops.get(agent_id)
-        if known is not None and known.state == "answered":
+        known = call.interaction.pops.get(agent_id)
+        if known is not None and known.state is PopState.ANSWERED:
             return True  # tracked here all along
         state = await self._bus.pop_state(agent_id, call.call_id)
-        if state not in ("ringing", "answered"):
+        if state not in LIVE_POP_STATES:
             return False
-        pop = call.add_pop(agent_id, offer, state)
-        if state == "answered":
-            pop.answered_at = offer.at  # when answered is lost with the old holder
+        call.interaction.offer(agent_id=agent_id, offer=offer, state=PopState(state))
         log.info("call %s: agent %d already popped (%s); adopted", call.call_id, agent_id, state)
         return True
 
     async def _send_pop(self, call: LiveCall, offer: CallOffered, agent_id: int) -> None:
-        self._popping += 1
-        try:
-            await self._build_and_send(call, offer, agent_id)
-        finally:
-            self._popping -= 1
-
-    async def _build_and_send(self, call: LiveCall, offer: CallOffered, agent_id: int) -> None:
-        if call.match is None:
-            call.match = await self._lookup.match(call.caller, call.call_id)
-        handoff: Handoff | None = None
-        if offer.transferred_from is not None:
-            handoff = await self._handoffs.build(call.call_id, offer.transferred_from)
-        now = self._clock()
-        message = build_screen_pop(
-            offer,
-            call.caller,
-            call.match,
-            today=self._lookup.today(now),
-            now=_dt(now),
-            offered_at=_dt(offer.at),
-            dialed=call.dialed,
-            handoff=handoff,
-            ivr=self._ivr_journey(call.call_id) if self._ivr_journey else None,
-        )
-        if call.match.failed:
-            message["lookup_failed"] = True
-        pop = call.add_pop(agent_id, offer, "ringing")
-        seq = await self._bus.publish(agent_id, message)
-        self._last_pop = time.monotonic()
-        # Let the socket's writer send it before the bookkeeping below.
-        await asyncio.sleep(0)
-        pop.sent.append((seq, message))
-        self._metrics.pop_sent(self._clock() - offer.at)
-        for watch in self.pop_watchers:
-            watch(call.call_id, agent_id, call.match)
-        await self._record_start(call)
-        if call.customer_id is not None:
-            # Seeing a customer's card is a view of their record: audited, after the pop.
-            customer_id = call.customer_id
-            self._writer.submit(
-                lambda: self._audit.record(
-                    "customer_pop",
-                    at=_dt(now),
-                    actor_id=agent_id,
-                    target_type="customer",
-                    target_id=customer_id,
-                    detail={"call_id": call.call_id},
-                )
-            )
-
-    async def _update(
-        self, call: LiveCall, pop: AgentPop, state: str, at: float, **extra: Any
-    ) -> None:
-        pop.state = state
-        message = {
-            "type": "call_update",
-            "call_id": call.call_id,
-            "state": state,
-            "at": iso(_dt(at)),
-        }
-        message.update(extra)
-        seq = await self._bus.publish(pop.agent_id, message)
-        pop.sent.append((seq, message))
-        if state == "answered":
-            pop.answered_at = at
-        else:
-            pop.ended_at, pop.reason = at, extra.get("reason")
+        with self.notifier.popping():
+            match = await self._match(call)
+            handoff: Handoff | None = None
+            if offer.transferred_from is not None:
+                handoff = await self._handoffs.build(call.call_id, offer.transferred_from)
+            now = self._clock()
+            message = self.notifier.screen_pop(call, offer, match, now=now, handoff=handoff)
+            pop = call.interaction.offer(agent_id=agent_id, offer=offer)
+            await self.notifier.send_pop(call, pop, message, match)
+            await self._record_start(call)
+            self.recorder.customer_shown(call, agent_id, now)
 
     async def _withdrawn(self, call: LiveCall, event: OfferWithdrawn) -> None:
         agent = self._agents.by_interface(event.interface)
-        pop = call.pops.get(agent.id) if agent else None
-        if pop is None or pop.state != "ringing":
+        if agent is None:
             return
-        pop.interfaces.discard(event.interface)
-        if not pop.interfaces:  # the agent's last ringing device stopped
-            await self._update(call, pop, "missed", event.at, reason=event.reason.value)
+        reason = event.reason.value
+        pop = call.interaction.withdraw(agent.id, event.interface, event.at, reason)
+        if pop is not None:  # the agent's last ringing device stopped
+            await self.notifier.update(call, pop, event.at, reason=reason)
 
     async def _answered(self, call: LiveCall, event: CallAnswered) -> None:
         agent = self._agents.by_interface(event.interface)
-        first_answer = call.answered_at is None
-        if first_answer:
-            call.answered_at = event.at
-        pop = call.pops.get(agent.id) if agent else None
-        if pop is not None and pop.state != "answered":
-            pop.interface = event.interface
-            await self._update(call, pop, "answered", event.at)
+        first_answer = call.interaction.answered_at is None
+        pop = call.interaction.answer(agent.id if agent else None, event.interface, event.at)
+        if pop is not None:
+            await self.notifier.update(call, pop, event.at)
         await self._record_start(call)
         if first_answer:
-            wait = max(0.0, event.at - call.started_at)
-            agent_id = agent.id if agent else None
-            self._writer.submit(
-                lambda: self._calllog.answered(call.call_id, agent_id, _dt(event.at), wait)
-            )
+            self.recorder.answered(call, agent.id if agent else None, event.at)
         elif agent is not None:
-            changed_to = agent.id
-            self._writer.submit(lambda: self._calllog.agent_changed(call.call_id, changed_to))
+            self.recorder.agent_changed(call, agent.id)
 
     async def _transferred(self, call: LiveCall, event: CallTransferred) -> None:
         agent = self._agents.by_interface(event.from_interface or "")
-        pop = call.pops.get(agent.id) if agent else None
-        if pop is not None and pop.state == "answered":
-            await self._update(call, pop, "transferred_away", event.at, to=event.to_interface)
+        pop = call.interaction.transfer(agent.id if agent else None, event.at)
+        if pop is not None:
+            await self.notifier.update(call, pop, event.at, to=event.to_interface)
 
     async def _ended(self, call: LiveCall, event: CallEnded) -> None:
         if not call.recorded:  # only ever identified (no agent rang): no pop, no row
             call.over = True
             return
-        for pop in call.pops.values():
-            if pop.state == "answered" or (pop.state == "ringing" and pop.kind == LEG_OUTBOUND):
-                await self._update(call, pop, "ended", event.at)
-            elif pop.state == "ringing":
-                await self._update(call, pop, "missed", event.at, reason="answered_elsewhere")
+        for move in call.interaction.ending(event.at):  # each told before the next moves
+            move.apply()
+            await self.notifier.moved(call, move)
         await self._record_start(call)
-        talk = max(0.0, event.at - event.answered_at)
-        legs = call.leg_records()
-        self._writer.submit(
-            lambda: self._calllog.ended(call.call_id, _dt(event.at), talk, "answered", legs)
-        )
+        call.interaction.finish(event)
+        self.recorder.ended(call, event.at, event.answered_at)
         call.over = True
 
     async def _abandoned(self, call: LiveCall, event: CallAbandoned) -> None:
         call.queue = call.queue or event.queue
         self._follow_caller(call, event.caller)
-        for pop in call.pops.values():
-            if pop.state == "ringing":
-                await self._update(call, pop, "missed", event.at, reason="caller_hangup")
-        if call.match is None:
-            call.match = await self._lookup.match(call.caller, call.call_id)
-        row = call.start_row()
-        legs = call.leg_records()
-        self._writer.submit(lambda: self._calllog.abandoned(row, _dt(event.at), legs))
-        call.recorded = True
+        for move in call.interaction.abandoning(event.at):  # each told before the next moves
+            move.apply()
+            await self.notifier.moved(call, move)
+        await self._match(call)
+        call.interaction.finish(event)
+        self.recorder.abandoned(call, event.at)
         call.over = True
 
     async def _identified(self, call: LiveCall) -> None:
@@ -345,32 +246,25 @@ class CallService:
     def _follow_caller(self, call: LiveCall, party: Party) -> None:
         """Until the call's first pop or row, take its caller as the latest event has it:
         the dialplan may have rewritten the number since it was looked up early."""
-        if call.recorded:
-            return
-        call.caller_name = party.name
-        fresh = normalize_caller(party.number, self._region, self._match_digits)
-        if fresh != call.caller:
-            call.caller, call.match = fresh, None
+        if not call.recorded:
+            call.follow_caller(party.name, self._caller(party.number))
 
-    async def _record_start(self, call: LiveCall) -> None:
-        if call.recorded:
-            return
+    async def _match(self, call: LiveCall) -> CallerMatch:
+        """The caller's lookup, made once per call (again after the number changed)."""
         if call.match is None:
             call.match = await self._lookup.match(call.caller, call.call_id)
-        row = call.start_row()
-        self._writer.submit(lambda: self._calllog.start(row))
-        call.recorded = True
+        return call.match
+
+    async def _record_start(self, call: LiveCall) -> None:
+        if not call.recorded:
+            await self._match(call)
+            self.recorder.start(call)
 
     # -- queries --------------------------------------------------------------------------
 
     def live_messages(self, agent_id: int, after_seq: int) -> list[tuple[int, dict[str, Any]]]:
         """Messages of calls still ringing or live for this agent, above ``after_seq``."""
-        items: list[tuple[int, dict[str, Any]]] = []
-        for call in self._calls.values():
-            pop = call.pops.get(agent_id)
-            if pop is not None and pop.state in ("ringing", "answered"):
-                items.extend((seq, msg) for seq, msg in pop.sent if seq > after_seq)
-        return sorted(items, key=lambda item: item[0])
+        return self.notifier.live_messages(self._calls.values(), agent_id, after_seq)
 
     def knows(self, call_id: str) -> bool:
         return call_id in self._calls
@@ -378,7 +272,7 @@ class CallService:
     def offered_to(self, call_id: str, agent_id: int) -> bool:
         """Whether this live call rang (or was adopted for) this agent on this node."""
         call = self._calls.get(call_id)
-        return call is not None and any(pop.agent_id == agent_id for pop in call.legs)
+        return call is not None and any(leg.agent_id == agent_id for leg in call.interaction.legs)
 
     def forget_server(self, server: str) -> int:
         """Drop the live calls of one Asterisk server: another node holds its AMI link now
@@ -393,7 +287,7 @@ class CallService:
         call = self._calls.get(call_id)
         if call is not None and call.worker is not None and not call.worker.done():
             await asyncio.shield(call.worker)
-        await self._writer.drain()
+        await self.recorder.drain()
 
     @property
     def live_count(self) -> int:
@@ -403,4 +297,4 @@ class CallService:
         workers = [c.worker for c in self._calls.values() if c.worker and not c.worker.done()]
         if workers:
             await asyncio.wait(workers, timeout=5)
-        await self._writer.close()
+        await self.recorder.close()

@@ -21,10 +21,6 @@ from cti_bridge.store.calllog import CallLog
 
 log = logging.getLogger(__name__)
 
-LEG_OFFERED = "offered"
-LEG_TRANSFER = "transfer"
-LEG_OUTBOUND = "outbound"
-
 
 class HandoffBuilder:
     def __init__(self, calllog: CallLog, agents: AgentDirectory, timeout: float) -> None:

@@ -1,57 +1,35 @@
-"""One call as the call service holds it while it lasts: who was popped, in what state,
-and the legs the call log gets when the call is over."""
+"""One call as the call service holds it while it lasts: the pure interaction and its legs
+(``core.interactions``), with what only a running service has: the caller as looked up,
+the messages each pop sent, and the call's worker with its queue of facts."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from cti_bridge.core.events import CallEvent, CallOffered, Direction, OutboundStarted, Party
+from cti_bridge.core.events import (
+    CallAbandoned,
+    CallerIdentified,
+    CallEvent,
+    CallOffered,
+    Direction,
+    OutboundStarted,
+)
+from cti_bridge.core.interactions import Interaction, Leg, outbound_offer
 from cti_bridge.core.phones import CallerNumber
 from cti_bridge.core.pop import CallerMatch
-from cti_bridge.services.handoff import LEG_OFFERED, LEG_OUTBOUND, LEG_TRANSFER
-from cti_bridge.store.calllog import CallStart, LegRecord
+
+# A message as published, with the ``seq`` the bus gave it.
+Sent = tuple[int, dict[str, Any]]
 
 
-@dataclass
-class AgentPop:
-    """One agent's view of one call: the pop sent and the messages since."""
-
-    agent_id: int
-    interfaces: set[str]
-    state: str  # ringing | answered | missed | ended | transferred_away
-    sent: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    # The pop is one leg of the call (an interaction_legs row, written when the call
-    # ends): how it began, and when it was offered, answered and over.
-    kind: str = LEG_OFFERED
-    interface: str = ""  # the device offered (then the one that answered)
-    offered_at: float = 0.0
-    answered_at: float | None = None
-    ended_at: float | None = None
-    reason: str | None = None
-
-    def leg(self, call_id: str, leg_no: int) -> LegRecord:
-        return LegRecord(
-            call_id,
-            leg_no,
-            self.agent_id,
-            self.interface,
-            self.kind,
-            utc(self.offered_at),
-            _optutc(self.answered_at),
-            _optutc(self.ended_at),
-            self.state,
-            self.reason,
-        )
-
-
-@dataclass
+@dataclass(slots=True, kw_only=True)
 class LiveCall:
-    call_id: str
-    started_at: float
+    interaction: Interaction
     caller: CallerNumber
     caller_name: str
     dialed: str
@@ -59,26 +37,29 @@ class LiveCall:
     direction: str
     match: CallerMatch | None = None
     recorded: bool = False
-    answered_at: float | None = None
-    pops: dict[int, AgentPop] = field(default_factory=dict)
     # Facts waiting for the call's worker, each with whether a resync produced it.
     pending: deque[tuple[CallEvent, bool]] = field(default_factory=deque)
     worker: asyncio.Task[None] | None = None
     over: bool = False
-    # Every pop sent for the call, in order: its legs (an agent popped again after a
-    # transfer back has two).
-    legs: list[AgentPop] = field(default_factory=list)
+    # What each leg's pop sent, by leg number: replayed to a socket that reconnects.
+    sent: dict[int, list[Sent]] = field(default_factory=dict)
 
-    def add_pop(self, agent_id: int, offer: CallOffered, state: str) -> AgentPop:
-        """The agent's pop for ``offer`` (sent now, or adopted from before a resync)."""
-        pop = AgentPop(agent_id, {offer.interface}, state, kind=leg_kind(offer))
-        pop.interface, pop.offered_at = offer.interface, offer.at
-        self.pops[agent_id] = pop
-        self.legs.append(pop)
-        return pop
+    @property
+    def call_id(self) -> str:
+        return self.interaction.call_id
 
-    def leg_records(self) -> list[LegRecord]:
-        return [pop.leg(self.call_id, n) for n, pop in enumerate(self.legs, start=1)]
+    @property
+    def started_at(self) -> float:
+        return self.interaction.started_at
+
+    def sent_on(self, leg: Leg) -> list[Sent]:
+        return self.sent.setdefault(leg.no, [])
+
+    def follow_caller(self, name: str, number: CallerNumber) -> None:
+        """The caller as the latest event has it: a new number is looked up again."""
+        self.caller_name = name
+        if number != self.caller:
+            self.caller, self.match = number, None
 
     @property
     def customer_id(self) -> int | None:
@@ -86,44 +67,28 @@ class LiveCall:
             return None
         return self.match.customer.id
 
-    def start_row(self) -> CallStart:
-        return CallStart(
-            call_id=self.call_id,
-            direction=self.direction,
-            caller_number=self.caller.display or self.caller.raw,
-            caller_name=self.caller_name,
-            dialed=self.dialed,
-            queue=self.queue,
-            customer_id=self.customer_id,
-            offered_at=utc(self.started_at),
-        )
+
+def open_call(event: CallEvent, caller_of: Callable[[str], CallerNumber]) -> LiveCall | None:
+    """The call a first fact opens (``caller_of`` normalises the number); None for a fact
+    that cannot open one (an answer or a transfer of a call never seen)."""
+    if isinstance(event, OutboundStarted):
+        event = outbound_offer(event)
+    if isinstance(event, CallerIdentified):
+        # The caller waits (IVR, queue): the call service looks them up now.
+        queue, direction = None, Direction.INBOUND.value
+    elif isinstance(event, CallOffered | CallAbandoned):
+        queue, direction = event.queue, event.direction.value
+    else:
+        return None
+    return LiveCall(
+        interaction=Interaction(call_id=event.call_id, started_at=event.started_at),
+        caller=caller_of(event.caller.number),
+        caller_name=event.caller.name,
+        dialed=event.dialed,
+        queue=queue,
+        direction=direction,
+    )
 
 
 def utc(moment: float) -> datetime:
     return datetime.fromtimestamp(moment, UTC)
-
-
-def _optutc(moment: float | None) -> datetime | None:
-    return None if moment is None else utc(moment)
-
-
-def leg_kind(offer: CallOffered) -> str:
-    if offer.direction is Direction.OUTBOUND:
-        return LEG_OUTBOUND
-    return LEG_OFFERED if offer.transferred_from is None else LEG_TRANSFER
-
-
-def outbound_offer(event: OutboundStarted) -> CallOffered:
-    """A click-to-dial seen as an offer to the dialling agent, with the dialled customer as
-    the caller: the agent's pop shows who they are calling (``direction: "outbound"``)."""
-    party = Party(event.number, "")
-    return CallOffered(
-        event.call_id,
-        event.interface,
-        party,
-        event.number,
-        None,
-        Direction.OUTBOUND,
-        event.at,
-        event.at,
-    )

@@ -69,7 +69,7 @@ def build_supervision(
         timezone=settings.centre.timezone,
         clock=clock,
     )
-    calls.pop_watchers.append(board.on_pop)
+    calls.notifier.pop_watchers.append(board.on_pop)
     tickets.listeners.append(board.tickets_changed)
     return Supervision(
         monitor=monitor,

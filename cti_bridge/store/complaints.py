@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cti_bridge.core.pop import ticket_json
 from cti_bridge.core.states import TicketKind, TicketStatus
 from cti_bridge.core.ticket_access import ChangeRefused, Editor
 from cti_bridge.store.board import COMPLAINT_STEPS
 from cti_bridge.store.models import Ticket, TicketEvent
-from cti_bridge.store.tickets import TicketStore, ticket_json
+from cti_bridge.store.tickets import TicketStore, ticket_detail
 
 # What each step must record: field -> maximum length.
 REQUIRED: dict[str, dict[str, int]] = {
@@ -113,7 +114,7 @@ class ComplaintBook:
                     ticket_id=ticket_id, actor_id=actor_id, at=now, kind="complaint_step", data=data
                 )
             )
-            result = ticket_json(ticket, now)
+            result = ticket_json(ticket_detail(ticket), now)
         self._tickets.changed()
         return result
 

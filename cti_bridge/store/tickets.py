@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from cti_bridge.core.pop import iso
+from cti_bridge.core.pop import TicketDetail, iso, ticket_json
 from cti_bridge.core.sla import DEFAULT_POLICY, Policy, SlaClock
 from cti_bridge.core.states import OPEN_TICKET_STATUSES, TicketKind, TicketStatus
 from cti_bridge.core.ticket_access import ChangeRefused, Editor, TicketFacts, takes, vet_change
@@ -70,39 +70,36 @@ class AssignmentFacts:
 Assigner = Callable[[AssignmentFacts], int | None]
 
 
-def ticket_json(ticket: Ticket, now: datetime) -> dict[str, Any]:
-    open_ = ticket.status in OPEN_TICKET_STATUSES
-    return {
-        "id": ticket.id,
-        "customer_id": ticket.customer_id,
-        "call_id": ticket.call_id,
-        "kind": ticket.kind,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "subject": ticket.subject,
-        "description": ticket.description,
-        "assignee_id": ticket.assignee_id,
-        "created_by_id": ticket.created_by_id,
-        "created_at": iso(ticket.created_at),
-        "updated_at": iso(ticket.updated_at),
-        "due_at": iso(ticket.due_at),
-        "resolved_at": iso(ticket.resolved_at),
-        "overdue": bool(open_ and ticket.due_at is not None and ticket.due_at < now),
-        "category": ticket.category,
-        "responsible_party": ticket.responsible_party,
-        "root_cause": ticket.root_cause,
-        "corrective_action": ticket.corrective_action,
-        "complaint_step": ticket.complaint_step,
-        "channel": ticket.channel,
-        "response_due_at": iso(ticket.response_due_at),
-        "responded_at": iso(ticket.responded_at),
-        "sla": {
-            "target": ticket.sla_target,
-            "state": ticket.sla_state,
-            "level": ticket.sla_level,
-            "paused": open_ and ticket.sla_running_since is None,
-        },
-    }
+def ticket_detail(ticket: Ticket) -> TicketDetail:
+    """The row as the pure ticket the API shows (``core.pop.ticket_json``)."""
+    return TicketDetail(
+        id=ticket.id,
+        customer_id=ticket.customer_id,
+        call_id=ticket.call_id,
+        kind=ticket.kind,
+        status=ticket.status,
+        priority=ticket.priority,
+        subject=ticket.subject,
+        description=ticket.description,
+        assignee_id=ticket.assignee_id,
+        created_by_id=ticket.created_by_id,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        due_at=ticket.due_at,
+        resolved_at=ticket.resolved_at,
+        category=ticket.category,
+        responsible_party=ticket.responsible_party,
+        root_cause=ticket.root_cause,
+        corrective_action=ticket.corrective_action,
+        complaint_step=ticket.complaint_step,
+        channel=ticket.channel,
+        response_due_at=ticket.response_due_at,
+        responded_at=ticket.responded_at,
+        sla_target=ticket.sla_target,
+        sla_state=ticket.sla_state,
+        sla_level=ticket.sla_level,
+        sla_running_since=ticket.sla_running_since,
+    )
 
 
 class TicketStore:
@@ -166,7 +163,7 @@ class TicketStore:
             db.add(ticket)
             await db.flush()
             _event(db, ticket.id, actor_id, at=now, kind="created", data={"kind": new.kind})
-            result = ticket_json(ticket, now)
+            result = ticket_json(ticket_detail(ticket), now)
         self.changed()
         return result
 
@@ -208,7 +205,7 @@ class TicketStore:
             if {"status", "priority", "due_at"} & set(changes):
                 customer = await db.get(Customer, ticket.customer_id)
                 self.replan(ticket, changes, now, customer)
-            result = ticket_json(ticket, now)
+            result = ticket_json(ticket_detail(ticket), now)
         self.changed()
         return result
 
@@ -276,12 +273,12 @@ class TicketStore:
     async def get(self, ticket_id: int, now: datetime) -> dict[str, Any] | None:
         async with self._sessions() as db:
             ticket = await db.get(Ticket, ticket_id)
-            return None if ticket is None else ticket_json(ticket, now)
+            return None if ticket is None else ticket_json(ticket_detail(ticket), now)
 
     async def get_many(self, ticket_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
         async with self._sessions() as db:
             found = await db.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)))
-            return {t.id: ticket_json(t, now) for t in found}
+            return {t.id: ticket_json(ticket_detail(t), now) for t in found}
 
     async def history(self, ticket_id: int) -> list[dict[str, Any]]:
         async with self._sessions() as db:
@@ -315,12 +312,12 @@ class TicketStore:
             query = query.where(Ticket.customer_id == customer_id)
         query = query.order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id).limit(LIST_LIMIT)
         async with self._sessions() as db:
-            return [ticket_json(t, now) for t in await db.scalars(query)]
+            return [ticket_json(ticket_detail(t), now) for t in await db.scalars(query)]
 
     async def _by_request(self, request_id: str, now: datetime) -> dict[str, Any] | None:
         async with self._sessions() as db:
             ticket = await db.scalar(select(Ticket).where(Ticket.request_id == request_id))
-            return None if ticket is None else ticket_json(ticket, now)
+            return None if ticket is None else ticket_json(ticket_detail(ticket), now)
 
 
 def _columns(new: NewTicket) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def test_agent_gets_an_outbound_pop_not_an_inbound_one_and_the_call_is_logged() 
     [call] = interactions(feeder.out)
     assert call.outcome == "answered"
     [leg] = call.legs
-    assert (leg.interface, leg.direction, leg.outcome) == (AGENT, Direction.OUTBOUND, "ended")
+    assert (leg.interface, leg.direction, leg.state) == (AGENT, Direction.OUTBOUND, "ended")
     assert leg.answered_at is not None
     assert len(feeder.tracker) == 0
 
@@ -96,7 +96,7 @@ def test_customer_not_answering_is_a_withdrawn_outbound_pop() -> None:
     ]
     assert_well_formed(feeder.out)
     [call] = interactions(feeder.out)
-    assert (call.outcome, call.legs[0].outcome) == ("abandoned", "missed")
+    assert (call.outcome, call.legs[0].state) == ("abandoned", "missed")
 
 
 def test_agent_not_answering_its_own_phone_pops_nobody() -> None:
@@ -158,7 +158,7 @@ def test_agent_hands_the_customer_to_a_colleague_who_sees_the_customer() -> None
     assert isinstance(offer, CallOffered)
     assert offer.direction is Direction.OUTBOUND
     [call] = interactions(feeder.out)
-    assert [(leg.interface, leg.outcome) for leg in call.legs] == [
+    assert [(leg.interface, leg.state) for leg in call.legs] == [
         (AGENT, "transferred_away"),
         (OTHER, "ended"),
     ]

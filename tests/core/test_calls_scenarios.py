@@ -213,7 +213,7 @@ def test_scenario_gives_exactly_these_events_and_one_interaction(name: str) -> N
     out = check_recording(HANDBUILT / f"{name}.ami", calls)
     caller_call = out[0].call_id
     [item] = [i for i in interactions(out) if i.call_id == caller_call]
-    assert [(leg.interface, leg.outcome) for leg in item.legs] == legs
+    assert [(leg.interface, leg.state) for leg in item.legs] == legs
     # Whoever is popped, through every transfer, is shown the original caller.
     shown = {e.caller for e in out if isinstance(e, CallOffered) and e.call_id == caller_call}
     assert shown <= {Party(*JANE)}

@@ -13,10 +13,12 @@ from cti_bridge.core.pop import (
     CustomerRecord,
     CustomerSummary,
     InteractionView,
+    TicketDetail,
     TicketView,
     build_screen_pop,
     care_flags,
     is_birthday,
+    ticket_json,
 )
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -171,3 +173,46 @@ def test_unknown_name_placeholder_is_dropped() -> None:
         offered_at=NOW,
     )
     assert pop["caller"]["name"] == ""
+
+
+def _detail(status: str, due_at: datetime | None, running: datetime | None) -> TicketDetail:
+    return TicketDetail(
+        id=7,
+        customer_id=3,
+        call_id=None,
+        kind="service",
+        status=status,
+        priority="normal",
+        subject="Meter",
+        description="",
+        assignee_id=None,
+        created_by_id=2,
+        created_at=NOW - timedelta(days=2),
+        updated_at=NOW - timedelta(days=1),
+        due_at=due_at,
+        resolved_at=None,
+        category="",
+        responsible_party="",
+        root_cause="",
+        corrective_action="",
+        complaint_step="",
+        channel="phone",
+        response_due_at=None,
+        responded_at=None,
+        sla_target="resolution",
+        sla_state="overdue",
+        sla_level=1,
+        sla_running_since=running,
+    )
+
+
+def test_whole_ticket_is_overdue_and_paused_only_while_open() -> None:
+    late = NOW - timedelta(hours=1)
+    open_ = ticket_json(_detail("open", late, None), NOW)
+    assert list(open_)[:4] == ["id", "customer_id", "call_id", "kind"]
+    assert open_["overdue"] is True and open_["sla"]["paused"] is True
+    assert open_["created_at"] == "2026-11-20T10:00:00.000Z"
+    done = ticket_json(_detail("resolved", late, None), NOW)
+    assert done["overdue"] is False and done["sla"]["paused"] is False
+    running = ticket_json(_detail("open", None, NOW), NOW)
+    assert running["overdue"] is False and running["sla"]["paused"] is False

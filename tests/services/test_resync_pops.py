@@ -79,7 +79,7 @@ async def desk(db_url: str) -> AsyncIterator[Desk]:
 
 
 async def rows(desk: Desk) -> list[Any]:
-    engine = desk.calls._calllog._engine
+    engine = desk.calls.recorder.calllog._engine
     async with engine.connect() as conn:
         query = select(Interaction.__table__).where(Interaction.__table__.c.call_id == CALL)
         return list((await conn.execute(query)).all())
@@ -101,7 +101,7 @@ async def test_a_call_tracked_anew_after_a_resync_is_not_popped_again(desk: Desk
     [row] = await rows(desk)
     assert (row.outcome, row.agent_id) == ("answered", desk.ann.id)
     assert row.ended_at is not None
-    legs = await desk.calls._calllog.legs(CALL)
+    legs = await desk.calls.recorder.calllog.legs(CALL)
     assert [(leg.agent_id, leg.outcome) for leg in legs] == [(desk.ann.id, "ended")]
     assert legs[0].answered_at is not None
 
