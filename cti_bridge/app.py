@@ -26,6 +26,7 @@ from cti_bridge.bus.base import Bus
 from cti_bridge.bus.cluster import bus_check, make_bus
 from cti_bridge.bus.redis import RedisBus
 from cti_bridge.core.calls import CallTracker
+from cti_bridge.core.pacing import PopPacing
 from cti_bridge.hashing import HashPool
 from cti_bridge.ivr.assembly import IvrParts
 from cti_bridge.services.agents import AgentDirectory
@@ -95,12 +96,15 @@ class Daemon:
         self.ivr = IvrParts(s, clock=self.clock, pins=self.pins)
         self.calllog = CallLog(self.engine)
         self.audit = Audit(self.engine)
+        # Who gets the event loop first: the pops (core/pacing.py).
+        self.pacing = PopPacing(time.monotonic)
         self.calls = self._call_service()
         self.ami = AmiIngest(
             s,
             agents=self.agents,
             calls=self.calls,
             metrics=self.metrics,
+            pacing=self.pacing,
             clock=self.clock,
             node_id=self.bus.node_id if isinstance(self.bus, RedisBus) else None,
         )
@@ -128,6 +132,7 @@ class Daemon:
             metrics=self.metrics,
             clock=self.clock,
             ivr_journey=self.ivr.journeys.pop_field,
+            pacing=self.pacing,
         )
 
     def _supervision(self) -> Supervision:

@@ -9,8 +9,8 @@ the link delivers events and runs actions on it.
 Events are handed to ``on_event(server_name, headers)`` synchronously, in arrival order,
 straight from the socket read - the caller keeps that fast (PERFORMANCE.md: a slow AMI
 reader backs up Asterisk). Every handler call is isolated: an exception is logged with the
-event name and the stream goes on. A handler returns True when the event started work
-that should run before the next events are read (``protocol.py``). Given ``wanted``, the
+event name and the stream goes on. Work a handler starts that should run before the next
+events are read tells ``pacing`` (``core/pacing.py``). Given ``wanted``, the
 link parses and hands over only those events; the others are counted in
 ``events_received`` and told to ``on_skipped(server_name, count)``.
 """
@@ -26,11 +26,12 @@ from cti_bridge.ami.framing import Frame
 from cti_bridge.ami.protocol import AmiProtocol
 from cti_bridge.ami.requests import FieldValue
 from cti_bridge.ami.session import AmiSession, StatusHandler
+from cti_bridge.core.pacing import PopPacing
 from cti_bridge.settings import AsteriskServer
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[str, dict[str, str]], bool | None]
+EventHandler = Callable[[str, dict[str, str]], None]
 SkipHandler = Callable[[str, int], None]
 
 HANDLER_LOG_PERIOD = 1.0  # one traceback per second at most for a failing handler
@@ -47,12 +48,15 @@ class AmiLink:
         on_status: StatusHandler | None = None,
         wanted: frozenset[str] | None = None,
         on_skipped: SkipHandler | None = None,
+        pacing: PopPacing | None = None,
     ) -> None:
         self.server = server
         self.name = server.name
         self._on_event = on_event
         self._on_skipped = on_skipped
-        self._session = AmiSession(server, lambda: AmiProtocol(self, wanted), on_status=on_status)
+        self._session = AmiSession(
+            server, lambda: AmiProtocol(self, wanted, pacing=pacing), on_status=on_status
+        )
         self.events_received = 0
         self.malformed_frames = 0
         self.handler_errors = 0
@@ -90,21 +94,20 @@ class AmiLink:
 
     # -- reading (called by the protocol; must never raise) ------------------------------
 
-    def frame_received(self, frame: Frame) -> bool:
+    def frame_received(self, frame: Frame) -> None:
         try:
             if self._session.route(frame):
-                return False
+                return
         except Exception:
             log.exception("%s: could not match a reply to its action", self.where)
-            return False
+            return
         if "Event" in frame:
             self.events_received += 1
             try:
-                return bool(self._on_event(self.name, frame))
+                self._on_event(self.name, frame)
             except Exception:
                 self.handler_errors += 1
                 self._handler_failed(frame.get("Event", "?"))
-        return False
 
     def events_skipped(self, count: int) -> None:
         self.events_received += count

@@ -19,29 +19,25 @@ The protocol only frames; what frames mean is the receiver's business, and the r
 must not raise (an exception escaping ``data_received`` makes asyncio drop the
 connection and the rest of the read).
 
-Frames are handed over in order but in slices: one read can carry hundreds of events (a
-busy switch, a catch-up), and the work an event starts - a ringing call's customer lookup
-going out to the database - should not wait until all of them are parsed and handled.
-After a frame whose handling started such work (the receiver returns True), or after
-``SLICE_FRAMES`` frames, the rest of the read waits for the next turn of the event loop;
-data read meanwhile queues behind it.
+Frames are handed over in order but in slices, as the pop path's scheduling policy says
+(``core/pacing.py``): one read can carry hundreds of events, and the work an event starts -
+a ringing call's customer lookup - runs before the rest of the read is handled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from typing import Any, Protocol
 
 from panoramisk.ami_protocol import AMIProtocol
 
 from cti_bridge.ami.framing import MAX_PENDING, Frame, FrameReader
+from cti_bridge.core.pacing import SLICE_FRAMES, PopPacing
 
 log = logging.getLogger(__name__)
-
-# Frames handed over in one go at most (see the module's docstring): about 0.1-0.3 ms.
-SLICE_FRAMES = 32
 
 
 class FrameReceiver(Protocol):
@@ -49,9 +45,8 @@ class FrameReceiver(Protocol):
 
     malformed_frames: int
 
-    def frame_received(self, frame: Frame) -> bool:
-        """Handle one frame; True when that started work that should run before the
-        next frames are handled (the protocol then yields to the event loop)."""
+    def frame_received(self, frame: Frame) -> None:
+        """Handle one frame (work it starts tells the protocol's :class:`PopPacing`)."""
 
     def events_skipped(self, count: int) -> None:
         """``count`` events outside the reader's ``wanted`` names were read and dropped."""
@@ -62,9 +57,16 @@ class FrameReceiver(Protocol):
 class AmiProtocol(AMIProtocol):  # type: ignore[misc]  # panoramisk ships no types
     """One TCP connection to an Asterisk manager port."""
 
-    def __init__(self, receiver: FrameReceiver, wanted: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        receiver: FrameReceiver,
+        wanted: frozenset[str] | None = None,
+        *,
+        pacing: PopPacing | None = None,
+    ) -> None:
         super().__init__()
         self._receiver = receiver
+        self._pacing = pacing if pacing is not None else PopPacing(time.monotonic)
         self.reader = FrameReader(wanted=wanted)
         self._backlog: deque[str] = deque()
         self._resume_scheduled = False
@@ -88,13 +90,15 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]  # panoramisk ships no typ
     def _hand_over(self, *, all_of_it: bool = False) -> None:
         self._resume_scheduled = False
         backlog, parse, receiver = self._backlog, self.reader.parse, self._receiver
+        turn_requested = self._pacing.take_turn_request
         handled = 0
         try:
             while backlog:
                 frame = parse(backlog.popleft())
                 if frame is None:
                     continue
-                started = receiver.frame_received(frame)
+                receiver.frame_received(frame)
+                started = turn_requested()
                 handled += 1
                 if backlog and not all_of_it and (started or handled >= SLICE_FRAMES):
                     self._resume_scheduled = True

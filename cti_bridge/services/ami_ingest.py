@@ -21,6 +21,7 @@ from cti_bridge.ami.resync import catch_up
 from cti_bridge.bus.cluster import AmiLeases
 from cti_bridge.core.calls import HANDLED_EVENTS, CallSnapshot, CallTracker
 from cti_bridge.core.events import CallEvent
+from cti_bridge.core.pacing import PopPacing
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
 from cti_bridge.services.metrics import Metrics
@@ -39,10 +40,12 @@ class AmiIngest:
         agents: AgentDirectory,
         calls: CallService,
         metrics: Metrics,
+        pacing: PopPacing,
         clock: Callable[[], float] = time.time,
         node_id: str | None = None,
     ) -> None:
         self._settings = settings
+        self._pacing = pacing
         self._agents = agents
         self._calls = calls
         self._metrics = metrics
@@ -129,30 +132,27 @@ class AmiIngest:
             on_status=self._on_status,
             wanted=HANDLED_EVENTS,  # the tracker ignores every other event
             on_skipped=self._on_skipped,
+            pacing=self._pacing,  # a call's worker it starts runs before the next events
         )
         self.links[server.name] = link
         await link.start()
 
-    def _on_event(self, server: str, event: dict[str, str]) -> bool:
+    def _on_event(self, server: str, event: dict[str, str]) -> None:
         """The AMI read path: feed the pure tracker, hand call facts to the call service.
-        Kept synchronous and short; everything slow happens in the call's own task.
-        True when a call's task was started: the link lets it run (its lookup goes out
-        to the database) before it reads on."""
+        Kept synchronous and short; everything slow happens in the call's own task."""
         tracker, counter = self._ingest[server]
         counter.inc()
-        started = False
         for fact in tracker.feed(event, self._clock()):
-            started |= self._dispatch(fact)
-        return started
+            self._dispatch(fact)
 
     def _on_skipped(self, server: str, count: int) -> None:
         self._ingest[server][1].inc(count)
 
-    def _dispatch(self, fact: CallEvent, *, resync: bool = False) -> bool:
+    def _dispatch(self, fact: CallEvent, *, resync: bool = False) -> None:
         """One call fact, live or from a resync (which may re-offer a call its agents
         were popped for already: the call service asks the bus), to the call service."""
         self._metrics.call_events.labels(type(fact).__name__).inc()
-        return self._calls.handle(fact, resync=resync)
+        self._calls.handle(fact, resync=resync)
 
     def _on_status(self, server: str, status: LinkStatus) -> None:
         log.debug("AMI link %s: %s", server, status.value)

@@ -33,6 +33,7 @@ from cti_bridge.core.events import (
     Party,
 )
 from cti_bridge.core.interactions import outbound_offer
+from cti_bridge.core.pacing import PopPacing
 from cti_bridge.core.phones import CallerNumber, normalize_caller
 from cti_bridge.core.pop import CallerMatch, Handoff
 from cti_bridge.core.states import LIVE_POP_STATES, PopState
@@ -64,6 +65,7 @@ class CallService:
         clock: Callable[[], float] = time.time,
         handoff_timeout: float = 0.3,
         ivr_journey: Callable[[str], dict[str, Any] | None] | None = None,
+        pacing: PopPacing | None = None,
     ) -> None:
         self._lookup = lookup
         self._agents = agents
@@ -73,21 +75,25 @@ class CallService:
         self._clock = clock
         self._calls: dict[str, LiveCall] = {}
         self._handoffs = HandoffBuilder(calllog, agents, handoff_timeout)
+        # Shared with the AMI links and the call log's writer (core/pacing.py).
+        self.pacing = pacing if pacing is not None else PopPacing(time.monotonic)
         self.notifier = CallNotifier(
-            bus=bus, metrics=metrics, today=lookup.today, clock=clock, ivr_journey=ivr_journey
+            bus=bus,
+            metrics=metrics,
+            today=lookup.today,
+            clock=clock,
+            pacing=self.pacing,
+            ivr_journey=ivr_journey,
         )
         self.recorder = CallRecorder(
-            calllog=calllog,
-            audit=audit,
-            metrics=metrics,
-            pops_in_flight=self.notifier.pops_in_flight,
+            calllog=calllog, audit=audit, metrics=metrics, pacing=self.pacing
         )
 
     # -- intake (synchronous: called from the AMI read path) --------------------------------
 
-    def handle(self, event: CallEvent, *, resync: bool = False) -> bool:
-        """Queue a call fact for its call's worker; never blocks, never raises. True when
-        that started the worker (it runs at the loop's next turn).
+    def handle(self, event: CallEvent, *, resync: bool = False) -> None:
+        """Queue a call fact for its call's worker; never blocks, never raises. A worker
+        started here runs at the loop's next turn, before the AMI reader goes on (pacing).
         ``resync``: the fact comes from a catch-up after an AMI login (``ami/resync.py``),
         so an offer in it may be one the agent was popped for already."""
         call = self._calls.get(event.call_id)
@@ -95,14 +101,13 @@ class CallService:
             call = self._open(event)
             if call is None:
                 log.debug("ignoring %s for unknown call %s", type(event).__name__, event.call_id)
-                return False
+                return
         call.pending.append((event, resync))
         if call.worker is None or call.worker.done():
             call.worker = asyncio.get_running_loop().create_task(
                 self._drain(call), name=f"call-{call.call_id}"
             )
-            return True
-        return False
+            self.pacing.worker_started()
 
     def _open(self, event: CallEvent) -> LiveCall | None:
         call = open_call(event, self._caller)
@@ -173,7 +178,7 @@ class CallService:
         return True
 
     async def _send_pop(self, call: LiveCall, offer: CallOffered, agent_id: int) -> None:
-        with self.notifier.popping():
+        with self.pacing.building():
             match = await self._match(call)
             handoff: Handoff | None = None
             if offer.transferred_from is not None:

@@ -3,31 +3,27 @@ reconnecting agent is replayed, and the watchers told of each pop (the superviso
 
 The call service decides who hears what; this module shapes the messages, publishes them on
 the bus, keeps what each pop sent (replayed to a socket that reconnects while the call is
-live) and paces the call log's writes behind the pops.
+live) and notes when each pop went out, for the pacing of the call log's writes
+(``core/pacing.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
 from cti_bridge.bus.base import Bus
 from cti_bridge.core.events import CallOffered
 from cti_bridge.core.interactions import Leg, Move
+from cti_bridge.core.pacing import PopPacing
 from cti_bridge.core.pop import CallerMatch, Handoff, build_screen_pop, iso
 from cti_bridge.core.states import LIVE_POP_STATES
 from cti_bridge.services.livecall import LiveCall, Sent
 from cti_bridge.services.livecall import utc as _dt
 from cti_bridge.services.metrics import Metrics
-
-# Pop pacing: a write of the call log waits while a pop is being built, or went out less
-# than POP_GAP_SECONDS ago (writer.py), so the rest of a ringall's pops, which follow
-# within a millisecond or two of the first, pass before it. Kept with the pops it paces.
-POP_GAP_SECONDS = 0.003
 
 # Told of every pop (call id, agent id, caller match), after it went out.
 PopWatcher = Callable[[str, int, CallerMatch], None]
@@ -41,34 +37,18 @@ class CallNotifier:
         metrics: Metrics,
         today: Callable[[float], date],
         clock: Callable[[], float] = time.time,
+        pacing: PopPacing,
         ivr_journey: Callable[[str], dict[str, Any] | None] | None = None,
     ) -> None:
         self._bus = bus
+        self._pacing = pacing
         self._metrics = metrics
         self._today = today
         self._clock = clock
         # What the caller did in the IVR, by call id (the pop's ``ivr`` field).
         self._ivr_journey = ivr_journey
-        # Pops being built right now, and when the last one went out (see POP_GAP_SECONDS).
-        self._popping = 0
-        self._last_pop = float("-inf")
         # The supervisors' board watches for customers with overdue tickets calling in.
         self.pop_watchers: list[PopWatcher] = []
-
-    # -- pacing ---------------------------------------------------------------------------
-
-    def pops_in_flight(self) -> bool:
-        """Whether the call log's writes should let a pop pass first (writer.py)."""
-        return self._popping > 0 or time.monotonic() - self._last_pop < POP_GAP_SECONDS
-
-    @contextlib.contextmanager
-    def popping(self) -> Iterator[None]:
-        """Around everything a pop waits for: its lookups, building and sending it."""
-        self._popping += 1
-        try:
-            yield
-        finally:
-            self._popping -= 1
 
     # -- messages -------------------------------------------------------------------------
 
@@ -102,7 +82,7 @@ class CallNotifier:
     ) -> None:
         """Publish the pop to its agent, keep it for replay and tell the watchers."""
         seq = await self._bus.publish(pop.agent_id, message)
-        self._last_pop = time.monotonic()
+        self._pacing.sent()
         # Let the socket's writer send it before the bookkeeping below.
         await asyncio.sleep(0)
         call.sent_on(pop).append((seq, message))

@@ -7,9 +7,8 @@ writes reach the database in order, and no pop waits on any of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from cti_bridge.core.interactions import Leg
+from cti_bridge.core.pacing import PopPacing
 from cti_bridge.services.livecall import LiveCall
 from cti_bridge.services.livecall import utc as _dt
 from cti_bridge.services.metrics import Metrics
@@ -25,11 +24,11 @@ class CallRecorder:
         calllog: CallLog,
         audit: Audit,
         metrics: Metrics,
-        pops_in_flight: Callable[[], bool] | None = None,
+        pacing: PopPacing | None = None,
     ) -> None:
         self.calllog = calllog
         self._audit = audit
-        self._writer = OrderedWriter(metrics, pops_in_flight)
+        self._writer = OrderedWriter(metrics, pacing)
 
     def start(self, call: LiveCall) -> None:
         """Write the call's row, once (its caller must have been looked up)."""

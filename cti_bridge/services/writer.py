@@ -3,7 +3,8 @@
 Writes of a call must reach the database in order (its row before the answer's update),
 but no pop should wait for any of them: a ringall queue pops its second and third agents
 without waiting for the first agent's audit line or the call's row. A single writer task
-keeps the order; a failed write is logged and counted, and the calls go on.
+keeps the order; a failed write is logged and counted, and the calls go on. Before each
+write it lets the pops in flight pass (``core/pacing.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from cti_bridge.core.pacing import WRITE_STEP_SECONDS, PopPacing
 from cti_bridge.services.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -20,19 +22,12 @@ log = logging.getLogger(__name__)
 Write = Callable[[], Awaitable[None]]
 # How long shutdown waits for queued writes before giving up on them.
 CLOSE_TIMEOUT = 5.0
-# Pops first: while one is being built, a write waits in steps of YIELD_SECONDS, at most
-# MAX_YIELD_SECONDS, and not at all once BACKLOG_LIMIT writes are queued. The writes
-# compete with the pop's customer lookup for the database and the event loop: in a
-# burst of 200 calls/s they made the pop's p99 several times longer (docs/benchmarks.md).
-YIELD_SECONDS = 0.002
-MAX_YIELD_SECONDS = 0.05
-BACKLOG_LIMIT = 5000
 
 
 class OrderedWriter:
-    def __init__(self, metrics: Metrics, pops_in_flight: Callable[[], bool] | None = None) -> None:
+    def __init__(self, metrics: Metrics, pacing: PopPacing | None = None) -> None:
         self._metrics = metrics
-        self._pops_in_flight = pops_in_flight
+        self._pacing = pacing
         self._queue: asyncio.Queue[Write] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -55,16 +50,12 @@ class OrderedWriter:
                 self._queue.task_done()
 
     async def _let_pops_pass(self) -> None:
-        if self._pops_in_flight is None:
+        if self._pacing is None:
             return
         waited = 0.0
-        while (
-            waited < MAX_YIELD_SECONDS
-            and self._queue.qsize() < BACKLOG_LIMIT
-            and self._pops_in_flight()
-        ):
-            await asyncio.sleep(YIELD_SECONDS)
-            waited += YIELD_SECONDS
+        while self._pacing.write_waits(waited, self._queue.qsize()):
+            await asyncio.sleep(WRITE_STEP_SECONDS)
+            waited += WRITE_STEP_SECONDS
 
     async def drain(self) -> None:
         """Until every write queued so far has been attempted."""

@@ -15,8 +15,8 @@ from cti_bridge.settings import AsteriskServer, Secret
 class Receiver:
     malformed_frames = 0
 
-    def frame_received(self, frame: Frame) -> bool:
-        return False
+    def frame_received(self, frame: Frame) -> None:
+        pass
 
     def events_skipped(self, count: int) -> None:
         pass

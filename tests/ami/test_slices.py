@@ -1,5 +1,5 @@
 """The protocol hands frames over in slices, in order, a loop turn apart (no sockets): work
-an event starts runs before the rest of a long read is handled (protocol.py)."""
+an event starts runs before the rest of a long read is handled (core/pacing.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import logging
 import pytest
 
 from cti_bridge.ami.framing import MAX_PENDING, Frame
-from cti_bridge.ami.protocol import SLICE_FRAMES, AmiProtocol
+from cti_bridge.ami.protocol import AmiProtocol
+from cti_bridge.core.pacing import SLICE_FRAMES, PopPacing
 from cti_bridge.pbxsim import encode_event
 
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
@@ -20,19 +21,22 @@ def numbered(first: int, count: int, name: str = "Newstate") -> bytes:
 
 
 class Receiver:
-    """Records what it is handed; asks for a yield on the frame numbers in ``start_on``."""
+    """Records what it is handed; starts a worker (tells the pacing) on the frame numbers
+    in ``start_on``, as the call service does."""
 
     def __init__(self, start_on: frozenset[int] = frozenset()) -> None:
         self.seen: list[int] = []
         self.start_on = start_on
+        self.pacing = PopPacing(lambda: 0.0)
         self.malformed_frames = 0
         self.skipped = 0
         self.closed_after: list[int] | None = None
 
-    def frame_received(self, frame: Frame) -> bool:
+    def frame_received(self, frame: Frame) -> None:
         number = int(frame["N"])
         self.seen.append(number)
-        return number in self.start_on
+        if number in self.start_on:
+            self.pacing.worker_started()
 
     def events_skipped(self, count: int) -> None:
         self.skipped += count
@@ -52,14 +56,13 @@ async def turns(protocol: AmiProtocol) -> int:
 
 async def test_work_started_by_an_event_runs_before_the_rest_of_the_read() -> None:
     receiver = Receiver(start_on=frozenset({1}))
-    protocol = AmiProtocol(receiver)
+    protocol = AmiProtocol(receiver, pacing=receiver.pacing)
     ran_at: list[int] = []
 
-    def frame_received(frame: Frame) -> bool:
-        started = Receiver.frame_received(receiver, frame)
-        if started:  # as the call service does: a task that runs at the next turn
+    def frame_received(frame: Frame) -> None:
+        Receiver.frame_received(receiver, frame)
+        if int(frame["N"]) in receiver.start_on:  # the worker runs at the next turn
             asyncio.get_running_loop().call_soon(lambda: ran_at.append(len(receiver.seen)))
-        return started
 
     receiver.frame_received = frame_received  # type: ignore[method-assign]
     protocol.data_received(BANNER + numbered(0, 5))
@@ -83,7 +86,7 @@ async def test_a_long_read_is_handed_over_in_slices_and_later_reads_queue_behind
 
 async def test_what_was_read_before_the_connection_dropped_is_delivered_first() -> None:
     receiver = Receiver(start_on=frozenset({0}))
-    protocol = AmiProtocol(receiver)
+    protocol = AmiProtocol(receiver, pacing=receiver.pacing)
     protocol.data_received(BANNER + numbered(0, 4))
     assert receiver.seen == [0]
     protocol.connection_lost(None)

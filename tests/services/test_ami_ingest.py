@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 
 from cti_bridge.ami import LinkStatus
 from cti_bridge.core.events import CallEvent
+from cti_bridge.core.pacing import PopPacing
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.ami_ingest import AmiIngest
 from cti_bridge.services.metrics import Metrics
@@ -49,6 +51,7 @@ def ingest_for(*names: str) -> AmiIngest:
         agents=AgentDirectory(nobody),
         calls=NoCalls(),  # type: ignore[arg-type]
         metrics=Metrics(),
+        pacing=PopPacing(time.monotonic),
     )
 
 
