@@ -48,8 +48,8 @@ from cti_bridge.store.journal import Journal
 from cti_bridge.store.popread import PostgresPopReader
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.app import create_web_app
-from cti_bridge.web.context import WebContext
 from cti_bridge.web.hub import Hub, SocketLimits, end_agent_message
+from cti_bridge.web.keys import Dialer, WebParts
 from cti_bridge.web.replays import register_replays
 from cti_bridge.web.site import CappedSite, connection_cap
 
@@ -143,16 +143,29 @@ class Daemon:
             clock=self.clock,
         )
         journal = self.journal = Journal(s.database.journal_dir)
-        self.context = WebContext(
+        customers, desk = CustomerWriter(self.engine), DeskStore(self.engine)
+        register_replays(
+            journal,
+            calllog=self.calllog,
+            tickets=tickets,
+            customers=customers,
+            desk=desk,
+            lookup=self.lookup,
+            phone=s.phone,
+            clock=self.clock,
+        )
+        await journal.open()  # replays what a previous run left, if anything
+        ivr = await self.ivr.start(self.engine, tickets)
+        self.web_parts = WebParts(
             settings=s,
             accounts=self.accounts,
             audit=audit,
             directory=directory,
             lookup=self.lookup,
-            customers=CustomerWriter(self.engine),
+            customers=customers,
             calllog=self.calllog,
             tickets=tickets,
-            desk=DeskStore(self.engine),
+            desk=desk,
             calls=self.calls,
             agents=self.agents,
             bus=self.bus,
@@ -160,14 +173,12 @@ class Daemon:
             metrics=self.metrics,
             readiness=self.readiness,
             clock=self.clock,
-            originate=self._originate if s.asterisk else None,
+            dialer=Dialer(originate=self._originate, connected=bool(s.asterisk)),
             journal=journal,
             supervision=self.supervision,
+            ivr=ivr,
             passwords=self.passwords,
         )
-        register_replays(journal, self.context)
-        await journal.open()  # replays what a previous run left, if anything
-        self.context.ivr = await self.ivr.start(self.engine, self.context.tickets)
         await self._start_web()
         await self.supervision.start()
         for server in s.asterisk:
@@ -196,7 +207,7 @@ class Daemon:
             )
 
     async def _start_web(self) -> None:
-        app = create_web_app(self.context)
+        app = create_web_app(self.web_parts)
         # aiohttp rounds every timer longer than 5 s up to a whole second, so the websocket
         # heartbeats of all agents (one per 25 s each) fire together on the second: with
         # 2,000 agents, 80 pings in one loop turn, ~15 ms during which no pop went out.

@@ -23,24 +23,21 @@ from aiohttp import web
 
 from cti_bridge.core.ivr import as_vars_text
 from cti_bridge.ivr.service import Caller, IvrService, Variables
-from cti_bridge.web.context import CONTEXT
 from cti_bridge.web.errors import ApiError, check_text, loads_client
+from cti_bridge.web.keys import IVR, SETTINGS
 
 MAX_FIELD = 128
 
 
 def _service(request: web.Request) -> IvrService:
-    ctx = request.app[CONTEXT]
-    if ctx.ivr is None:
-        raise ApiError(503, "unavailable", "the IVR service is not running on this node")
-    tokens = [t.reveal() for t in ctx.settings.ivr.tokens if t]
+    tokens = [t.reveal() for t in request.config_dict[SETTINGS].ivr.tokens if t]
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     # compare_digest against every token: the time taken does not tell which one is close.
     valid = [hmac.compare_digest(given.strip().encode(), t.encode()) for t in tokens]
     if scheme.lower() != "bearer" or not any(valid):
         raise ApiError(401, "unauthenticated", "a valid bearer token from [ivr] tokens is needed")
-    return ctx.ivr
+    return request.config_dict[IVR]
 
 
 async def _fields(request: web.Request) -> Mapping[str, str]:

@@ -22,8 +22,8 @@ from cti_bridge.web import (
     supervisor_pages,
     ws,
 )
-from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.errors import error_middleware
+from cti_bridge.web.keys import WebParts, store_parts
 
 UI = files("agent_ui")
 
@@ -60,13 +60,13 @@ def routes() -> list[web.AbstractRouteDef]:
     ]
 
 
-def create_web_app(ctx: WebContext) -> web.Application:
+def create_web_app(parts: WebParts) -> web.Application:
     app = web.Application(
         middlewares=[error_middleware, auth.session_middleware],
-        client_max_size=ctx.settings.web.max_body_bytes,
+        client_max_size=parts.settings.web.max_body_bytes,
     )
-    app[CONTEXT] = ctx
-    app[auth.THROTTLE] = auth.throttle_for(ctx.settings.web)
+    store_parts(app, parts)
+    app[auth.THROTTLE] = auth.throttle_for(parts.settings.web)
     app.on_response_prepare.append(headers.security_headers)
     app.add_routes(routes())
     app[api_customers.CUSTOMER_READS] = SlidingWindow(window=60.0)

@@ -12,8 +12,7 @@ from aiohttp import web
 from cti_bridge.core.figures import DIMENSIONS
 from cti_bridge.web import api_supervisor
 from cti_bridge.web.api_supervisor import figures_for
-from cti_bridge.web.auth import COOKIE
-from cti_bridge.web.context import CONTEXT
+from cti_bridge.web.auth import session_agent
 from cti_bridge.web.errors import ApiError
 
 # Charts on the reports page: (dimension, field, title, unit).
@@ -58,15 +57,13 @@ def chart(rows: list[dict[str, Any]], field: str, title: str, unit: str) -> dict
 
 
 async def reports(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
-    token = request.cookies.get(COOKIE, "")
-    agent = await ctx.accounts.session_agent(token, ctx.now()) if token else None
+    agent = await session_agent(request)
     context: dict[str, Any] = {"logged_in": agent is not None, "query": dict(request.query)}
     if agent is not None and not agent.is_supervisor:
         context["error"] = "The reports are for supervisors."
     elif agent is not None:
         try:
-            figures = await figures_for(ctx, request.query)
+            figures = await figures_for(request)
         except ApiError as exc:
             context["error"] = exc.message
         else:
