@@ -109,12 +109,21 @@ def _view(step: Step) -> Callable[[web.Request], Awaitable[web.Response]]:
     return view
 
 
-def routes() -> list[web.AbstractRouteDef]:
-    return [
-        web.get("/ivr/v1/lookup", _view(_lookup)),
-        web.get("/ivr/v1/ticket_status", _view(_ticket_status)),
-        web.post("/ivr/v1/identify", _view(_identify)),
-        web.post("/ivr/v1/callback", _view(_callback)),
-        web.post("/ivr/v1/survey", _view(_survey)),
-        web.post("/ivr/v1/choice", _view(_choice)),
-    ]
+PREFIX = "/ivr/v1"
+
+
+def ivr_app() -> web.Application:
+    """The IVR's routes as a sub-application under :data:`PREFIX`: bearer token, no session
+    (the root application's middlewares still answer its errors)."""
+    app = web.Application()
+    app.add_routes(
+        [
+            web.get("/lookup", _view(_lookup)),
+            web.get("/ticket_status", _view(_ticket_status)),
+            web.post("/identify", _view(_identify)),
+            web.post("/callback", _view(_callback)),
+            web.post("/survey", _view(_survey)),
+            web.post("/choice", _view(_choice)),
+        ]
+    )
+    return app

@@ -14,6 +14,7 @@ from cti_bridge.web import (
     api_customers,
     api_desk,
     api_ivr,
+    api_supervisor,
     api_tickets,
     auth,
     headers,
@@ -54,9 +55,8 @@ def routes() -> list[web.AbstractRouteDef]:
         web.post("/api/tickets", api_tickets.create),
         web.get(r"/api/tickets/{ticket_id:\d+}", api_tickets.read),
         web.patch(r"/api/tickets/{ticket_id:\d+}", api_tickets.update),
+        web.post(r"/api/tickets/{ticket_id:\d+}/complaint-steps", api_supervisor.advance_complaint),
         web.get("/ws", ws.websocket),
-        *api_ivr.routes(),
-        *supervisor_pages.routes(),
     ]
 
 
@@ -69,6 +69,9 @@ def create_web_app(parts: WebParts) -> web.Application:
     app[auth.THROTTLE] = auth.throttle_for(parts.settings.web)
     app.on_response_prepare.append(headers.security_headers)
     app.add_routes(routes())
+    app.add_subapp(api_ivr.PREFIX, api_ivr.ivr_app())
+    for prefix, subapp in supervisor_pages.supervisor_apps().items():
+        app.add_subapp(prefix, subapp)
     app[api_customers.CUSTOMER_READS] = SlidingWindow(window=60.0)
     app.router.add_static("/static", str(UI / "static"), name="static")
     aiohttp_jinja2.setup(
