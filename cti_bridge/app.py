@@ -29,6 +29,7 @@ from cti_bridge.core.calls import CallTracker
 from cti_bridge.core.pacing import PopPacing
 from cti_bridge.hashing import HashPool
 from cti_bridge.ivr.assembly import IvrParts
+from cti_bridge.ivr.service import IvrService
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.ami_ingest import AmiIngest
 from cti_bridge.services.assignment import RuleAssigner
@@ -49,8 +50,8 @@ from cti_bridge.store.journal import Journal
 from cti_bridge.store.popread import PostgresPopReader
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.app import create_web_app
-from cti_bridge.web.context import WebContext
 from cti_bridge.web.hub import Hub, SocketLimits, end_agent_message
+from cti_bridge.web.keys import Dialer, WebParts
 from cti_bridge.web.replays import register_replays
 from cti_bridge.web.site import CappedSite, connection_cap
 
@@ -112,10 +113,10 @@ class Daemon:
             self.engine, s.sla.policy, RuleAssigner(s.assignment, self.agents)
         )
         self.supervision = self._supervision()
-        # Acknowledged writes waiting for the database (DESIGN §7).
-        self.journal = Journal(s.database.journal_dir)
-        self.context = self._web_context()
-        register_replays(self.journal, self.context)
+        self.customers = CustomerWriter(self.engine)
+        self.desk = DeskStore(self.engine)
+        self.journal = self._journal()
+        self._web_parts: WebParts | None = None
         self._runner: web.AppRunner | None = None
         self._stack = contextlib.AsyncExitStack()
 
@@ -148,31 +149,27 @@ class Daemon:
             clock=self.clock,
         )
 
-    def _web_context(self) -> WebContext:
-        """What the web handlers reach; built once, here."""
-        s = self.settings
-        return WebContext(
-            settings=s,
-            accounts=self.accounts,
-            audit=self.audit,
-            directory=self.directory,
-            lookup=self.lookup,
-            customers=CustomerWriter(self.engine),
+    @property
+    def web_parts(self) -> WebParts:
+        """What the web handlers reach (there once the daemon started)."""
+        if self._web_parts is None:
+            raise RuntimeError("the daemon is not started")
+        return self._web_parts
+
+    def _journal(self) -> Journal:
+        """Acknowledged writes waiting for the database (DESIGN §7), and how each replays."""
+        journal = Journal(self.settings.database.journal_dir)
+        register_replays(
+            journal,
             calllog=self.calllog,
             tickets=self.tickets,
-            desk=DeskStore(self.engine),
-            calls=self.calls,
-            agents=self.agents,
-            bus=self.bus,
-            hub=self.hub,
-            metrics=self.metrics,
-            readiness=self.readiness,
+            customers=self.customers,
+            desk=self.desk,
+            lookup=self.lookup,
+            phone=self.settings.phone,
             clock=self.clock,
-            originate=self.ami.originate if s.asterisk else None,
-            journal=self.journal,
-            supervision=self.supervision,
-            passwords=self.passwords,
         )
+        return journal
 
     async def start(self) -> None:
         async with contextlib.AsyncExitStack() as stack:
@@ -198,10 +195,10 @@ class Daemon:
         await self.journal.open()  # replays what a previous run left, if anything
         stack.push_async_callback(self.calls.close)  # its workers finish first
         stack.push_async_callback(self.ivr.stop)
-        self.context.ivr = await self.ivr.start(self.engine, self.tickets)
+        ivr = await self.ivr.start(self.engine, self.tickets)
         stack.push_async_callback(self.supervision.stop)
         await self.supervision.start()
-        await self._open_web(stack)
+        await self._open_web(stack, _web_parts(self, ivr))
         stack.push_async_callback(self.ami.stop)
         await self.ami.start()
 
@@ -220,8 +217,9 @@ class Daemon:
         self.popread = PostgresPopReader(engine, self.settings.database.url)
         return self.popread
 
-    async def _open_web(self, stack: contextlib.AsyncExitStack) -> None:
-        app = create_web_app(self.context)
+    async def _open_web(self, stack: contextlib.AsyncExitStack, parts: WebParts) -> None:
+        self._web_parts = parts
+        app = create_web_app(parts)
         # aiohttp rounds every timer longer than 5 s up to a whole second, so the websocket
         # heartbeats of all agents (one per 25 s each) fire together on the second: with
         # 2,000 agents, 80 pings in one loop turn, ~15 ms during which no pop went out.
@@ -350,3 +348,31 @@ async def database_ok(engine: AsyncEngine) -> tuple[bool, str]:
     except Exception as exc:
         return False, f"unreachable: {type(exc).__name__}"
     return True, "ok"
+
+
+def _web_parts(daemon: Daemon, ivr: IvrService) -> WebParts:
+    """What the web handlers reach, every part present."""
+    s = daemon.settings
+    return WebParts(
+        settings=s,
+        accounts=daemon.accounts,
+        audit=daemon.audit,
+        directory=daemon.directory,
+        lookup=daemon.lookup,
+        customers=daemon.customers,
+        calllog=daemon.calllog,
+        tickets=daemon.tickets,
+        desk=daemon.desk,
+        calls=daemon.calls,
+        agents=daemon.agents,
+        bus=daemon.bus,
+        hub=daemon.hub,
+        metrics=daemon.metrics,
+        readiness=daemon.readiness,
+        clock=daemon.clock,
+        dialer=Dialer(originate=daemon.ami.originate, connected=bool(s.asterisk)),
+        journal=daemon.journal,
+        supervision=daemon.supervision,
+        ivr=ivr,
+        passwords=daemon.passwords,
+    )

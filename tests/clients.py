@@ -58,7 +58,7 @@ class Running:
     async def ws(self, username: str) -> AsyncIterator[ClientConnection]:
         url = self.url.replace("http", "ws", 1) + "/ws"
         cookie = await self.cookie(username)
-        hub = self.daemon.context.hub
+        hub = self.daemon.web_parts.hub
         before = hub.socket_count
         async with websockets.connect(url, additional_headers={"Cookie": cookie}) as conn:
             # Pops go to the sockets the hub holds: wait until it holds this one.

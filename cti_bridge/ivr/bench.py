@@ -177,7 +177,7 @@ async def measure(url: str, customers: int, lookups: int) -> dict[str, Any]:
         )  # fmt: skip
         out, _ = await child.communicate()
         results: dict[str, Any] = json.loads(out)
-        service = daemon.context.ivr
+        service = daemon.web_parts.ivr
         assert service is not None
 
         async def in_process(caller: str) -> dict[str, str]:

@@ -23,24 +23,21 @@ from aiohttp import web
 
 from cti_bridge.core.ivr import as_vars_text
 from cti_bridge.ivr.service import Caller, IvrService, Variables
-from cti_bridge.web.context import CONTEXT
 from cti_bridge.web.errors import ApiError, check_text, loads_client
+from cti_bridge.web.keys import IVR, SETTINGS
 
 MAX_FIELD = 128
 
 
 def _service(request: web.Request) -> IvrService:
-    ctx = request.app[CONTEXT]
-    if ctx.ivr is None:
-        raise ApiError(503, "unavailable", "the IVR service is not running on this node")
-    tokens = [t.reveal() for t in ctx.settings.ivr.tokens if t]
+    tokens = [t.reveal() for t in request.config_dict[SETTINGS].ivr.tokens if t]
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     # compare_digest against every token: the time taken does not tell which one is close.
     valid = [hmac.compare_digest(given.strip().encode(), t.encode()) for t in tokens]
     if scheme.lower() != "bearer" or not any(valid):
         raise ApiError(401, "unauthenticated", "a valid bearer token from [ivr] tokens is needed")
-    return ctx.ivr
+    return request.config_dict[IVR]
 
 
 async def _fields(request: web.Request) -> Mapping[str, str]:
@@ -112,12 +109,21 @@ def _view(step: Step) -> Callable[[web.Request], Awaitable[web.Response]]:
     return view
 
 
-def routes() -> list[web.AbstractRouteDef]:
-    return [
-        web.get("/ivr/v1/lookup", _view(_lookup)),
-        web.get("/ivr/v1/ticket_status", _view(_ticket_status)),
-        web.post("/ivr/v1/identify", _view(_identify)),
-        web.post("/ivr/v1/callback", _view(_callback)),
-        web.post("/ivr/v1/survey", _view(_survey)),
-        web.post("/ivr/v1/choice", _view(_choice)),
-    ]
+PREFIX = "/ivr/v1"
+
+
+def ivr_app() -> web.Application:
+    """The IVR's routes as a sub-application under :data:`PREFIX`: bearer token, no session
+    (the root application's middlewares still answer its errors)."""
+    app = web.Application()
+    app.add_routes(
+        [
+            web.get("/lookup", _view(_lookup)),
+            web.get("/ticket_status", _view(_ticket_status)),
+            web.post("/identify", _view(_identify)),
+            web.post("/callback", _view(_callback)),
+            web.post("/survey", _view(_survey)),
+            web.post("/choice", _view(_choice)),
+        ]
+    )
+    return app

@@ -13,10 +13,8 @@ from aiohttp import web
 from cti_bridge.core.csv_cells import csv_text
 from cti_bridge.core.figures import compute, csv_rows
 from cti_bridge.core.ticket_access import Editor
-from cti_bridge.services.supervision import Supervision
 from cti_bridge.store.complaints import REQUIRED, Step, StepError
 from cti_bridge.web.auth import current_agent, require_supervisor
-from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.errors import (
     ApiError,
     optional_str,
@@ -26,25 +24,18 @@ from cti_bridge.web.errors import (
     refusal,
     require_str,
 )
+from cti_bridge.web.keys import SETTINGS, SUPERVISION, TICKETS, now
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 366
 
 
-def supervision(ctx: WebContext) -> Supervision:
-    if ctx.supervision is None:
-        raise ApiError(503, "unavailable", "supervision is not running on this node")
-    return ctx.supervision
-
-
 async def board(request: web.Request) -> web.Response:
     require_supervisor(request)
-    ctx = request.app[CONTEXT]
-    sup = supervision(ctx)
-    now = ctx.now()
+    sup, at = request.config_dict[SUPERVISION], now(request)
     floor = await sup.board.floor()
     overdue, due_soon = await asyncio.gather(
-        sup.board.store.late_tickets("overdue", now), sup.board.store.late_tickets("due_soon", now)
+        sup.board.store.late_tickets("overdue", at), sup.board.store.late_tickets("due_soon", at)
     )
     return web.json_response(
         {
@@ -58,21 +49,20 @@ async def board(request: web.Request) -> web.Response:
 
 async def complaints(request: web.Request) -> web.Response:
     require_supervisor(request)
-    ctx = request.app[CONTEXT]
-    sup = supervision(ctx)
-    steps = await sup.board.store.complaints(ctx.now())
+    sup = request.config_dict[SUPERVISION]
+    steps = await sup.board.store.complaints(now(request))
     return web.json_response({"steps": steps, "categories": list(sup.complaints.categories)})
 
 
 async def advance_complaint(request: web.Request) -> web.Response:
     """``POST /api/tickets/{id}/complaint-steps`` ``{"step", ...fields}``: the next step."""
-    ctx = request.app[CONTEXT]
+    tickets = request.config_dict[TICKETS]
     agent = current_agent(request)
-    sup = supervision(ctx)
+    sup = request.config_dict[SUPERVISION]
     ticket_id = path_id(request, "ticket_id", "ticket")
     body = await read_json(request)
     if not agent.is_supervisor:  # refused before the body is looked at; checked again below
-        ticket = await ctx.tickets.get(ticket_id, ctx.now())
+        ticket = await tickets.get(ticket_id, now(request))
         if ticket is not None and ticket["assignee_id"] not in (None, agent.id):
             raise ApiError(403, "forbidden", "only the assignee or a supervisor moves a complaint")
     name = require_str(body, "step", max_len=32)
@@ -88,11 +78,11 @@ async def advance_complaint(request: web.Request) -> web.Response:
     editor = Editor(agent.id, agent.is_supervisor)
     try:
         ticket = await sup.complaints.advance(
-            ticket_id, step, actor_id=agent.id, now=ctx.now(), editor=editor
+            ticket_id, step, actor_id=agent.id, now=now(request), editor=editor
         )
     except StepError as exc:
         raise refusal(exc.status, str(exc), exc.field) from exc
-    ticket["history"] = await ctx.tickets.history(ticket_id)
+    ticket["history"] = await tickets.history(ticket_id)
     return web.json_response(ticket)
 
 
@@ -109,21 +99,21 @@ def period(query: Any, timezone: str, today: date) -> tuple[date, date]:
     return first, last
 
 
-async def figures_for(ctx: WebContext, query: Any) -> dict[str, Any]:
-    sup = supervision(ctx)
-    zone = ctx.settings.centre.timezone
-    now = ctx.now()
-    first, last = period(query, zone, now.astimezone(ZoneInfo(zone)).date())
+async def figures_for(request: web.Request) -> dict[str, Any]:
+    """The figures over the period the query names."""
+    sup, settings = request.config_dict[SUPERVISION], request.config_dict[SETTINGS]
+    zone = settings.centre.timezone
+    first, last = period(request.query, zone, now(request).astimezone(ZoneInfo(zone)).date())
     start = _midnight(first, zone)
     end = _midnight(last + timedelta(days=1), zone)
-    repeat = timedelta(days=ctx.settings.reports.repeat_days)
+    repeat = timedelta(days=settings.reports.repeat_days)
     calls, followups, complaint_facts = await sup.reports.period(start, end, repeat)
     result = compute(
         calls,
         complaint_facts,
         agent_names=await sup.reports.agent_names(),
         timezone=zone,
-        resolved_codes=ctx.settings.reports.resolved_codes,
+        resolved_codes=settings.reports.resolved_codes,
         repeat=repeat,
         followups=followups,
     )
@@ -136,12 +126,12 @@ def _midnight(day: date, zone: str) -> datetime:
 
 async def figures(request: web.Request) -> web.Response:
     require_supervisor(request)
-    return web.json_response(await figures_for(request.app[CONTEXT], request.query))
+    return web.json_response(await figures_for(request))
 
 
 async def figures_csv(request: web.Request) -> web.Response:
     require_supervisor(request)
-    result = await figures_for(request.app[CONTEXT], request.query)
+    result = await figures_for(request)
     name = f"figures-{result['from']}-{result['to']}.csv"
     return web.Response(
         text=csv_text(csv_rows(result)),

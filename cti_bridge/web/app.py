@@ -14,6 +14,7 @@ from cti_bridge.web import (
     api_customers,
     api_desk,
     api_ivr,
+    api_supervisor,
     api_tickets,
     auth,
     headers,
@@ -22,8 +23,8 @@ from cti_bridge.web import (
     supervisor_pages,
     ws,
 )
-from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.errors import error_middleware
+from cti_bridge.web.keys import WebParts, store_parts
 
 UI = files("agent_ui")
 
@@ -54,21 +55,23 @@ def routes() -> list[web.AbstractRouteDef]:
         web.post("/api/tickets", api_tickets.create),
         web.get(r"/api/tickets/{ticket_id:\d+}", api_tickets.read),
         web.patch(r"/api/tickets/{ticket_id:\d+}", api_tickets.update),
+        web.post(r"/api/tickets/{ticket_id:\d+}/complaint-steps", api_supervisor.advance_complaint),
         web.get("/ws", ws.websocket),
-        *api_ivr.routes(),
-        *supervisor_pages.routes(),
     ]
 
 
-def create_web_app(ctx: WebContext) -> web.Application:
+def create_web_app(parts: WebParts) -> web.Application:
     app = web.Application(
         middlewares=[error_middleware, auth.session_middleware],
-        client_max_size=ctx.settings.web.max_body_bytes,
+        client_max_size=parts.settings.web.max_body_bytes,
     )
-    app[CONTEXT] = ctx
-    app[auth.THROTTLE] = auth.throttle_for(ctx.settings.web)
+    store_parts(app, parts)
+    app[auth.THROTTLE] = auth.throttle_for(parts.settings.web)
     app.on_response_prepare.append(headers.security_headers)
     app.add_routes(routes())
+    app.add_subapp(api_ivr.PREFIX, api_ivr.ivr_app())
+    for prefix, subapp in supervisor_pages.supervisor_apps().items():
+        app.add_subapp(prefix, subapp)
     app[api_customers.CUSTOMER_READS] = SlidingWindow(window=60.0)
     app.router.add_static("/static", str(UI / "static"), name="static")
     aiohttp_jinja2.setup(

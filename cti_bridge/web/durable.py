@@ -15,8 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from cti_bridge.store.journal import JournalError, database_unavailable
-from cti_bridge.web.context import WebContext
+from cti_bridge.store.journal import Journal, JournalError, database_unavailable
 from cti_bridge.web.errors import ApiError
 
 # How long a write may wait on the database before it is journaled instead.
@@ -24,16 +23,13 @@ DIRECT_BUDGET = 3.0
 
 
 async def write_or_hold(
-    ctx: WebContext,
+    journal: Journal,
     kind: str,
     request_id: str,
     payload: dict[str, Any],
     direct: Callable[[], Awaitable[web.Response]],
 ) -> web.Response:
     """``direct()`` when the database is there; otherwise hold ``payload`` in the journal."""
-    journal = ctx.journal
-    if journal is None:
-        return await direct()
     if not journal.holding:
         try:
             async with asyncio.timeout(DIRECT_BUDGET):

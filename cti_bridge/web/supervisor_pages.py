@@ -12,8 +12,7 @@ from aiohttp import web
 from cti_bridge.core.figures import DIMENSIONS
 from cti_bridge.web import api_supervisor
 from cti_bridge.web.api_supervisor import figures_for
-from cti_bridge.web.auth import COOKIE
-from cti_bridge.web.context import CONTEXT
+from cti_bridge.web.auth import session_agent
 from cti_bridge.web.errors import ApiError
 
 # Charts on the reports page: (dimension, field, title, unit).
@@ -58,15 +57,13 @@ def chart(rows: list[dict[str, Any]], field: str, title: str, unit: str) -> dict
 
 
 async def reports(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
-    token = request.cookies.get(COOKIE, "")
-    agent = await ctx.accounts.session_agent(token, ctx.now()) if token else None
+    agent = await session_agent(request)
     context: dict[str, Any] = {"logged_in": agent is not None, "query": dict(request.query)}
     if agent is not None and not agent.is_supervisor:
         context["error"] = "The reports are for supervisors."
     elif agent is not None:
         try:
-            figures = await figures_for(ctx, request.query)
+            figures = await figures_for(request)
         except ApiError as exc:
             context["error"] = exc.message
         else:
@@ -82,14 +79,30 @@ async def reports(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("reports.html", request, context)
 
 
-def routes() -> list[web.AbstractRouteDef]:
-    """The supervisor's pages and API, added to the application's route table."""
-    return [
-        web.get("/board", board, name="board"),
-        web.get("/reports", reports, name="reports"),
-        web.get("/api/supervisor/board", api_supervisor.board),
-        web.get("/api/supervisor/complaints", api_supervisor.complaints),
-        web.post(r"/api/tickets/{ticket_id:\d+}/complaint-steps", api_supervisor.advance_complaint),
-        web.get("/api/reports/figures", api_supervisor.figures),
-        web.get("/api/reports/figures.csv", api_supervisor.figures_csv),
-    ]
+def _app(routes: list[web.RouteDef]) -> web.Application:
+    app = web.Application()
+    app.add_routes(routes)
+    return app
+
+
+def supervisor_apps() -> dict[str, web.Application]:
+    """The supervisor's pages and API as sub-applications, by URL prefix. A page is the
+    empty path under its own prefix, so ``/board`` and ``/reports`` answer as before (and
+    ``/board/`` stays a 404). Roles are checked in the handlers, sessions by the root
+    application's middleware, as for every other route."""
+    return {
+        "/board": _app([web.get("", board, name="board")]),
+        "/reports": _app([web.get("", reports, name="reports")]),
+        "/api/supervisor": _app(
+            [
+                web.get("/board", api_supervisor.board),
+                web.get("/complaints", api_supervisor.complaints),
+            ]
+        ),
+        "/api/reports": _app(
+            [
+                web.get("/figures", api_supervisor.figures),
+                web.get("/figures.csv", api_supervisor.figures_csv),
+            ]
+        ),
+    }

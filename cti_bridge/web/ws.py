@@ -17,9 +17,9 @@ from aiohttp import WSMsgType, web
 from cti_bridge.bus.base import encode
 from cti_bridge.store.accounts import token_digest
 from cti_bridge.web.auth import COOKIE, current_agent, same_origin
-from cti_bridge.web.context import CONTEXT, WebContext
 from cti_bridge.web.errors import ApiError, loads_client
 from cti_bridge.web.hub import TOO_MANY_CODE, AgentSocket
+from cti_bridge.web.keys import ACCOUNTS, BUS, CALLS, HUB, METRICS, SETTINGS, now
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,11 @@ HEARTBEAT_SECONDS = 25.0
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    ctx = request.app[CONTEXT]
+    hub, metrics = request.config_dict[HUB], request.config_dict[METRICS]
     agent = current_agent(request)
     origin = request.headers.get("Origin")
-    if origin and not same_origin(request, origin, ctx.settings.web.allowed_origins):
+    allowed = request.config_dict[SETTINGS].web.allowed_origins
+    if origin and not same_origin(request, origin, allowed):
         log.warning("websocket from foreign origin %r refused (agent %s)", origin, agent.username)
         raise ApiError(403, "forbidden", "websocket origin not allowed")
     # No per-message deflate: it costs ~200 KB per socket and half the throughput.
@@ -39,10 +40,10 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         compress=False, heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_CLIENT_MESSAGE
     )
     token = request.cookies.get(COOKIE, "")
-    slot = ctx.hub.reserve(agent.id, token_digest(token))
+    slot = hub.reserve(agent.id, token_digest(token))
     if slot is None:
         # Counted, and logged quietly: a flood of refusals must not become a flood of logs.
-        ctx.metrics.ws_refused.inc()
+        metrics.ws_refused.inc()
         log.info("websocket of %s refused: too many sockets", agent.username)
         await ws.prepare(request)
         await ws.close(code=TOO_MANY_CODE, message=b"too many sockets")
@@ -50,25 +51,25 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     try:
         await ws.prepare(request)
     except BaseException:
-        ctx.hub.release(slot)
+        hub.release(slot)
         raise
-    expires = ctx.accounts.session_expiry(token)
-    expires_in = None if expires is None else (expires - ctx.now()).total_seconds()
-    sock = ctx.hub.add(slot, ws, expires_in)
-    ctx.metrics.websockets.inc()
+    expires = request.config_dict[ACCOUNTS].session_expiry(token)
+    expires_in = None if expires is None else (expires - now(request)).total_seconds()
+    sock = hub.add(slot, ws, expires_in)
+    metrics.websockets.inc()
     try:
         async for message in ws:
             if message.type is WSMsgType.TEXT:
-                await _client_message(ctx, sock, message.data)
+                await _client_message(request, sock, message.data)
             elif message.type is WSMsgType.ERROR:
                 log.info("websocket of %s failed: %s", agent.username, ws.exception())
     finally:
-        ctx.metrics.websockets.dec()
-        await ctx.hub.remove(sock)
+        metrics.websockets.dec()
+        await hub.remove(sock)
     return ws
 
 
-async def _client_message(ctx: WebContext, sock: AgentSocket, data: str) -> None:
+async def _client_message(request: web.Request, sock: AgentSocket, data: str) -> None:
     try:
         message = loads_client(data)
     except ApiError:  # not JSON, nested too deeply, or a lone surrogate
@@ -85,7 +86,7 @@ async def _client_message(ctx: WebContext, sock: AgentSocket, data: str) -> None
         if isinstance(last_seq, bool) or not isinstance(last_seq, int) or not 0 <= last_seq < 2**63:
             await _reply_error(sock, "invalid", "resume needs an integer last_seq (0 or more)")
             return
-        await _resume(ctx, sock, last_seq)
+        await _resume(request, sock, last_seq)
         return
     if kind == "ping":
         sock.offer(0, '{"type":"pong"}', live=False)
@@ -93,14 +94,13 @@ async def _client_message(ctx: WebContext, sock: AgentSocket, data: str) -> None
     await _reply_error(sock, "unknown_type", f"unknown message type {kind!r}")
 
 
-async def _resume(ctx: WebContext, sock: AgentSocket, last_seq: int) -> None:
+async def _resume(request: web.Request, sock: AgentSocket, last_seq: int) -> None:
     """Replay what the browser missed: the messages of calls still ringing or live first,
     then the rest of the buffer in seq order; each seq once."""
-    live = [
-        (seq, encode(msg, seq)) for seq, msg in ctx.calls.live_messages(sock.agent_id, last_seq)
-    ]
+    calls, bus = request.config_dict[CALLS], request.config_dict[BUS]
+    live = [(seq, encode(msg, seq)) for seq, msg in calls.live_messages(sock.agent_id, last_seq)]
     first = {seq for seq, _ in live}
-    buffered = await ctx.bus.replay(sock.agent_id, last_seq) if last_seq > 0 else []
+    buffered = await bus.replay(sock.agent_id, last_seq) if last_seq > 0 else []
     sock.resume(live + [(seq, text) for seq, text in buffered if seq not in first])
 
 

@@ -80,7 +80,7 @@ async def test_desk_fits_1280x720_with_contrast_focus_and_explained_flags(
         notes="Gate code 1234",
     )
     now = datetime.now(UTC)
-    ticket, _ = await daemon.context.tickets.create(
+    ticket, _ = await daemon.web_parts.tickets.create(
         NewTicket(customer_id=cid, kind="service", subject="Boiler repair"), actor_id=None, now=now
     )
     async with daemon.engine.begin() as conn:  # type: ignore[union-attr]

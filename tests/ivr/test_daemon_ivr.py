@@ -170,7 +170,7 @@ async def test_the_pop_carries_what_the_caller_did_in_the_ivr(
     try:
         stack = Running(daemon, f"http://127.0.0.1:{daemon.web_port}", await add_team(daemon))
         assert await daemon.links["pbx1"].wait_connected(PATIENCE)
-        assert daemon.context.ivr is not None
+        assert daemon.web_parts.ivr is not None
         assert daemon.engine is not None
         await add_customer(daemon.engine, "Jane Doe", "+1 555 123 4567")
         async with stack.ws("ann") as ann:
@@ -178,7 +178,7 @@ async def test_the_pop_carries_what_the_caller_did_in_the_ivr(
                 "direct_answered", caller_number="+15551234567", agents=["PJSIP/1001"]
             )
             # The dialplan's choice reaches the bridge before the call rings an agent.
-            daemon.context.ivr.choice(Caller("", f"pbx1:{call.linkedid}"), "billing", "21")
+            daemon.web_parts.ivr.choice(Caller("", f"pbx1:{call.linkedid}"), "billing", "21")
             pop = await receive(ann)
             assert pop["ivr"] == {
                 "account": "",
@@ -188,7 +188,7 @@ async def test_the_pop_carries_what_the_caller_did_in_the_ivr(
             }
             await call.wait()
             # The caller asks for a callback on the next call: that pop shows the ticket.
-            asked = await daemon.context.ivr.callback(Caller("+15551234567"))
+            asked = await daemon.web_parts.ivr.callback(Caller("+15551234567"))
             assert (asked["CTI_CALLBACK"], asked["CTI_STATUS"]) == ("1", "ok")
             sim.place_call("direct_answered", caller_number="+15551234567", agents=["PJSIP/1001"])
             while (message := await receive(ann))["type"] != "screen_pop":

@@ -39,7 +39,7 @@ async def test_late_customer_calling_and_the_floor(stack: Stack) -> None:
     engine = stack.daemon.engine
     assert engine is not None
     jane = await add_customer(engine, "Jane Doe", "+15551234567", vip=True)
-    tickets = stack.daemon.context.tickets
+    tickets = stack.daemon.web_parts.tickets
     three_days_ago = datetime.now(UTC) - timedelta(days=3)
     late, _ = await tickets.create(
         NewTicket(jane, "service", "Router still broken"), actor_id=None, now=three_days_ago

@@ -111,7 +111,7 @@ async def test_an_alert_recorded_but_not_delivered_goes_out_at_the_next_start(
         # What a crash between the commit and the delivery leaves behind.
         clock.advance(4 * 60 * MIN)
         store = SlaStore(run.daemon.engine, run.daemon.settings.sla.policy)  # type: ignore[arg-type]
-        recorded = await store.settle(ticket["id"], run.daemon.context.now())
+        recorded = await store.settle(ticket["id"], run.daemon.web_parts.now())
         assert recorded is not None and recorded.kind == "ticket_overdue"
     async with running(db_url, clock) as run, run.ws("sue") as sue:
         await sue.send(json.dumps({"type": "resume", "last_seq": 1}))
@@ -179,11 +179,11 @@ async def test_tickets_from_before_the_monitor_are_planned_from_their_due_time(
     clock = FakeClock()
     async with running(db_url, clock) as run:
         jane = await add_customer(run.daemon.engine, "Jane", "+15551234567")  # type: ignore[arg-type]
-        created, _ = await run.daemon.context.tickets.create(
-            NewTicket(jane, "service", "Old router"), actor_id=None, now=run.daemon.context.now()
+        created, _ = await run.daemon.web_parts.tickets.create(
+            NewTicket(jane, "service", "Old router"), actor_id=None, now=run.daemon.web_parts.now()
         )
-        await run.daemon.context.tickets.update(
-            created["id"], {"status": "in_progress"}, actor_id=None, now=run.daemon.context.now()
+        await run.daemon.web_parts.tickets.update(
+            created["id"], {"status": "in_progress"}, actor_id=None, now=run.daemon.web_parts.now()
         )
         # As an older version (or a bulk loader) wrote it: a due time, no clock.
         async with run.daemon.engine.begin() as conn:  # type: ignore[union-attr]
@@ -195,7 +195,7 @@ async def test_tickets_from_before_the_monitor_are_planned_from_their_due_time(
                     responded_at=None,
                     sla_next_at=None,
                     sla_running_since=None,
-                    due_at=run.daemon.context.now() + timedelta(hours=2),
+                    due_at=run.daemon.web_parts.now() + timedelta(hours=2),
                 )
             )
         async with run.ws("sue") as sue:

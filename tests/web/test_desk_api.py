@@ -27,7 +27,7 @@ async def test_caller_choice_narrows_the_next_lookup(running: Running) -> None:
     second = await add_customer(engine, "Li Wei Jr", "+15550100100")  # type: ignore[arg-type]
     other = await add_customer(engine, "Someone Else", "+15550999999")  # type: ignore[arg-type]
     caller = normalize_caller("5550100100", "US", 9)
-    before = await daemon.context.directory.find_by_caller(caller, NOW)
+    before = await daemon.web_parts.directory.find_by_caller(caller, NOW)
     assert before.customer is None and [c.id for c in before.candidates] == [first, second]
     await daemon.calllog.start(
         CallStart("pbx1:9.1", "inbound", "+15550100100", "", "", None, None, NOW)
@@ -46,7 +46,7 @@ async def test_caller_choice_narrows_the_next_lookup(running: Running) -> None:
         assert chosen.status == 200
         answer = await body(chosen)
     assert answer["number"] == "+15550100100" and answer["customer"]["id"] == second
-    after = await daemon.context.directory.find_by_caller(caller, NOW)
+    after = await daemon.web_parts.directory.find_by_caller(caller, NOW)
     assert after.customer is not None and after.customer.id == second
     async with engine.connect() as conn:  # type: ignore[union-attr]
         attached = await conn.scalar(select(Interaction.customer_id))
@@ -59,7 +59,7 @@ async def test_caller_choice_narrows_the_next_lookup(running: Running) -> None:
     async with await running.login("ann") as ann:
         moved = await ann.patch(f"/api/customers/{second}", json={"phones": ["+15550100199"]})
         assert moved.status == 200
-    later = await daemon.context.directory.find_by_caller(caller, NOW)
+    later = await daemon.web_parts.directory.find_by_caller(caller, NOW)
     assert later.customer is None and [c.id for c in later.candidates] == [first, third]
 
 

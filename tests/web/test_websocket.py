@@ -139,7 +139,7 @@ async def test_each_socket_keeps_its_own_heartbeat_beat(running: Running) -> Non
     async with running.ws("ann"):
         await asyncio.sleep(0.3)
         async with running.ws("bob"):
-            hub = running.daemon.context.hub
+            hub = running.daemon.web_parts.hub
             beats = {
                 name: next(iter(hub._sockets[running.agents[name].id])).ws._heartbeat_when
                 for name in ("ann", "bob")
