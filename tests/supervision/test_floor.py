@@ -24,16 +24,16 @@ def call(
 ) -> CallSnapshot:
     answered = kw.get("answered")
     return CallSnapshot(
-        cid,
-        Party("+15551234567", "JANE"),
-        "",
-        queue,
-        Direction.INBOUND,
-        NOW - age,
-        ringing,
-        answered,
-        NOW - 5 if answered else None,
-        state,
+        call_id=cid,
+        caller=Party(number="+15551234567", name="JANE"),
+        dialed="",
+        queue=queue,
+        direction=Direction.INBOUND,
+        started_at=NOW - age,
+        ringing=ringing,
+        answered=answered,
+        answered_at=NOW - 5 if answered else None,
+        state=state,
     )
 
 
