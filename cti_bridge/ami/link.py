@@ -156,7 +156,9 @@ class AmiLink:
 
     async def _session(self, protocol: AmiProtocol) -> str:
         try:
-            reply = await self._send(protocol, self._login_fields(), self._answer_timeout, True)
+            reply = await self._send(
+                protocol, self._login_fields(), self._answer_timeout, login=True
+            )
         except (TimeoutError, AmiNotConnected) as exc:
             return f"login not answered ({type(exc).__name__})"
         if reply[0].get("Response") != "Success":
@@ -190,7 +192,9 @@ class AmiLink:
             if done:
                 return "connection closed by the server"
             try:
-                await self._send(protocol, {"Action": "Ping"}, self.server.ping_timeout, False)
+                await self._send(
+                    protocol, {"Action": "Ping"}, self.server.ping_timeout, login=False
+                )
             except TimeoutError:
                 wait = self.server.ping_timeout
                 return f"no answer to Ping within {wait:.1f} s - dropping the link"
@@ -288,6 +292,7 @@ class AmiLink:
         protocol: AmiProtocol,
         fields: Mapping[str, FieldValue],
         wait_s: float,
+        *,
         login: bool,
         as_list: bool | None = None,
     ) -> list[Frame]:
@@ -319,7 +324,7 @@ class AmiLink:
         protocol = self._protocol
         if protocol is None or self.status is not LinkStatus.CONNECTED:
             raise AmiNotConnected(f"{self.where} is {self.status}")
-        replies = await self._send(protocol, fields, timeout, False, as_list)
+        replies = await self._send(protocol, fields, timeout, login=False, as_list=as_list)
         first = replies[0]
         if first.get("Response") in ("Error", "Fail", "Failure"):
             name = next((v for k, v in fields.items() if k.lower() == "action"), "action")

@@ -116,14 +116,14 @@ def leg_kind(offer: CallOffered) -> str:
 def outbound_offer(event: OutboundStarted) -> CallOffered:
     """A click-to-dial seen as an offer to the dialling agent, with the dialled customer as
     the caller: the agent's pop shows who they are calling (``direction: "outbound"``)."""
-    party = Party(event.number, "")
+    party = Party(number=event.number, name="")
     return CallOffered(
-        event.call_id,
-        event.interface,
-        party,
-        event.number,
-        None,
-        Direction.OUTBOUND,
-        event.at,
-        event.at,
+        call_id=event.call_id,
+        interface=event.interface,
+        caller=party,
+        dialed=event.number,
+        queue=None,
+        direction=Direction.OUTBOUND,
+        at=event.at,
+        started_at=event.at,
     )

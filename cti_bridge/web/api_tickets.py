@@ -144,7 +144,7 @@ async def update(request: web.Request) -> web.Response:
     assignee = changes.get("assignee_id")
     if assignee is not None and ctx.agents.by_id(assignee) is None:
         raise ApiError(422, "invalid", "no such agent", field="assignee_id")
-    editor = Editor(agent.id, agent.is_supervisor)
+    editor = Editor(id=agent.id, supervisor=agent.is_supervisor)
     try:
         ticket = await ctx.tickets.update(
             ticket_id, changes, actor_id=agent.id, now=ctx.now(), editor=editor
