@@ -25,19 +25,21 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cti_bridge.core.states import Priority, SlaState, SlaTarget, TicketKind
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-KINDS = ("inquiry", "service", "complaint")
-PRIORITIES = ("low", "normal", "high", "urgent")
+KINDS = tuple(TicketKind)
+PRIORITIES = tuple(Priority)
 # A calendar that never opens in this many days is a configuration error, not a loop.
 MAX_SEARCH_DAYS = 800
 DAY_MINUTES = 24 * 60
 ZERO = timedelta(0)
 
-ON_TIME = "on_time"
-DUE_SOON = "due_soon"
-OVERDUE = "overdue"
-RESPONSE = "response"
-RESOLUTION = "resolution"
+ON_TIME = SlaState.ON_TIME
+DUE_SOON = SlaState.DUE_SOON
+OVERDUE = SlaState.OVERDUE
+RESPONSE = SlaTarget.RESPONSE
+RESOLUTION = SlaTarget.RESOLUTION
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -203,8 +205,8 @@ def due_at(
 class Standing:
     """What the monitor last said about a ticket: which target, how late, which level."""
 
-    target: str = RESPONSE
-    state: str = ON_TIME
+    target: SlaTarget = RESPONSE
+    state: SlaState = ON_TIME
     level: int = 0
 
 
@@ -225,7 +227,7 @@ class SlaClock:
         return self.running_since is not None
 
     @property
-    def active_target(self) -> tuple[str, timedelta]:
+    def active_target(self) -> tuple[SlaTarget, timedelta]:
         if self.responded:
             return RESOLUTION, self.resolution_target
         return RESPONSE, self.response_target
