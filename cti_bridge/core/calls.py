@@ -12,11 +12,12 @@ events every time. Events it does not use (most of the stream: ``Newexten``, ``V
 are skipped (debug log), never raised.
 
 When does an agent get a pop? The queue's ``AgentCalled`` is the earliest reliable moment:
-app_queue decided to ring that member. Without a queue (a plain ``Dial()``, or the device
-behind a ``Local/...`` queue member) a ``DialBegin`` only says Asterisk *tries* the device: a
-phone on do-not-disturb answers busy without ever ringing. So a dialled agent device is
-offered once it really rings: ``Newstate`` Ringing/Up, ``DialState`` RINGING/PROGRESS, or
-the answer itself, whichever comes first.
+app_queue decided to ring that member; without a queue, the device's first sign of really
+ringing (``dialling.py``).
+
+Every AMI event the tracker reads has one handler ``handler(event, now, out)`` that appends
+the domain events it produces to ``out``: the handlers of the subject modules (queues,
+transfers, dialling) take the tracker's ledger first, bound once.
 
 The caller is the party on the call's first channel (``Uniqueid == Linkedid``), with its
 caller id as last updated by ``NewCallerid``; the call ends when that channel hangs up (or
@@ -33,8 +34,8 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Final
 
-from cti_bridge.core import outbound, queues, transfers
-from cti_bridge.core.callstate import Call, CallPhase, CallSnapshot
+from cti_bridge.core import dialling, queues, transfers
+from cti_bridge.core.callstate import Call, CallPhase, CallSnapshot, snapshot
 from cti_bridge.core.channels import (
     Channel,
     dialed_number,
@@ -45,34 +46,77 @@ from cti_bridge.core.channels import (
     parse_state,
     parsed_callerid,
 )
-from cti_bridge.core.events import CallEvent, Direction, WithdrawReason
-from cti_bridge.core.ledger import RING_STATES, Ledger
+from cti_bridge.core.dialling import known_channel
+from cti_bridge.core.events import CallEvent, Direction
+from cti_bridge.core.ledger import Ledger
 from cti_bridge.core.resync import Resync, ResyncMark
 
 __all__ = ["HANDLED_EVENTS", "CallPhase", "CallSnapshot", "CallTracker", "interface_of"]
 
 _log = logging.getLogger(__name__)
 
-Handler = Callable[[Mapping[str, str], float], None]
+Handler = Callable[[Mapping[str, str], float, list[CallEvent]], None]
 LedgerHandler = Callable[[Ledger, Mapping[str, str], float, list[CallEvent]], None]
 
-# Event name -> handler method. Everything else is ignored at the cost of one lookup.
-_HANDLERS: Final = {
-    "FullyBooted": "_on_fully_booted",
-    "Newchannel": "_on_newchannel",
-    "Newstate": "_on_newstate",
-    "NewCallerid": "_on_newcallerid",
-    "Rename": "_on_rename",
-    "LocalBridge": "_on_local_bridge",
-    "Hangup": "_on_hangup",
-    "DialBegin": "_on_dial_begin",
-    "DialState": "_on_dial_state",
-    "DialEnd": "_on_dial_end",
-    "BridgeEnter": "_on_bridge_enter",
-    "BridgeLeave": "_on_bridge_leave",
-}
-# Handlers that live with their subject: they take (ledger, event, now, out).
+
+def _local_bridge(
+    ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]
+) -> None:
+    one = known_channel(ledger, event, "LocalOneUniqueid")
+    two = known_channel(ledger, event, "LocalTwoUniqueid")
+    if one is not None and two is not None:
+        one.local_peer = two
+        two.local_peer = one
+
+
+def _newcallerid(
+    ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]
+) -> None:
+    channel = known_channel(ledger, event)
+    if channel is None:
+        return
+    channel.update_callerid(event)
+    call = channel.call
+    caller = call.caller
+    if channel is caller.local_peer and not caller.number:
+        # An originated call's first channel is a Local ;1 whose dialplan side (;2)
+        # may be the one that gets the caller id: it is the caller's all the same.
+        caller.number, caller.cid_name = channel.number, channel.cid_name
+    if not call.identified and (channel is caller or channel is caller.local_peer):
+        call.identify(now, out)  # the caller id came after the channel
+
+
+def _bridge_enter(
+    ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]
+) -> None:
+    channel = known_channel(ledger, event)
+    bridge = event.get("BridgeUniqueid")
+    if channel is None or not bridge:
+        return
+    ledger.join_bridge(channel, bridge)
+    ledger.connect(channel, now, out)
+
+
+def _bridge_leave(
+    ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]
+) -> None:
+    channel = known_channel(ledger, event)
+    if channel is not None:
+        ledger.leave_bridge(channel, event.get("BridgeUniqueid"))
+
+
+# Event name -> handler of the ledger alone. Everything else is ignored at the cost of one
+# lookup; the events that need the tracker's own settings are :data:`_TRACKER_EVENTS`.
 _LEDGER_HANDLERS: Final[dict[str, LedgerHandler]] = {
+    "Newstate": dialling.newstate,
+    "NewCallerid": _newcallerid,
+    "LocalBridge": _local_bridge,
+    "Hangup": dialling.hangup,
+    "DialBegin": dialling.dial_begin,
+    "DialState": dialling.dial_state,
+    "DialEnd": dialling.dial_end,
+    "BridgeEnter": _bridge_enter,
+    "BridgeLeave": _bridge_leave,
     "QueueCallerJoin": queues.caller_join,
     "QueueCallerAbandon": queues.caller_abandon,
     "AgentCalled": queues.agent_called,
@@ -82,15 +126,13 @@ _LEDGER_HANDLERS: Final[dict[str, LedgerHandler]] = {
     "AttendedTransfer": transfers.attended_transfer,
     "Pickup": transfers.pickup,
 }
+# Handled by the tracker itself: the server's boot time, ``pbx`` and ``is_agent_interface``.
+_TRACKER_EVENTS: Final = frozenset({"FullyBooted", "Newchannel", "Rename"})
 
 # The AMI events the tracker reads: an adapter may filter the stream down to these
 # (e.g. with a manager.conf ``eventfilter``) to spare Asterisk and itself the rest.
-HANDLED_EVENTS: Final = frozenset(_HANDLERS) | frozenset(_LEDGER_HANDLERS)
+HANDLED_EVENTS: Final = frozenset(_LEDGER_HANDLERS) | _TRACKER_EVENTS
 
-# DialState statuses that mean the dialled device alerts (180 Ringing, 183 with media).
-_RINGING_DIAL_STATES: Final = frozenset({"RINGING", "PROGRESS"})
-# Hangup causes of a ringing device that mean its user declined: busy, no answer, rejected.
-_DECLINED_CAUSES: Final = frozenset({"17", "18", "19", "21"})
 # A reconnect recomputes Asterisk's boot time as now - Uptime. Uptime has one-second
 # resolution and events arrive late; a boot time later than this is a restart.
 RESTART_TOLERANCE: Final = 10.0
@@ -109,18 +151,17 @@ class CallTracker:
         self._pbx = pbx
         self._is_agent = is_agent_interface
         self._ledger = Ledger()
-        # The ledger's channels by Uniqueid (the same dict, for life): most events start
-        # with a look-up in it.
-        self._channels = self._ledger.channels
-        self._out: list[CallEvent] = []
         self._boot_at: float | None = None
         self._last_now = 0.0
         self._mark: ResyncMark | None = None
+        # The one dispatch: event name -> handler(event, now, out).
         self._handlers: dict[str, Handler] = {
-            name: getattr(self, method) for name, method in _HANDLERS.items()
+            name: partial(handler, self._ledger) for name, handler in _LEDGER_HANDLERS.items()
         }
-        for name, function in _LEDGER_HANDLERS.items():
-            self._handlers[name] = partial(self._with_ledger, function)
+        self._handlers["FullyBooted"] = self._on_fully_booted
+        self._handlers["Newchannel"] = self._on_newchannel
+        self._handlers["Rename"] = self._on_rename
+        assert frozenset(self._handlers) == HANDLED_EVENTS
 
     def feed(self, event: Mapping[str, str], now: float) -> list[CallEvent]:
         """Take one AMI event (headers to values, ``Event`` included) read at ``now``."""
@@ -134,9 +175,8 @@ class CallTracker:
         if self._mark is not None:
             self._mark.note(event)
         out: list[CallEvent] = []
-        self._out = out
         try:
-            handler(event, now)
+            handler(event, now, out)
         except Exception:
             if not_text(event):  # not text where AMI always has text: skipped
                 _log.debug("malformed %r skipped", event)
@@ -147,7 +187,7 @@ class CallTracker:
 
     def snapshot(self) -> list[CallSnapshot]:
         """The calls in progress, oldest first."""
-        return [call.snapshot() for call in self._ledger.live_calls() if not call.over]
+        return [snapshot(call) for call in self._ledger.live_calls() if not call.over]
 
     def reset(self, now: float | None = None) -> list[CallEvent]:
         """Forget every call and channel.
@@ -192,10 +232,9 @@ class CallTracker:
         mark = since if since is not None else ResyncMark(frozenset(self._ledger.channels))
         self.cancel_resync(mark)
         out: list[CallEvent] = []
-        self._out = out
 
         def apply(event: Mapping[str, str]) -> None:
-            self._handlers[event["Event"]](event, now)
+            self._handlers[event["Event"]](event, now, out)
 
         try:
             Resync(self._ledger, apply, now, out).run(channels, queue_entries, mark)
@@ -208,20 +247,9 @@ class CallTracker:
         """Channels, calls and bridges held: 0 once every channel has hung up."""
         return self._ledger.size()
 
-    # -- helpers ---------------------------------------------------------------------
+    # -- handlers that need the tracker's settings -------------------------------------
 
-    def _channel(self, event: Mapping[str, str], key: str = "Uniqueid") -> Channel | None:
-        channel = self._channels.get(event.get(key, ""))
-        if channel is None:
-            _log.debug("%s for unknown channel %s skipped", event.get("Event"), event.get(key))
-        return channel
-
-    def _with_ledger(self, handler: LedgerHandler, event: Mapping[str, str], now: float) -> None:
-        handler(self._ledger, event, now, self._out)
-
-    # -- connection ------------------------------------------------------------------
-
-    def _on_fully_booted(self, event: Mapping[str, str], now: float) -> None:
+    def _on_fully_booted(self, event: Mapping[str, str], now: float, out: list[CallEvent]) -> None:
         uptime = parse_seconds(event.get("Uptime"))
         if uptime is None:
             return  # no Uptime (Asterisk 13): a restart cannot be told apart, keep calls
@@ -229,11 +257,9 @@ class CallTracker:
         previous, self._boot_at = self._boot_at, boot_at
         if previous is not None and boot_at - previous > RESTART_TOLERANCE:
             _log.info("Asterisk %s restarted: closing %d calls", self._pbx, len(self.snapshot()))
-            self._out.extend(self.reset())
+            out.extend(self.reset())
 
-    # -- channel lifecycle -----------------------------------------------------------
-
-    def _on_newchannel(self, event: Mapping[str, str], now: float) -> None:
+    def _on_newchannel(self, event: Mapping[str, str], now: float, out: list[CallEvent]) -> None:
         uniqueid = event.get("Uniqueid", "")
         name = event.get("Channel", "")
         ledger = self._ledger
@@ -253,143 +279,33 @@ class CallTracker:
         first = call is None
         if call is None:
             kind = Direction.INTERNAL if agent else Direction.INBOUND
-            call = Call(f"{self._pbx}:{linkedid}", dialed, kind, now)
-        channel = Channel(uniqueid, name, interface, agent, is_local(name), call, state)
-        channel.number, channel.cid_name, channel.exten = number, cid_name, exten
+            call = Call(
+                call_id=f"{self._pbx}:{linkedid}", dialed=dialed, direction=kind, started_at=now
+            )
+        channel = Channel(
+            uniqueid=uniqueid,
+            name=name,
+            interface=interface,
+            is_agent=agent,
+            is_local=is_local(name),
+            call=call,
+            state=state,
+            number=number,
+            cid_name=cid_name,
+            exten=exten,
+        )
         if first:
             call.linkedids.append(linkedid)
             call.caller = channel
             ledger.calls[linkedid] = call
         ledger.add(channel)
         if first and not agent:
-            call.identify(now, self._out)  # the lookup may start while the caller waits
+            call.identify(now, out)  # the lookup may start while the caller waits
 
-    def _on_newstate(self, event: Mapping[str, str], now: float) -> None:
-        channel = self._channel(event)
-        if channel is None:
-            return
-        channel.state = parse_state(event.get("ChannelState"))
-        if channel.dial_pending and channel.state in RING_STATES:
-            channel.call.offer(channel, now, self._out)
-
-    def _on_newcallerid(self, event: Mapping[str, str], now: float) -> None:
-        channel = self._channel(event)
-        if channel is None:
-            return
-        channel.update_callerid(event)
-        call = channel.call
-        caller = call.caller
-        if channel is caller.local_peer and not caller.number:
-            # An originated call's first channel is a Local ;1 whose dialplan side (;2)
-            # may be the one that gets the caller id: it is the caller's all the same.
-            caller.number, caller.cid_name = channel.number, channel.cid_name
-        if not call.identified and (channel is caller or channel is caller.local_peer):
-            call.identify(now, self._out)  # the caller id came after the channel
-
-    def _on_rename(self, event: Mapping[str, str], now: float) -> None:
-        channel = self._channel(event)
+    def _on_rename(self, event: Mapping[str, str], now: float, out: list[CallEvent]) -> None:
+        channel = known_channel(self._ledger, event)
         new_name = event.get("Newname")
         if channel is not None and new_name:
             channel.name = new_name
             channel.interface = interface_of(new_name)
             channel.is_agent = bool(self._is_agent(channel.interface))
-
-    def _on_local_bridge(self, event: Mapping[str, str], now: float) -> None:
-        one = self._channel(event, "LocalOneUniqueid")
-        two = self._channel(event, "LocalTwoUniqueid")
-        if one is not None and two is not None:
-            one.local_peer = two
-            two.local_peer = one
-
-    def _on_hangup(self, event: Mapping[str, str], now: float) -> None:
-        channel = self._channel(event)
-        if channel is None:
-            return
-        call = channel.call
-        self._ledger.remove(channel)
-        if channel is call.caller:
-            call.caller_gone = True
-            call.finish(now, self._out)
-        elif channel.offer is not None:
-            self._ring_hung_up(call, channel, event.get("Cause", ""), now)
-        if not call.channels:
-            self._ledger.close(call, now, self._out)
-
-    def _ring_hung_up(self, call: Call, channel: Channel, cause: str, now: float) -> None:
-        """A ringing device's channel went away without a DialEnd telling us why."""
-        if cause in _DECLINED_CAUSES and call.known_reason(channel.offer) is None:
-            call.withdraw(channel, WithdrawReason.NO_ANSWER, now, self._out)
-        else:
-            call.cancel(channel, now, self._out)
-
-    # -- dialling --------------------------------------------------------------------
-
-    def _on_dial_begin(self, event: Mapping[str, str], now: float) -> None:
-        dest = self._channel(event, "DestUniqueid")
-        source = self._ledger.channels.get(event.get("Uniqueid", ""))
-        if dest is None:
-            return
-        if source is None:
-            # No source: Asterisk itself dials an originated call's first leg, the caller.
-            dest.call.originated = dest.call.originated or dest.call.is_caller_side(dest)
-            outbound.originate_leg(dest)
-            return
-        settle = WithdrawReason.NO_ANSWER
-        if dest.call is not source.call:
-            settle = transfers.dial_into_other_call(self._ledger, source, dest, now, self._out)
-        call = source.call
-        dest.dialed_by = source
-        dest.dial_pending = True
-        if call.over or call.is_caller_side(dest):
-            return
-        if outbound.dials_out(source, dest):
-            outbound.start(source, dest, event, now, self._out)
-            return
-        # Ringing someone new: rings cancelled earlier were not the caller giving up.
-        call.settle(settle, now, self._out)
-        transfers.check_moved_on(self._ledger, call)
-        if call.transfer_pending and not dest.is_agent and not dest.is_local:
-            call.announce_transfer(dest.interface, now, self._out)  # e.g. an outside number
-        if dest.state in RING_STATES:
-            call.offer(dest, now, self._out)
-
-    def _on_dial_state(self, event: Mapping[str, str], now: float) -> None:
-        dest = self._channel(event, "DestUniqueid")
-        status = event.get("DialStatus", "").upper()
-        if dest is not None and dest.dial_pending and status in _RINGING_DIAL_STATES:
-            dest.call.offer(dest, now, self._out)
-
-    def _on_dial_end(self, event: Mapping[str, str], now: float) -> None:
-        dest = self._channel(event, "DestUniqueid")
-        status = event.get("DialStatus", "").upper()
-        if dest is None or not status or event.get("Uniqueid") is None:
-            return
-        dest.dial_pending = False
-        call = dest.call
-        if status == "ANSWER":
-            source = self._ledger.channels.get(event.get("Uniqueid", ""))
-            if source is not None and call.is_caller_side(source):
-                call.mark_answered(now)  # the caller's own dial: answered, agent or not
-            elif source is not None and source is call.originator:
-                call.answer(source, now, self._out)  # click-to-dial: the customer answered
-            call.answer(dest, now, self._out)
-        elif status == "CANCEL":
-            call.cancel_dial(dest, now, self._out)
-        else:
-            reason = call.known_reason(dest.offer) or WithdrawReason.NO_ANSWER
-            call.withdraw(dest, reason, now, self._out)
-
-    # -- bridges ---------------------------------------------------------------------
-
-    def _on_bridge_enter(self, event: Mapping[str, str], now: float) -> None:
-        channel = self._channel(event)
-        bridge = event.get("BridgeUniqueid")
-        if channel is None or not bridge:
-            return
-        self._ledger.join_bridge(channel, bridge)
-        self._ledger.connect(channel, now, self._out)
-
-    def _on_bridge_leave(self, event: Mapping[str, str], now: float) -> None:
-        channel = self._channel(event)
-        if channel is not None:
-            self._ledger.leave_bridge(channel, event.get("BridgeUniqueid"))

@@ -22,8 +22,8 @@ pop). The invariants kept here, whatever order or duplication the AMI events com
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from enum import Enum, StrEnum
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from cti_bridge.core.channels import Channel
 from cti_bridge.core.events import (
@@ -36,41 +36,14 @@ from cti_bridge.core.events import (
     CallTransferred,
     Direction,
     OfferWithdrawn,
-    OutboundStarted,
     Party,
     TransferKind,
     WithdrawReason,
 )
+from cti_bridge.core.offers import CLOSED_STATUSES, OPEN_STATUSES, Offer, OfferMove, OfferStatus
 
-
-class OfferStatus(Enum):
-    RINGING = "ringing"
-    # The ring stopped (DialEnd CANCEL) but not yet why: the caller hanging up, another
-    # agent answering and the queue timing out all cancel the same way. Settled by what
-    # happens next to the call.
-    CANCELLED = "cancelled"
-    WITHDRAWN = "withdrawn"
-    ANSWERED = "answered"
-    # The agent talked and then handed the caller on (transfer): a later ring of another
-    # of its channels (a transfer back) is a new offer.
-    HANDED_OVER = "handed_over"
-
-
-_OPEN = (OfferStatus.RINGING, OfferStatus.CANCELLED)
 # A caller id worth looking up has a digit (not ``anonymous``, ``s``, ``""``).
 _HAS_DIGIT = re.compile(r"\d").search
-_CLOSED = (OfferStatus.WITHDRAWN, OfferStatus.HANDED_OVER)
-
-
-@dataclass(slots=True, eq=False)
-class Offer:
-    interface: str
-    channel: Channel
-    status: OfferStatus
-    # How many answers the call had when this interface started ringing: a later answer
-    # means the call was answered elsewhere.
-    answers_before: int
-    reason: WithdrawReason | None = None
 
 
 class CallPhase(StrEnum):
@@ -81,7 +54,7 @@ class CallPhase(StrEnum):
     TALKING = "talking"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallSnapshot:
     """A live call, for the supervisor board and for re-sending pops on resume."""
 
@@ -97,7 +70,21 @@ class CallSnapshot:
     state: CallPhase
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingTransfer:
+    """A transfer in progress, until the next answer: who handed the caller over, and how.
+
+    The next interfaces to ring carry ``from_interface`` as ``transferred_from``; the first
+    of them (or the outside number the caller goes to) gets the ``CallTransferred``, after
+    which ``announced`` holds.
+    """
+
+    from_interface: str | None
+    kind: TransferKind
+    announced: bool = False
+
+
+@dataclass(slots=True, eq=False, kw_only=True)
 class Call:
     call_id: str
     dialed: str
@@ -121,11 +108,7 @@ class Call:
     # Asterisk itself dialled the call's first channel (``Originate``: a click-to-dial, a
     # callback): whoever it reaches is no inbound caller to look up early.
     originated: bool = False
-    # A transfer in progress (until the next answer): who handed the caller over, and how.
-    transfer_pending: bool = False
-    transfer_from: str | None = None
-    transfer_kind: TransferKind = TransferKind.BLIND
-    transfer_announced: bool = False
+    pending: PendingTransfer | None = None
     # Click-to-dial: the agent's channel that Asterisk rang first (``Originate``), and the
     # party it dials out to as the pops show it (the outside leg's own caller id is the
     # centre's outgoing number, not the customer's).
@@ -136,7 +119,7 @@ class Call:
     def party(self) -> Party:
         if self.shown is not None:
             return self.shown
-        return Party(self.caller.number, self.caller.cid_name)
+        return Party(number=self.caller.number, name=self.caller.cid_name)
 
     def is_caller_side(self, channel: Channel) -> bool:
         """The caller's channel or, when that is a Local half, its other half."""
@@ -163,103 +146,102 @@ class Call:
         ):
             return
         self.identified = True
-        party = Party(caller.number, caller.cid_name)
-        out.append(CallerIdentified(self.call_id, party, self.dialed, now, self.started_at))
+        party = Party(number=caller.number, name=caller.cid_name)
+        out.append(
+            CallerIdentified(
+                call_id=self.call_id,
+                caller=party,
+                dialed=self.dialed,
+                at=now,
+                started_at=self.started_at,
+            )
+        )
 
     def offer(self, channel: Channel, now: float, out: list[CallEvent]) -> None:
         """``channel`` rings for this call: pop its interface (once)."""
         if self.over or not channel.is_agent or self.is_caller_side(channel):
             return
         current = self.offers.get(channel.interface)
-        if current is not None and (current.status not in _CLOSED or current.channel is channel):
+        if current is not None and (
+            current.status not in CLOSED_STATUSES or current.channel is channel
+        ):
             return
         self._new_offer(channel, now, out)
 
     def _new_offer(self, channel: Channel, now: float, out: list[CallEvent]) -> Offer:
         self._announce_transfer(channel.interface, now, out)
-        offer = Offer(channel.interface, channel, OfferStatus.RINGING, self.answers)
+        offer = self.open_offer(channel)
+        pending = self.pending
+        out.append(
+            CallOffered(
+                call_id=self.call_id,
+                interface=channel.interface,
+                caller=self.party,
+                dialed=self.dialed,
+                queue=self.queue,
+                direction=self.direction,
+                at=now,
+                started_at=self.started_at,
+                transferred_from=pending.from_interface if pending is not None else None,
+            )
+        )
+        return offer
+
+    def open_offer(self, channel: Channel) -> Offer:
+        """``channel``'s interface rings for this call: its offer, announced by the caller."""
+        offer = Offer(interface=channel.interface, channel=channel, answers_before=self.answers)
         self.offers[channel.interface] = offer
         channel.offer = offer
         self.announced = True
-        caller = self.party
-        out.append(
-            CallOffered(
-                self.call_id,
-                channel.interface,
-                caller,
-                self.dialed,
-                self.queue,
-                self.direction,
-                now,
-                self.started_at,
-                self.transfer_from if self.transfer_pending else None,
-            )
-        )
         return offer
 
     def start_transfer(self, from_interface: str | None, kind: TransferKind) -> None:
         """The caller is being handed over by ``from_interface``: the next interfaces to
         ring carry ``transferred_from``, and the first of them gets a ``CallTransferred``."""
-        self.transfer_pending = True
-        self.transfer_from = from_interface
-        self.transfer_kind = kind
-        self.transfer_announced = False
+        self.pending = PendingTransfer(from_interface=from_interface, kind=kind)
 
     def _announce_transfer(self, to_interface: str, now: float, out: list[CallEvent]) -> None:
-        if not self.transfer_pending or self.transfer_announced:
+        pending = self.pending
+        if pending is None or pending.announced:
             return
-        self.transfer_announced = True
+        self.pending = replace(pending, announced=True)
         self.announced = True
         out.append(
-            CallTransferred(self.call_id, self.transfer_from, to_interface, self.transfer_kind, now)
+            CallTransferred(
+                call_id=self.call_id,
+                from_interface=pending.from_interface,
+                to_interface=to_interface,
+                kind=pending.kind,
+                at=now,
+            )
         )
-        handed = self.offers.get(self.transfer_from) if self.transfer_from else None
-        if handed is not None and handed.status is OfferStatus.ANSWERED:
-            handed.status = OfferStatus.HANDED_OVER
+        if pending.from_interface:
+            handed = self.offers.get(pending.from_interface)
+            if handed is not None:
+                handed.take(OfferMove.HAND_OVER)
 
     def answer(self, channel: Channel, now: float, out: list[CallEvent]) -> None:
         """The agent on ``channel`` is connected with the caller (once per offer)."""
         if self.over or not channel.is_agent or self.is_caller_side(channel):
             return
         offer = self.offers.get(channel.interface)
-        if offer is not None and offer.status is OfferStatus.HANDED_OVER:
-            if offer.channel is channel:
-                return  # the transferer's own leg, still bridged for a moment
-            offer = None
-        if offer is None or offer.status is OfferStatus.WITHDRAWN:
+        if (
+            offer is not None
+            and offer.status is OfferStatus.HANDED_OVER
+            and offer.channel is channel
+        ):
+            return  # the transferer's own leg, still bridged for a moment
+        if offer is None or offer.status in CLOSED_STATUSES:
             offer = self._new_offer(channel, now, out)
-        if offer.status is OfferStatus.ANSWERED:
-            return
-        offer.status = OfferStatus.ANSWERED
+        if not offer.take(OfferMove.ANSWER):
+            return  # answered already
         offer.channel = channel
         channel.offer = offer
         self.answers += 1
         self.talking = channel.interface
-        self.transfer_pending = False
+        self.pending = None
         self.mark_answered(now)
-        out.append(CallAnswered(self.call_id, channel.interface, now))
-
-    def start_outbound(
-        self, customer: Channel, number: str, now: float, out: list[CallEvent]
-    ) -> None:
-        """The originating agent's channel dials ``number`` out on ``customer``'s channel.
-
-        From here the customer is the party served (the call's *caller*, shown with the
-        dialled number), and the agent holds an offer that ``OutboundStarted`` opened
-        instead of a ``CallOffered``: it is answered when the customer answers and
-        withdrawn (no answer) when the customer is never reached.
-        """
-        agent = self.originator
-        if agent is None or self.over or agent.offer is not None:
-            return
-        self.caller = customer
-        self.shown = Party(number, "")
-        self.dialed = number
-        offer = Offer(agent.interface, agent, OfferStatus.RINGING, self.answers)
-        self.offers[agent.interface] = offer
-        agent.offer = offer
-        self.announced = True
-        out.append(OutboundStarted(self.call_id, agent.interface, number, now, self.started_at))
+        out.append(CallAnswered(call_id=self.call_id, interface=channel.interface, at=now))
 
     def mark_answered(self, now: float) -> None:
         """Someone (agent or not) is talking with the caller: the call will not be abandoned."""
@@ -276,33 +258,22 @@ class Call:
     ) -> None:
         """``channel`` stopped ringing without answering, for ``reason``."""
         offer = channel.offer
-        if self.over or offer is None or offer.channel is not channel or offer.status not in _OPEN:
+        if self.over or offer is None or offer.channel is not channel:
             return
-        offer.status = OfferStatus.WITHDRAWN
+        if not offer.take(OfferMove.WITHDRAW):
+            return  # answered, or withdrawn already
         offer.reason = reason
-        out.append(OfferWithdrawn(self.call_id, offer.interface, reason, now))
+        out.append(
+            OfferWithdrawn(call_id=self.call_id, interface=offer.interface, reason=reason, at=now)
+        )
 
     def cancel(self, channel: Channel, now: float, out: list[CallEvent]) -> None:
         """``channel``'s ring was cancelled: withdraw now if we know why, else later."""
         reason = self.known_reason(channel.offer)
         if reason is not None:
             self.withdraw(channel, reason, now, out)
-        elif channel.offer is not None and channel.offer.status is OfferStatus.RINGING:
-            channel.offer.status = OfferStatus.CANCELLED
-
-    def cancel_dial(self, channel: Channel, now: float, out: list[CallEvent]) -> None:
-        """The dial to ``channel`` was torn down by its dialler (``DialEnd CANCEL``).
-
-        When the dialler is the ``;2`` half of a Local channel whose ``;1`` ring was
-        itself withdrawn (a queue member's ring timed out), the device behind it stops
-        ringing for the same reason.
-        """
-        dialler = channel.dialed_by
-        upstream = dialler.local_peer.offer if dialler and dialler.local_peer else None
-        if upstream is not None and upstream.reason is not None:
-            self.withdraw(channel, upstream.reason, now, out)
-        else:
-            self.cancel(channel, now, out)
+        elif channel.offer is not None:
+            channel.offer.take(OfferMove.CANCEL)
 
     def known_reason(self, offer: Offer | None) -> WithdrawReason | None:
         """Why a ring that stops now stopped, when the call already tells us."""
@@ -331,47 +302,53 @@ class Call:
         if self.over:
             return
         for offer in list(self.offers.values()):
-            if offer.status in _OPEN:
+            if offer.status in OPEN_STATUSES:
                 reason = self.known_reason(offer) or self._gone_reason()
                 self.withdraw(offer.channel, reason, now, out)
         self.over = True
         self.announced = True
-        if self.answered_at is not None:
-            out.append(
-                CallEnded(self.call_id, self.talking, now, self.started_at, self.answered_at)
-            )
-            return
-        out.append(
-            CallAbandoned(
-                self.call_id,
-                self.party,
-                self.dialed,
-                self.queue,
-                self.direction,
-                now,
-                self.started_at,
-            )
-        )
+        out.append(_ending(self, now))
 
-    def snapshot(self) -> CallSnapshot:
-        ringing = tuple(
-            o.interface for o in self.offers.values() if o.status is OfferStatus.RINGING
+
+def _ending(call: Call, now: float) -> CallEnded | CallAbandoned:
+    """The event that ends ``call``: ended if anyone answered, else abandoned."""
+    if call.answered_at is not None:
+        return CallEnded(
+            call_id=call.call_id,
+            interface=call.talking,
+            at=now,
+            started_at=call.started_at,
+            answered_at=call.answered_at,
         )
-        if self.answered_at is not None and not self.transfer_pending:
-            phase = CallPhase.TALKING
-        elif ringing:
-            phase = CallPhase.RINGING
-        else:
-            phase = CallPhase.WAITING
-        return CallSnapshot(
-            self.call_id,
-            self.party,
-            self.dialed,
-            self.queue,
-            self.direction,
-            self.started_at,
-            ringing,
-            self.talking,
-            self.answered_at,
-            phase,
-        )
+    return CallAbandoned(
+        call_id=call.call_id,
+        caller=call.party,
+        dialed=call.dialed,
+        queue=call.queue,
+        direction=call.direction,
+        at=now,
+        started_at=call.started_at,
+    )
+
+
+def snapshot(call: Call) -> CallSnapshot:
+    """What the supervisor board and a resumed session see of a live call."""
+    ringing = tuple(o.interface for o in call.offers.values() if o.status is OfferStatus.RINGING)
+    if call.answered_at is not None and call.pending is None:
+        phase = CallPhase.TALKING
+    elif ringing:
+        phase = CallPhase.RINGING
+    else:
+        phase = CallPhase.WAITING
+    return CallSnapshot(
+        call_id=call.call_id,
+        caller=call.party,
+        dialed=call.dialed,
+        queue=call.queue,
+        direction=call.direction,
+        started_at=call.started_at,
+        ringing=ringing,
+        answered=call.talking,
+        answered_at=call.answered_at,
+        state=phase,
+    )

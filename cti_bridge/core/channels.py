@@ -25,7 +25,8 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cti_bridge.core.callstate import Call, Offer
+    from cti_bridge.core.callstate import Call
+    from cti_bridge.core.offers import Offer
 
 _HEX = frozenset("0123456789abcdefABCDEF")
 # Asterisk's placeholder when a caller id is not set; the domain wants "" instead.
@@ -123,7 +124,7 @@ def parse_state(value: str | None) -> int:
     return int(value)
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, kw_only=True)
 class Channel:
     """One live Asterisk channel and what the tracker knows about it.
 

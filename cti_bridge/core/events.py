@@ -34,7 +34,7 @@ class TransferKind(StrEnum):
     ATTENDED = "attended"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Party:
     """The caller as Asterisk presented them: the number before normalisation."""
 
@@ -42,7 +42,7 @@ class Party:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallerIdentified:
     """An inbound caller's number is known, before any agent rings (IVR, queue wait).
 
@@ -61,7 +61,7 @@ class CallerIdentified:
     started_at: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallOffered:
     """An agent's interface starts ringing for the call: pop the screen."""
 
@@ -78,7 +78,7 @@ class CallOffered:
     transferred_from: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OfferWithdrawn:
     """That interface stopped ringing without its agent answering."""
 
@@ -88,7 +88,7 @@ class OfferWithdrawn:
     at: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallAnswered:
     """The agent on ``interface`` is now talking with the caller."""
 
@@ -97,7 +97,7 @@ class CallAnswered:
     at: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallTransferred:
     """The caller moved from one agent to another interface or an outside number."""
 
@@ -108,7 +108,7 @@ class CallTransferred:
     at: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallEnded:
     """The call is over after an answer; ``interface`` is the last agent who talked."""
 
@@ -119,7 +119,7 @@ class CallEnded:
     answered_at: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallAbandoned:
     """The caller hung up before anybody answered (in a queue or while agents rang)."""
 
@@ -132,7 +132,7 @@ class CallAbandoned:
     started_at: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutboundStarted:
     """An agent's click-to-dial call is ringing out to ``number``: pop the dialled customer.
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 DIMENSIONS = ("agent", "queue", "category", "week")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallFact:
     call_id: str
     at: datetime
@@ -41,7 +41,7 @@ class CallFact:
     customer_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ComplaintFact:
     ticket_id: int
     at: datetime

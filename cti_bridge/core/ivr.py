@@ -23,7 +23,7 @@ LOOKUP_VARIABLES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PriorityRules:
     """Points added to ``CTI_PRIORITY`` per rule (from the ``[ivr]`` settings)."""
 
@@ -34,7 +34,7 @@ class PriorityRules:
     open_complaint: int = 3
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IvrTicket:
     """The caller's latest open ticket, as the dialplan can speak it."""
 
@@ -44,7 +44,7 @@ class IvrTicket:
     due_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IvrCustomer:
     id: int
     external_ref: str | None

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cti_bridge.core.channels import Channel, dialed_number
-from cti_bridge.core.events import CallEvent, Direction
+from cti_bridge.core.events import CallEvent, Direction, OutboundStarted, Party
 
 
 def originate_leg(dest: Channel) -> None:
@@ -51,11 +51,33 @@ def dials_out(source: Channel, dest: Channel) -> bool:
 def start(
     source: Channel, dest: Channel, event: Mapping[str, str], now: float, out: list[CallEvent]
 ) -> None:
-    """The agent's channel rings the customer on ``dest``: pop the agent (outbound)."""
+    """The agent's channel rings the customer on ``dest``: pop the agent (outbound).
+
+    From here the customer is the party served (the call's *caller*, shown with the
+    dialled number), and the agent holds an offer that ``OutboundStarted`` opened
+    instead of a ``CallOffered``: it is answered when the customer answers and
+    withdrawn (no answer) when the customer is never reached.
+    """
     number = dialed_number(event.get("Exten", "")) or number_in_dial_string(
         event.get("DialString", "")
     )
-    source.call.start_outbound(dest, number, now, out)
+    call = source.call
+    agent = call.originator
+    if agent is None or call.over or agent.offer is not None:
+        return
+    call.caller = dest
+    call.shown = Party(number=number, name="")
+    call.dialed = number
+    call.open_offer(agent)
+    out.append(
+        OutboundStarted(
+            call_id=call.call_id,
+            interface=agent.interface,
+            number=number,
+            at=now,
+            started_at=call.started_at,
+        )
+    )
 
 
 def number_in_dial_string(dial_string: str) -> str:

@@ -50,7 +50,7 @@ class CallerKind(StrEnum):
     WITHHELD = "withheld"  # anonymous, empty or not a number at all
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallerNumber:
     raw: str
     kind: CallerKind
@@ -88,23 +88,25 @@ def normalize_caller(raw: str | None, default_region: str, match_digits: int = 9
     """Classify and normalise a caller id as received from Asterisk."""
     text = (raw or "").strip()
     if text.lower() in WITHHELD_MARKERS:
-        return CallerNumber(text, CallerKind.WITHHELD)
+        return CallerNumber(raw=text, kind=CallerKind.WITHHELD)
     cleaned = _STRIP.sub("", _EXTENSION.sub("", text))
     if cleaned.startswith("tel:"):
         cleaned = cleaned[4:]
     body = cleaned[1:] if cleaned.startswith("+") else cleaned
     if not body.isdigit() or len(body) > MAX_DIGITS:
-        return CallerNumber(text, CallerKind.WITHHELD)
+        return CallerNumber(raw=text, kind=CallerKind.WITHHELD)
     if not cleaned.startswith("+") and len(body) <= MAX_INTERNAL_DIGITS:
-        return CallerNumber(text, CallerKind.INTERNAL)
+        return CallerNumber(raw=text, kind=CallerKind.INTERNAL)
     parsed = _parse(cleaned, default_region)
     if parsed is None:
         # Not valid for any plan we know, but long enough: still usable for a suffix match.
         key = digits_key(body, match_digits)
         kind = CallerKind.EXTERNAL if key else CallerKind.WITHHELD
-        return CallerNumber(text, kind, None, key)
+        return CallerNumber(raw=text, kind=kind, e164=None, match_key=key)
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return CallerNumber(text, CallerKind.EXTERNAL, e164, match_key_of(parsed, match_digits))
+    return CallerNumber(
+        raw=text, kind=CallerKind.EXTERNAL, e164=e164, match_key=match_key_of(parsed, match_digits)
+    )
 
 
 def normalize_stored(raw: str, default_region: str, match_digits: int = 9) -> tuple[str, str]:

@@ -22,7 +22,7 @@ CHURN_COMPLAINTS = 2
 RECENT_INTERACTIONS = 10
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketView:
     id: int
     kind: str
@@ -77,7 +77,7 @@ class TicketDetail:
         return self.open and self.due_at is not None and self.due_at < now
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InteractionView:
     call_id: str
     at: datetime
@@ -89,7 +89,7 @@ class InteractionView:
     queue: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CustomerSummary:
     """Enough to tell candidates apart when a number matches several customers."""
 
@@ -101,7 +101,7 @@ class CustomerSummary:
     phones: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CustomerRecord:
     id: int
     name: str
@@ -121,7 +121,7 @@ class CustomerRecord:
     complaints_in_window: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallerMatch:
     """The result of looking a caller up: one customer, several candidates, or nobody."""
 
@@ -131,7 +131,7 @@ class CallerMatch:
     failed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HandoffNote:
     """A disposition or note an earlier agent saved on the call."""
 
@@ -141,7 +141,7 @@ class HandoffNote:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Handoff:
     """What the agent a caller is transferred to learns from the agent before."""
 

@@ -25,22 +25,24 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cti_bridge.core.states import Priority, SlaState, SlaTarget, TicketKind
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-KINDS = ("inquiry", "service", "complaint")
-PRIORITIES = ("low", "normal", "high", "urgent")
+KINDS = tuple(TicketKind)
+PRIORITIES = tuple(Priority)
 # A calendar that never opens in this many days is a configuration error, not a loop.
 MAX_SEARCH_DAYS = 800
 DAY_MINUTES = 24 * 60
 ZERO = timedelta(0)
 
-ON_TIME = "on_time"
-DUE_SOON = "due_soon"
-OVERDUE = "overdue"
-RESPONSE = "response"
-RESOLUTION = "resolution"
+ON_TIME = SlaState.ON_TIME
+DUE_SOON = SlaState.DUE_SOON
+OVERDUE = SlaState.OVERDUE
+RESPONSE = SlaTarget.RESPONSE
+RESOLUTION = SlaTarget.RESOLUTION
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Calendar:
     """When service-level clocks run: working ``days`` (0 = Monday), daily ``hours`` as
     (start, end) minutes after local midnight (end 1440 = midnight), minus ``holidays``,
@@ -120,7 +122,7 @@ def business_time_between(calendar: Calendar, start: datetime, end: datetime) ->
     return total
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class KindTargets:
     """Targets of one ticket kind, in hours of business time per priority."""
 
@@ -131,21 +133,21 @@ class KindTargets:
 
 DEFAULT_KINDS: Mapping[str, KindTargets] = {
     "complaint": KindTargets(
-        {"urgent": 1, "high": 2, "normal": 4, "low": 8},
-        {"urgent": 4, "high": 8, "normal": 24, "low": 48},
+        response_hours={"urgent": 1, "high": 2, "normal": 4, "low": 8},
+        resolution_hours={"urgent": 4, "high": 8, "normal": 24, "low": 48},
     ),
     "service": KindTargets(
-        {"urgent": 2, "high": 4, "normal": 8, "low": 24},
-        {"urgent": 8, "high": 24, "normal": 48, "low": 72},
+        response_hours={"urgent": 2, "high": 4, "normal": 8, "low": 24},
+        resolution_hours={"urgent": 8, "high": 24, "normal": 48, "low": 72},
     ),
     "inquiry": KindTargets(
-        {"urgent": 1, "high": 2, "normal": 4, "low": 8},
-        {"urgent": 4, "high": 8, "normal": 24, "low": 48},
+        response_hours={"urgent": 1, "high": 2, "normal": 4, "low": 8},
+        resolution_hours={"urgent": 4, "high": 8, "normal": 24, "low": 48},
     ),
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Policy:
     """Targets per kind and priority, the calendars they run on, and the alert rules."""
 
@@ -199,16 +201,16 @@ def due_at(
     return created_at + resolution_target(kind, priority, vip=vip, grade=grade)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Standing:
     """What the monitor last said about a ticket: which target, how late, which level."""
 
-    target: str = RESPONSE
-    state: str = ON_TIME
+    target: SlaTarget = RESPONSE
+    state: SlaState = ON_TIME
     level: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SlaClock:
     """A ticket's service-level clock. ``running_since`` is None while it is stopped
     (waiting on the customer, or resolved)."""
@@ -225,7 +227,7 @@ class SlaClock:
         return self.running_since is not None
 
     @property
-    def active_target(self) -> tuple[str, timedelta]:
+    def active_target(self) -> tuple[SlaTarget, timedelta]:
         if self.responded:
             return RESOLUTION, self.resolution_target
         return RESPONSE, self.response_target
@@ -265,16 +267,16 @@ def thresholds(clock: SlaClock, policy: Policy) -> list[tuple[timedelta, Standin
     """The elapsed times at which the standing of the active target changes, in order."""
     name, target = clock.active_target
     return [
-        (target * policy.due_soon_share, Standing(name, DUE_SOON, 0)),
-        (target, Standing(name, OVERDUE, 1)),
-        (target + policy.escalation, Standing(name, OVERDUE, 2)),
+        (target * policy.due_soon_share, Standing(target=name, state=DUE_SOON, level=0)),
+        (target, Standing(target=name, state=OVERDUE, level=1)),
+        (target + policy.escalation, Standing(target=name, state=OVERDUE, level=2)),
     ]
 
 
 def standing(clock: SlaClock, policy: Policy, now: datetime) -> Standing:
     """The ticket's standing at ``now``."""
     elapsed = clock.elapsed(now)
-    current = Standing(clock.active_target[0])
+    current = Standing(target=clock.active_target[0])
     for mark, state in thresholds(clock, policy):
         if elapsed >= mark:
             current = state

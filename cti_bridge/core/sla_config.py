@@ -121,7 +121,9 @@ def parse_targets(spec: Mapping[str, Any], kind: str) -> KindTargets:
     resolution = _hours(
         spec.get("resolution_hours"), base.resolution_hours, f"{where} resolution_hours"
     )
-    return KindTargets(response, resolution, str(spec.get("calendar", "")))
+    return KindTargets(
+        response_hours=response, resolution_hours=resolution, calendar=str(spec.get("calendar", ""))
+    )
 
 
 def _hours(raw: Any, default: Mapping[str, float], where: str) -> dict[str, float]:

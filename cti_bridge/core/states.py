@@ -7,7 +7,13 @@ or a JSON body equals its member.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
+
+
+def values(states: Iterable[StrEnum]) -> list[str]:
+    """The members' strings, in order: an OpenAPI ``enum`` or a list of choices."""
+    return [state.value for state in states]
 
 
 class Role(StrEnum):

@@ -24,7 +24,7 @@ COMPLAINT_STEPS_HINT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Editor:
     """Who is changing the ticket."""
 
@@ -32,7 +32,7 @@ class Editor:
     supervisor: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketFacts:
     """What the rules look at in the ticket as it is now."""
 

@@ -117,7 +117,7 @@ def check_moved_on(ledger: Ledger, call: Call) -> None:
     ring is not a transfer.)
     """
     talker = call.offers.get(call.talking) if call.talking is not None else None
-    if talker is None or call.transfer_pending:
+    if talker is None or call.pending is not None:
         return
     if talker.channel not in call.caller.wire(ledger.bridges):
         call.start_transfer(call.talking, TransferKind.BLIND)

@@ -43,5 +43,5 @@ class HandoffBuilder:
                 notes = await self._calllog.notes_so_far(call_id)
         except Exception as exc:  # the pop must go out even when the database does not answer
             log.warning("hand-off notes for %s unavailable: %s", call_id, type(exc).__name__)
-            return Handoff(name)
-        return Handoff(name, tuple(notes))
+            return Handoff(from_agent=name)
+        return Handoff(from_agent=name, notes=tuple(notes))

@@ -42,10 +42,10 @@ class CallerLookup:
                 self._timeout * 1000,
             )
             self._metrics.db_error()
-            return CallerMatch(None, failed=True)
+            return CallerMatch(customer=None, failed=True)
         except Exception as exc:
             log.error("customer lookup for %s failed (%s): pop sent without it", call_id, exc)
             self._metrics.db_error()
-            return CallerMatch(None, failed=True)
+            return CallerMatch(customer=None, failed=True)
         self._metrics.lookup_done(asyncio.get_running_loop().time() - started)
         return result

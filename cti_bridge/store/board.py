@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_bridge.core.pop import iso
-from cti_bridge.core.states import OPEN_TICKET_STATUSES
+from cti_bridge.core.states import OPEN_TICKET_STATUSES, ComplaintStep
 from cti_bridge.store.models import Agent, Customer, Interaction, Ticket, table
 
 agents_t = table(Agent)
@@ -19,7 +19,7 @@ customers_t = table(Customer)
 interactions_t = table(Interaction)
 
 LIST_LIMIT = 200
-COMPLAINT_STEPS = ("received", "contained", "cause_found", "action_verified", "closed")
+COMPLAINT_STEPS = tuple(ComplaintStep)
 
 
 def _deadline(row: Any) -> datetime | None:

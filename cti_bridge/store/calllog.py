@@ -193,7 +193,10 @@ class CallLog:
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [HandoffNote(name or "", at, code, text) for name, at, code, text in rows]
+        return [
+            HandoffNote(agent=name or "", at=at, code=code, text=text)
+            for name, at, code, text in rows
+        ]
 
     async def exists(self, call_id: str) -> bool:
         async with self._engine.connect() as conn:

@@ -136,7 +136,7 @@ class ComplaintBook:
             )  # fmt: skip
 
 
-def _status_for(step: str, status: str) -> str:
+def _status_for(step: str, status: TicketStatus) -> TicketStatus:
     if step == "closed":
         return TicketStatus.CLOSED
     # Containing the complaint is the first response: the ticket is being worked on.

@@ -56,15 +56,15 @@ class CustomerDirectory:
     ) -> CallerMatch:
         """The customer behind a caller id: exact E.164 first, then the match key."""
         if caller.withheld or (caller.e164 is None and caller.match_key is None):
-            return CallerMatch(None)
+            return CallerMatch(customer=None)
         async with self._engine.connect() as conn:
             ids = await _matching_ids(conn, caller)
             if len(ids) > 1:
                 ids = await _remembered_choice(conn, caller, ids)
             if len(ids) == 1:
                 record = await _load_record(conn, ids[0], now, exclude_call)
-                return CallerMatch(record)
-            return CallerMatch(None, tuple(await _summaries(conn, ids)))
+                return CallerMatch(customer=record)
+            return CallerMatch(customer=None, candidates=tuple(await _summaries(conn, ids)))
 
     async def find_ids(self, caller: CallerNumber) -> list[int]:
         if caller.withheld:
@@ -215,6 +215,13 @@ async def _summaries(conn: AsyncConnection, ids: Sequence[int]) -> list[Customer
         numbers.setdefault(cid, []).append(e164)
     order = {cid: i for i, cid in enumerate(ids)}
     return [
-        CustomerSummary(r.id, r.name, r.company, r.grade, r.vip, tuple(numbers.get(r.id, ())))
+        CustomerSummary(
+            id=r.id,
+            name=r.name,
+            company=r.company,
+            grade=r.grade,
+            vip=r.vip,
+            phones=tuple(numbers.get(r.id, ())),
+        )
         for r in sorted(rows, key=lambda r: order[r.id])
     ]

@@ -267,7 +267,10 @@ async def _open_tickets(conn: AsyncConnection, customer_id: int) -> list[IvrTick
         .order_by(tickets.c.id.desc())
         .limit(MAX_OPEN_TICKETS)
     )
-    return [IvrTicket(r.id, r.kind, r.status, r.due_at) for r in await conn.execute(query)]
+    return [
+        IvrTicket(id=r.id, kind=r.kind, status=r.status, due_at=r.due_at)
+        for r in await conn.execute(query)
+    ]
 
 
 def _customer(row: Any, open_tickets: list[IvrTicket]) -> IvrCustomer:

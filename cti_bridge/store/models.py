@@ -31,7 +31,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from cti_bridge.core.states import AgentStatus, Grade, Priority, Role, Segment, TicketStatus
+from cti_bridge.core.events import Direction
+from cti_bridge.core.states import (
+    AgentStatus,
+    CallOutcome,
+    Grade,
+    LegKind,
+    PopState,
+    Priority,
+    Role,
+    Segment,
+    SlaState,
+    SlaTarget,
+    TicketKind,
+    TicketStatus,
+)
+from cti_bridge.store.state_column import StateColumn
 
 # Stable constraint names so that migrations can refer to them on both databases.
 NAMING = {
@@ -81,10 +96,12 @@ class Agent(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(128))
-    role: Mapped[str] = mapped_column(String(16), default=Role.AGENT)
+    role: Mapped[Role] = mapped_column(StateColumn(Role, 16), default=Role.AGENT)
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(8), default="en")
-    status: Mapped[str] = mapped_column(String(16), default=AgentStatus.OFFLINE)
+    status: Mapped[AgentStatus] = mapped_column(
+        StateColumn(AgentStatus, 16), default=AgentStatus.OFFLINE
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -123,8 +140,8 @@ class Customer(Base):
     external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     company: Mapped[str] = mapped_column(String(200), default="")
-    grade: Mapped[str] = mapped_column(String(1), default=Grade.C)
-    segment: Mapped[str] = mapped_column(String(16), default=Segment.STANDARD)
+    grade: Mapped[Grade] = mapped_column(StateColumn(Grade, 1), default=Grade.C)
+    segment: Mapped[Segment] = mapped_column(StateColumn(Segment, 16), default=Segment.STANDARD)
     vip: Mapped[bool] = mapped_column(Boolean, default=False)
     birthday: Mapped[date | None] = mapped_column(Date)
     region: Mapped[str] = mapped_column(String(64), default="")
@@ -166,7 +183,7 @@ class Interaction(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     call_id: Mapped[str] = mapped_column(String(96), unique=True)
-    direction: Mapped[str] = mapped_column(String(10))
+    direction: Mapped[Direction] = mapped_column(StateColumn(Direction, 10))
     caller_number: Mapped[str] = mapped_column(String(64), default="")
     caller_name: Mapped[str] = mapped_column(String(200), default="")
     dialed: Mapped[str] = mapped_column(String(64), default="")
@@ -182,8 +199,9 @@ class Interaction(Base):
     ended_at: Mapped[datetime | None] = mapped_column()
     wait_seconds: Mapped[float | None] = mapped_column(Float)
     talk_seconds: Mapped[float | None] = mapped_column(Float)
-    # answered | abandoned | missed | in_progress
-    outcome: Mapped[str] = mapped_column(String(16), default="in_progress")
+    outcome: Mapped[CallOutcome] = mapped_column(
+        StateColumn(CallOutcome, 16), default=CallOutcome.IN_PROGRESS
+    )
     disposition_code: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str] = mapped_column(Text, default="")
     # The caller's post-call IVR survey answer, 1 (poor) to 5 (excellent); None: not given.
@@ -207,13 +225,11 @@ class InteractionLeg(Base):
         ForeignKey("agents.id", ondelete="SET NULL"), index=True
     )
     interface: Mapped[str] = mapped_column(String(128))
-    # How the leg began: offered (queue/dial), transfer (handed over), outbound (click-to-dial).
-    kind: Mapped[str] = mapped_column(String(16), default="offered")
+    kind: Mapped[LegKind] = mapped_column(StateColumn(LegKind, 16), default=LegKind.OFFERED)
     offered_at: Mapped[datetime] = mapped_column()
     answered_at: Mapped[datetime | None] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
-    # ringing | answered | missed | transferred_away | ended | abandoned (call_update states)
-    outcome: Mapped[str] = mapped_column(String(24), default="ringing")
+    outcome: Mapped[PopState] = mapped_column(StateColumn(PopState, 24), default=PopState.RINGING)
     reason: Mapped[str | None] = mapped_column(String(32))
 
 
@@ -244,9 +260,11 @@ class Ticket(Base):
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
     call_id: Mapped[str | None] = mapped_column(String(96))
-    kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(20), default=TicketStatus.OPEN)
-    priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
+    kind: Mapped[TicketKind] = mapped_column(StateColumn(TicketKind, 16))
+    status: Mapped[TicketStatus] = mapped_column(
+        StateColumn(TicketStatus, 20), default=TicketStatus.OPEN
+    )
+    priority: Mapped[Priority] = mapped_column(StateColumn(Priority, 10), default=Priority.NORMAL)
     subject: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     assignee_id: Mapped[int | None] = mapped_column(
@@ -279,8 +297,12 @@ class Ticket(Base):
     sla_running_since: Mapped[datetime | None] = mapped_column()
     # The standing the monitor last announced, and when it must look again (indexed: the
     # monitor reads only tickets whose moment has come, never all open tickets).
-    sla_target: Mapped[str] = mapped_column(String(12), default="response")
-    sla_state: Mapped[str] = mapped_column(String(12), default="on_time", index=True)
+    sla_target: Mapped[SlaTarget] = mapped_column(
+        StateColumn(SlaTarget, 12), default=SlaTarget.RESPONSE
+    )
+    sla_state: Mapped[SlaState] = mapped_column(
+        StateColumn(SlaState, 12), default=SlaState.ON_TIME, index=True
+    )
     sla_level: Mapped[int] = mapped_column(Integer, default=0)
     sla_next_at: Mapped[datetime | None] = mapped_column(index=True)
     # Bumped by every write that touches the clock: the monitor's conditional update loses
@@ -344,7 +366,7 @@ class SlaAlert(Base):
     at: Mapped[datetime] = mapped_column()
     # ticket_due_soon | ticket_overdue
     kind: Mapped[str] = mapped_column(String(20))
-    target: Mapped[str] = mapped_column(String(12))
+    target: Mapped[SlaTarget] = mapped_column(StateColumn(SlaTarget, 12))
     level: Mapped[int] = mapped_column(Integer, default=0)
     delivered_at: Mapped[datetime | None] = mapped_column(index=True)
 

@@ -104,7 +104,7 @@ class PostgresPopReader(CustomerDirectory):
         self, caller: CallerNumber, now: datetime, exclude_call: str | None = None
     ) -> CallerMatch:
         if caller.withheld or (caller.e164 is None and caller.match_key is None):
-            return CallerMatch(None)
+            return CallerMatch(customer=None)
         pool = self._pool or await self._acquire_pool()
         since = now - timedelta(days=CHURN_WINDOW_DAYS)
         args = (self._statuses, since, exclude_call)
@@ -115,10 +115,10 @@ class PostgresPopReader(CustomerDirectory):
             if (row is None or row["matches"] == 0) and caller.match_key is not None:
                 row = await conn.fetchrow(CARD_BY_KEY, caller.match_key, *args)
         if row is None or row["matches"] == 0:
-            return CallerMatch(None)
+            return CallerMatch(customer=None)
         if row["matches"] > 1:  # candidates to choose from: the general path
             return await super().find_by_caller(caller, now, exclude_call)
-        return CallerMatch(_record(row))
+        return CallerMatch(customer=_record(row))
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -153,7 +153,37 @@ def _record(row: Any) -> CustomerRecord:
         email=row["email"],
         external_ref=row["external_ref"],
         phones=tuple(row["phones"]),
-        open_tickets=tuple(TicketView(*t) for t in row["open_tickets"]),
-        recent_interactions=tuple(InteractionView(*i) for i in row["recent"]),
+        open_tickets=tuple(_ticket(t) for t in row["open_tickets"]),
+        recent_interactions=tuple(_interaction(i) for i in row["recent"]),
         complaints_in_window=int(row["complaints"]),
+    )
+
+
+def _ticket(row: Any) -> TicketView:
+    """One ``open_tickets`` ROW of :data:`CARD`, its columns in the order selected."""
+    ticket_id, kind, status, priority, subject, created_at, due_at, assignee = row
+    return TicketView(
+        id=ticket_id,
+        kind=kind,
+        status=status,
+        priority=priority,
+        subject=subject,
+        created_at=created_at,
+        due_at=due_at,
+        assignee=assignee,
+    )
+
+
+def _interaction(row: Any) -> InteractionView:
+    """One ``recent`` ROW of :data:`CARD`, its columns in the order selected."""
+    call_id, at, direction, outcome, agent, code, notes, queue = row
+    return InteractionView(
+        call_id=call_id,
+        at=at,
+        direction=direction,
+        outcome=outcome,
+        agent=agent,
+        code=code,
+        notes=notes,
+        queue=queue,
     )

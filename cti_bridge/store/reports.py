@@ -72,7 +72,14 @@ class ReportStore:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
-            ComplaintFact(r.id, r.created_at, r.category, r.call_id, r.created_by_id) for r in rows
+            ComplaintFact(
+                ticket_id=r.id,
+                at=r.created_at,
+                category=r.category,
+                call_id=r.call_id,
+                created_by=r.created_by_id,
+            )
+            for r in rows
         ]
 
     async def agent_names(self) -> dict[int, str]:

@@ -50,7 +50,7 @@ def clock_of(ticket: Ticket, policy: Policy) -> SlaClock:
 
 
 def announced(ticket: Ticket) -> Standing:
-    return Standing(ticket.sla_target, ticket.sla_state, ticket.sla_level)
+    return Standing(target=ticket.sla_target, state=ticket.sla_state, level=ticket.sla_level)
 
 
 def store_clock(ticket: Ticket, clock: SlaClock, policy: Policy, now: datetime) -> None:
@@ -80,7 +80,12 @@ def new_clock(
     """(calendar name, running clock) for a ticket opened at ``now``."""
     name = policy.calendar_name(kind)
     response, resolution = policy.targets(kind, priority, vip=vip, grade=grade)
-    return name, SlaClock(policy.calendar(name), response, resolution, running_since=now)
+    return name, SlaClock(
+        calendar=policy.calendar(name),
+        response_target=response,
+        resolution_target=resolution,
+        running_since=now,
+    )
 
 
 def legacy_clock(ticket: Ticket, policy: Policy) -> SlaClock:
@@ -90,9 +95,9 @@ def legacy_clock(ticket: Ticket, policy: Policy) -> SlaClock:
     if ticket.due_at is not None:
         resolution = max(ticket.due_at - ticket.created_at, timedelta(0))
     clock = SlaClock(
-        policy.calendar(LEGACY_CALENDAR),
-        min(response, resolution),
-        resolution,
+        calendar=policy.calendar(LEGACY_CALENDAR),
+        response_target=min(response, resolution),
+        resolution_target=resolution,
         running_since=ticket.created_at,
         responded=ticket.status != "open",
     )

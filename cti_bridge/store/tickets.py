@@ -215,7 +215,11 @@ class TicketStore:
         """``changes`` as the access rules allow them, inside the caller's transaction:
         a pooled ticket is claimed for the agent here, or :class:`ChangeRefused`."""
         facts = TicketFacts(
-            ticket.id, ticket.kind, ticket.status, ticket.complaint_step, ticket.assignee_id
+            id=ticket.id,
+            kind=ticket.kind,
+            status=ticket.status,
+            complaint_step=ticket.complaint_step,
+            assignee_id=ticket.assignee_id,
         )
         vetted = vet_change(facts, changes, editor)
         if takes(facts, vetted, editor):

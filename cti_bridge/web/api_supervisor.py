@@ -75,7 +75,7 @@ async def advance_complaint(request: web.Request) -> web.Response:
     }
     step = Step(name, fields, note=optional_str(body, "note"))
     # The assignee or a supervisor; an agent moving an unassigned complaint takes it.
-    editor = Editor(agent.id, agent.is_supervisor)
+    editor = Editor(id=agent.id, supervisor=agent.is_supervisor)
     try:
         ticket = await sup.complaints.advance(
             ticket_id, step, actor_id=agent.id, now=now(request), editor=editor

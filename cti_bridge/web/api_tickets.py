@@ -148,7 +148,7 @@ async def update(request: web.Request) -> web.Response:
     assignee = changes.get("assignee_id")
     if assignee is not None and request.config_dict[AGENTS].by_id(assignee) is None:
         raise ApiError(422, "invalid", "no such agent", field="assignee_id")
-    editor = Editor(agent.id, agent.is_supervisor)
+    editor = Editor(id=agent.id, supervisor=agent.is_supervisor)
     try:
         ticket = await request.config_dict[TICKETS].update(
             ticket_id, changes, actor_id=agent.id, now=now(request), editor=editor

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from cti_bridge import __version__
+from cti_bridge.core.states import AgentStatus, Grade, Priority, Segment, TicketKind, values
 from cti_bridge.web.openapi_ivr import IVR_PATHS, SECURITY_SCHEME
 from cti_bridge.web.openapi_supervisor import SUPERVISOR_PATHS, TICKET_SLA_PROPERTIES
+
+# An agent sets any status but offline, which only logging out gives.
+_SETTABLE_STATUSES = [s for s in values(AgentStatus) if s != AgentStatus.OFFLINE]
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -164,9 +168,9 @@ PATHS: dict[str, Any] = {
                     "required": ["customer_id", "kind", "subject"],
                     "properties": {
                         "customer_id": {"type": "integer"},
-                        "kind": {"enum": ["inquiry", "service", "complaint"]},
+                        "kind": {"enum": values(TicketKind)},
                         "subject": {"type": "string"},
-                        "priority": {"enum": ["low", "normal", "high", "urgent"]},
+                        "priority": {"enum": values(Priority)},
                         "description": {"type": "string"},
                         "call_id": {"type": "string"},
                         "assignee_id": {"type": "integer"},
@@ -261,7 +265,7 @@ _ME = {
         "name": {"type": "string"},
         "role": {"type": "string"},
         "language": {"enum": ["en", "zh-CN"]},
-        "status": {"enum": ["available", "away", "wrap_up", "offline"]},
+        "status": {"enum": values(AgentStatus)},
     },
 }
 PATHS.update(
@@ -319,7 +323,7 @@ PATHS.update(
                     {
                         "type": "object",
                         "required": ["status"],
-                        "properties": {"status": {"enum": ["available", "away", "wrap_up"]}},
+                        "properties": {"status": {"enum": _SETTABLE_STATUSES}},
                     }
                 ),
                 "responses": {"200": _json(OBJ), **_errors(400, 401, 415, 422)},
@@ -349,8 +353,8 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "name": {"type": "string"},
             "company": {"type": "string"},
-            "grade": {"enum": ["A", "B", "C"]},
-            "segment": {"enum": ["most_valuable", "most_growable", "standard", "below_zero"]},
+            "grade": {"enum": values(Grade)},
+            "segment": {"enum": values(Segment)},
             "vip": {"type": "boolean"},
             "birthday": {"type": ["string", "null"], "format": "date"},
             "region": {"type": "string"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cti_bridge.core.figures import CSV_COLUMNS
+from cti_bridge.core.states import ComplaintStep, SlaState, SlaTarget, values
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _TICKET = {"$ref": "#/components/schemas/Ticket"}
@@ -30,7 +31,7 @@ _LATE_TICKET = {
         "id": {"type": "integer"},
         "customer": {"type": "object"},
         "subject": {"type": "string"},
-        "target": {"enum": ["response", "resolution"]},
+        "target": {"enum": values(SlaTarget)},
         "level": {"type": "integer"},
         "due_at": {"type": ["string", "null"], "format": "date-time"},
         "late_seconds": {"type": ["integer", "null"]},
@@ -103,14 +104,8 @@ SUPERVISOR_PATHS: dict[str, Any] = {
                             "type": "object",
                             "required": ["step"],
                             "properties": {
-                                "step": {
-                                    "enum": [
-                                        "contained",
-                                        "cause_found",
-                                        "action_verified",
-                                        "closed",
-                                    ]
-                                },
+                                # A complaint starts received: every later step.
+                                "step": {"enum": values(ComplaintStep)[1:]},
                                 "note": {"type": "string"},
                                 "responsible_party": {"type": "string"},
                                 "category": {"type": "string"},
@@ -149,8 +144,8 @@ TICKET_SLA_PROPERTIES: dict[str, Any] = {
     "sla": {
         "type": "object",
         "properties": {
-            "target": {"enum": ["response", "resolution"]},
-            "state": {"enum": ["on_time", "due_soon", "overdue"]},
+            "target": {"enum": values(SlaTarget)},
+            "state": {"enum": values(SlaState)},
             "level": {"type": "integer"},
             "paused": {"type": "boolean"},
         },

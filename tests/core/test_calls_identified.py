@@ -43,7 +43,11 @@ def test_a_queue_caller_is_identified_on_their_channel_before_anything_rings() -
     caller = t.new(TRUNK, None, *JANE, exten="5550100")
     [event] = feeder.feed(t.events[-1], 10.0)
     assert event == CallerIdentified(
-        f"pbx1:{t.linkedid(caller)}", Party(*JANE), "5550100", 10.0, 10.0
+        call_id=f"pbx1:{t.linkedid(caller)}",
+        caller=Party(number=JANE[0], name=JANE[1]),
+        dialed="5550100",
+        at=10.0,
+        started_at=10.0,
     )
     feeder.fed = len(t.events)
     t.queue("QueueCallerJoin", caller, "support")

@@ -216,7 +216,7 @@ def test_scenario_gives_exactly_these_events_and_one_interaction(name: str) -> N
     assert [(leg.interface, leg.state) for leg in item.legs] == legs
     # Whoever is popped, through every transfer, is shown the original caller.
     shown = {e.caller for e in out if isinstance(e, CallOffered) and e.call_id == caller_call}
-    assert shown <= {Party(*JANE)}
+    assert shown <= {Party(number=JANE[0], name=JANE[1])}
 
 
 def test_blind_transfer_to_a_queue_pops_with_the_new_queue() -> None:

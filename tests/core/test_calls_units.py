@@ -58,7 +58,11 @@ def test_local_member_and_the_phone_behind_it_are_both_offered_and_answered() ->
     assert feeder.run() == [offered(PHONE, *JANE)]
     [live] = feeder.tracker.snapshot()
     assert (live.state, live.ringing, live.queue) == (CallPhase.RINGING, (L1, PHONE), "support")
-    assert (live.caller, live.dialed, live.direction) == (Party(*JANE), "+18005550100", "inbound")
+    assert (live.caller, live.dialed, live.direction) == (
+        Party(number=JANE[0], name=JANE[1]),
+        "+18005550100",
+        "inbound",
+    )
     t.state(phone, 6)
     t.dial("DialEnd", two, phone, "ANSWER")
     t.dial("DialEnd", caller, one, "ANSWER")

@@ -77,14 +77,21 @@ def test_is_local_and_parse_state() -> None:
 
 
 def _channel(call: Call, name: str) -> Channel:
-    channel = Channel(name, name, interface_of(name), False, is_local(name), call)
+    channel = Channel(
+        uniqueid=name,
+        name=name,
+        interface=interface_of(name),
+        is_agent=False,
+        is_local=is_local(name),
+        call=call,
+    )
     call.channels[name] = channel
     return channel
 
 
 def test_wire_follows_bridges_through_local_halves() -> None:
     """Caller <bridge a> Local;1 = Local;2 <bridge b> phone: they hear each other."""
-    call = Call("pbx1:1", "", Direction.INBOUND, 0.0)
+    call = Call(call_id="pbx1:1", dialed="", direction=Direction.INBOUND, started_at=0.0)
     caller, one, two, phone, other = (
         _channel(call, name)
         for name in ("PJSIP/t-1", "Local/q@x-2;1", "Local/q@x-2;2", "PJSIP/1001-3", "PJSIP/9-4")

@@ -40,14 +40,22 @@ def customer(**changes: Any) -> CustomerRecord:
 
 
 def ticket(kind: str = "service", due: datetime | None = None) -> TicketView:
-    return TicketView(1, kind, "open", "normal", "Router broken", NOW - timedelta(days=1), due)
+    return TicketView(
+        id=1,
+        kind=kind,
+        status="open",
+        priority="normal",
+        subject="Router broken",
+        created_at=NOW - timedelta(days=1),
+        due_at=due,
+    )
 
 
 def offer(**changes: object) -> CallOffered:
     values: dict[str, object] = {
         "call_id": "pbx1:1700000000.42",
         "interface": "PJSIP/1001",
-        "caller": Party("5551234567", "JANE DOE"),
+        "caller": Party(number="5551234567", name="JANE DOE"),
         "dialed": "+18005550100",
         "queue": "support",
         "direction": Direction.INBOUND,
@@ -81,13 +89,13 @@ def test_care_flags() -> None:
 
 def test_pop_for_a_known_customer_matches_the_contract() -> None:
     history = InteractionView(
-        "pbx1:1.1",
-        NOW - timedelta(days=3),
-        "inbound",
-        "answered",
-        "Ann",
-        "resolved",
-        "replaced router",
+        call_id="pbx1:1.1",
+        at=NOW - timedelta(days=3),
+        direction="inbound",
+        outcome="answered",
+        agent="Ann",
+        code="resolved",
+        notes="replaced router",
     )
     record = customer(
         open_tickets=(ticket("complaint"),),
@@ -96,7 +104,7 @@ def test_pop_for_a_known_customer_matches_the_contract() -> None:
     )
     caller = normalize_caller("5551234567", "US")
     pop = build_screen_pop(
-        offer(), caller, CallerMatch(record), today=TODAY, now=NOW, offered_at=NOW
+        offer(), caller, CallerMatch(customer=record), today=TODAY, now=NOW, offered_at=NOW
     )
     assert pop["type"] == "screen_pop"
     assert pop["call_id"] == "pbx1:1700000000.42"
@@ -137,12 +145,21 @@ def test_pop_for_a_known_customer_matches_the_contract() -> None:
 
 def test_pop_for_an_ambiguous_caller_lists_candidates() -> None:
     candidates = (
-        CustomerSummary(1, "Li Na", "", "B", False, ("+8613812345678",)),
-        CustomerSummary(2, "Wang Wei", "Acme", "A", True, ("+8613812345678",)),
+        CustomerSummary(
+            id=1, name="Li Na", company="", grade="B", vip=False, phones=("+8613812345678",)
+        ),
+        CustomerSummary(
+            id=2, name="Wang Wei", company="Acme", grade="A", vip=True, phones=("+8613812345678",)
+        ),
     )
     caller = normalize_caller("13812345678", "CN")
     pop = build_screen_pop(
-        offer(), caller, CallerMatch(None, candidates), today=TODAY, now=NOW, offered_at=NOW
+        offer(),
+        caller,
+        CallerMatch(customer=None, candidates=candidates),
+        today=TODAY,
+        now=NOW,
+        offered_at=NOW,
     )
     assert pop["customer"] is None
     assert [m["id"] for m in pop["matches"]] == [1, 2]
@@ -151,9 +168,9 @@ def test_pop_for_an_ambiguous_caller_lists_candidates() -> None:
 def test_pop_for_a_withheld_caller_hides_the_name() -> None:
     caller = normalize_caller("anonymous", "US")
     pop = build_screen_pop(
-        offer(caller=Party("anonymous", "Anonymous")),
+        offer(caller=Party(number="anonymous", name="Anonymous")),
         caller,
-        CallerMatch(None),
+        CallerMatch(customer=None),
         today=TODAY,
         now=NOW,
         offered_at=NOW,
@@ -165,9 +182,9 @@ def test_pop_for_a_withheld_caller_hides_the_name() -> None:
 def test_unknown_name_placeholder_is_dropped() -> None:
     caller = normalize_caller("+15551234567", "US")
     pop = build_screen_pop(
-        offer(caller=Party("+15551234567", "<unknown>")),
+        offer(caller=Party(number="+15551234567", name="<unknown>")),
         caller,
-        CallerMatch(None),
+        CallerMatch(customer=None),
         today=TODAY,
         now=NOW,
         offered_at=NOW,

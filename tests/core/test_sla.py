@@ -137,15 +137,30 @@ def office_clock(**changes: object) -> SlaClock:
     [
         # Response target 2 h: due soon after 96 min (11:36 CET), overdue at 12:00,
         # level 2 one business hour later (13:00 CET).
-        ("fresh", utc(2026, 11, 23, 9), Standing(RESPONSE, ON_TIME, 0), utc(2026, 11, 23, 10, 36)),
+        (
+            "fresh",
+            utc(2026, 11, 23, 9),
+            Standing(target=RESPONSE, state=ON_TIME, level=0),
+            utc(2026, 11, 23, 10, 36),
+        ),
         (
             "due soon",
             utc(2026, 11, 23, 10, 36),
-            Standing(RESPONSE, DUE_SOON, 0),
+            Standing(target=RESPONSE, state=DUE_SOON, level=0),
             utc(2026, 11, 23, 11),
         ),
-        ("overdue", utc(2026, 11, 23, 11), Standing(RESPONSE, OVERDUE, 1), utc(2026, 11, 23, 12)),
-        ("escalated", utc(2026, 11, 23, 12), Standing(RESPONSE, OVERDUE, 2), None),
+        (
+            "overdue",
+            utc(2026, 11, 23, 11),
+            Standing(target=RESPONSE, state=OVERDUE, level=1),
+            utc(2026, 11, 23, 12),
+        ),
+        (
+            "escalated",
+            utc(2026, 11, 23, 12),
+            Standing(target=RESPONSE, state=OVERDUE, level=2),
+            None,
+        ),
     ],
 )
 def test_standing_and_next_change(
@@ -161,13 +176,15 @@ def test_response_then_resolution_over_the_night() -> None:
     # Resolution 8 h from Mon 10:00 CET: Monday has exactly 8 h left (10-18), so it is
     # due Mon 18:00 CET; due soon after 6.4 h = 16:24 CET.
     now = utc(2026, 11, 23, 9)
-    assert standing(clock, POLICY, now) == Standing(RESOLUTION, ON_TIME, 0)
+    assert standing(clock, POLICY, now) == Standing(target=RESOLUTION, state=ON_TIME, level=0)
     assert next_change(clock, POLICY, now) == utc(2026, 11, 23, 15, 24)
     assert clock.moment(clock.resolution_target) == utc(2026, 11, 23, 17)
     # At night the clock does not run: still due soon (not overdue) until 18:00 CET.
     assert standing(clock, POLICY, utc(2026, 11, 23, 16)).state == DUE_SOON
     # Level 2 is one business hour past due: Tue 09:00 CET, not Mon 19:00.
-    assert standing(clock, POLICY, utc(2026, 11, 24, 7)) == Standing(RESOLUTION, OVERDUE, 1)
+    assert standing(clock, POLICY, utc(2026, 11, 24, 7)) == Standing(
+        target=RESOLUTION, state=OVERDUE, level=1
+    )
     assert next_change(clock, POLICY, utc(2026, 11, 24, 7)) == utc(2026, 11, 24, 8)
 
 
@@ -178,7 +195,9 @@ def test_waiting_on_the_customer_stops_the_clock() -> None:
     paused = clock.pause(utc(2026, 11, 23, 10))
     assert paused.consumed == H and not paused.running
     assert next_change(paused, POLICY, utc(2026, 11, 25, 9)) is None
-    assert standing(paused, POLICY, utc(2026, 11, 30, 9)) == Standing(RESPONSE, ON_TIME, 0)
+    assert standing(paused, POLICY, utc(2026, 11, 30, 9)) == Standing(
+        target=RESPONSE, state=ON_TIME, level=0
+    )
     resumed = paused.resume(utc(2026, 11, 25, 9))
     assert resumed.moment(resumed.response_target) == utc(2026, 11, 25, 10)
     # Due soon at 96 min elapsed: 36 min after the resume.
@@ -209,13 +228,29 @@ def test_supervisor_due_time_sets_the_resolution_target() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "kind"),
     [
-        (Standing(), Standing(RESPONSE, DUE_SOON, 0), "ticket_due_soon"),
-        (Standing(), Standing(RESPONSE, OVERDUE, 1), "ticket_overdue"),
-        (Standing(RESPONSE, OVERDUE, 1), Standing(RESPONSE, OVERDUE, 2), "ticket_overdue"),
-        (Standing(RESPONSE, OVERDUE, 1), Standing(RESPONSE, OVERDUE, 1), None),
+        (Standing(), Standing(target=RESPONSE, state=DUE_SOON, level=0), "ticket_due_soon"),
+        (Standing(), Standing(target=RESPONSE, state=OVERDUE, level=1), "ticket_overdue"),
+        (
+            Standing(target=RESPONSE, state=OVERDUE, level=1),
+            Standing(target=RESPONSE, state=OVERDUE, level=2),
+            "ticket_overdue",
+        ),
+        (
+            Standing(target=RESPONSE, state=OVERDUE, level=1),
+            Standing(target=RESPONSE, state=OVERDUE, level=1),
+            None,
+        ),
         # Responded: the resolution clock is on time again; no alert for good news.
-        (Standing(RESPONSE, OVERDUE, 1), Standing(RESOLUTION, ON_TIME, 0), None),
-        (Standing(RESPONSE, DUE_SOON, 0), Standing(RESOLUTION, DUE_SOON, 0), "ticket_due_soon"),
+        (
+            Standing(target=RESPONSE, state=OVERDUE, level=1),
+            Standing(target=RESOLUTION, state=ON_TIME, level=0),
+            None,
+        ),
+        (
+            Standing(target=RESPONSE, state=DUE_SOON, level=0),
+            Standing(target=RESOLUTION, state=DUE_SOON, level=0),
+            "ticket_due_soon",
+        ),
     ],
 )
 def test_one_alert_per_transition(old: Standing, new: Standing, kind: str | None) -> None:

@@ -6,13 +6,17 @@ import pytest
 
 from cti_bridge.core.ticket_access import ChangeRefused, Editor, TicketFacts, takes, vet_change
 
-ANN, BOB, SUE = Editor(1, False), Editor(2, False), Editor(3, True)
+ANN, BOB, SUE = (
+    Editor(id=1, supervisor=False),
+    Editor(id=2, supervisor=False),
+    Editor(id=3, supervisor=True),
+)
 
 
 def facts(
     kind: str = "service", status: str = "open", step: str = "", assignee: int | None = 1
 ) -> TicketFacts:
-    return TicketFacts(7, kind, status, step, assignee)
+    return TicketFacts(id=7, kind=kind, status=status, complaint_step=step, assignee_id=assignee)
 
 
 def test_the_assignee_and_supervisors_change_a_ticket_others_do_not() -> None:

@@ -191,8 +191,16 @@ async def test_a_disposition_on_the_other_node_is_checked_against_the_pops(
     other one, before any leg is in the database: the pop the bus remembers vouches."""
     holder, other = two_nodes
     call, now = "pbx1:77.1", time.time()
-    offer = CallOffered(call, "PJSIP/1001", Party("+15551230177", ""), "", "support",
-                        Direction.INBOUND, now, now)  # fmt: skip
+    offer = CallOffered(
+        call_id=call,
+        interface="PJSIP/1001",
+        caller=Party(number="+15551230177", name=""),
+        dialed="",
+        queue="support",
+        direction=Direction.INBOUND,
+        at=now,
+        started_at=now,
+    )
     holder.daemon.calls.handle(offer)
     await holder.daemon.calls.flush(call)
     url = f"/api/calls/{call}/disposition"

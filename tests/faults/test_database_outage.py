@@ -44,8 +44,16 @@ async def proxied(
             now = time.time()
             for call_id in CALLS:
                 # Each call rang ann's phone: she logs its outcome, the database up or not.
-                offer = CallOffered(call_id, "PJSIP/1001", Party("+15551230000", ""), "",
-                                    "support", Direction.INBOUND, now, now)  # fmt: skip
+                offer = CallOffered(
+                    call_id=call_id,
+                    interface="PJSIP/1001",
+                    caller=Party(number="+15551230000", name=""),
+                    dialed="",
+                    queue="support",
+                    direction=Direction.INBOUND,
+                    at=now,
+                    started_at=now,
+                )
                 started.daemon.calls.handle(offer)
                 await started.daemon.calls.flush(call_id)
             yield started, proxy

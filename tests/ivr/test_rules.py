@@ -23,7 +23,15 @@ RULES = PriorityRules(vip=10, grade_a=5, grade_b=2, grade_c=0, open_complaint=3)
 
 
 def customer(grade: str = "C", *, vip: bool = False, complaint: bool = False) -> IvrCustomer:
-    return IvrCustomer(1, "R-1", "Jane", grade, vip, complaint, None)
+    return IvrCustomer(
+        id=1,
+        external_ref="R-1",
+        name="Jane",
+        grade=grade,
+        vip=vip,
+        open_complaint=complaint,
+        latest_ticket=None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -55,7 +63,13 @@ def test_rules_come_from_the_settings_file() -> None:
 def test_variables_are_text_and_cannot_forge_keys() -> None:
     due = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
     jane = IvrCustomer(
-        7, None, "Jane\nCTI_VIP=1", "B", False, False, IvrTicket(3, "service", "open", due)
+        id=7,
+        external_ref=None,
+        name="Jane\nCTI_VIP=1",
+        grade="B",
+        vip=False,
+        open_complaint=False,
+        latest_ticket=IvrTicket(id=3, kind="service", status="open", due_at=due),
     )
     variables = lookup_variables(jane, RULES)
     assert variables["CTI_TICKET_DUE"] == "2026-11-27 17:00"

@@ -54,12 +54,12 @@ async def test_pop_goes_out_without_the_database(
     calls, delivered, metrics = service
     calls.handle(
         CallOffered(
-            "pbx1:9.9",
-            "PJSIP/1001",
-            Party("+15551234567", "JANE"),
-            "",
-            "support",
-            Direction.INBOUND,
+            call_id="pbx1:9.9",
+            interface="PJSIP/1001",
+            caller=Party(number="+15551234567", name="JANE"),
+            dialed="",
+            queue="support",
+            direction=Direction.INBOUND,
             at=1.0,
             started_at=0.5,
         )
@@ -85,11 +85,28 @@ async def test_transfer_pop_goes_out_without_the_notes(
 ) -> None:
     """The hand-off notes cannot be read: bob still gets the pop, with who handed over."""
     calls, delivered, _ = service
-    jane = Party("+15551234567", "JANE")
-    offer = CallOffered("pbx1:9.9", "PJSIP/1001", jane, "", "support", Direction.INBOUND, 1.0, 0.5)
+    jane = Party(number="+15551234567", name="JANE")
+    offer = CallOffered(
+        call_id="pbx1:9.9",
+        interface="PJSIP/1001",
+        caller=jane,
+        dialed="",
+        queue="support",
+        direction=Direction.INBOUND,
+        at=1.0,
+        started_at=0.5,
+    )
     calls.handle(offer)
-    calls.handle(CallAnswered("pbx1:9.9", "PJSIP/1001", 2.0))
-    calls.handle(CallTransferred("pbx1:9.9", "PJSIP/1001", "PJSIP/1002", TransferKind.BLIND, 9.0))
+    calls.handle(CallAnswered(call_id="pbx1:9.9", interface="PJSIP/1001", at=2.0))
+    calls.handle(
+        CallTransferred(
+            call_id="pbx1:9.9",
+            from_interface="PJSIP/1001",
+            to_interface="PJSIP/1002",
+            kind=TransferKind.BLIND,
+            at=9.0,
+        )
+    )
     calls.handle(replace(offer, interface="PJSIP/1002", at=9.0, transferred_from="PJSIP/1001"))
     await calls.flush("pbx1:9.9")
     to_bob = [m for m in delivered if m["to"] == BOB.id]

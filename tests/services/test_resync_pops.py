@@ -36,7 +36,14 @@ from tests.services.helpers import call_service
 
 CALL = "pbx1:7.7"
 OFFER = CallOffered(
-    CALL, "PJSIP/1001", Party("+15551234567", "JANE"), "", "support", Direction.INBOUND, 1.0, 0.5
+    call_id=CALL,
+    interface="PJSIP/1001",
+    caller=Party(number="+15551234567", name="JANE"),
+    dialed="",
+    queue="support",
+    direction=Direction.INBOUND,
+    at=1.0,
+    started_at=0.5,
 )
 
 
@@ -86,13 +93,15 @@ async def rows(desk: Desk) -> list[Any]:
 
 
 async def test_a_call_tracked_anew_after_a_resync_is_not_popped_again(desk: Desk) -> None:
-    await desk.feed(OFFER, CallAnswered(CALL, "PJSIP/1001", 2.0))
+    await desk.feed(OFFER, CallAnswered(call_id=CALL, interface="PJSIP/1001", at=2.0))
     # The node lets the call go (its lease was taken) and gets it back from a resync.
     assert desk.calls.forget_server("pbx1") == 1
-    await desk.feed(OFFER, CallAnswered(CALL, "PJSIP/1001", 5.0), resync=True)
+    await desk.feed(OFFER, CallAnswered(call_id=CALL, interface="PJSIP/1001", at=5.0), resync=True)
     assert desk.calls.knows(CALL)
     await desk.feed(OFFER, resync=True)  # a resync again while tracked: still nothing
-    await desk.feed(CallEnded(CALL, "PJSIP/1001", 30.0, 0.5, 5.0))
+    await desk.feed(
+        CallEnded(call_id=CALL, interface="PJSIP/1001", at=30.0, started_at=0.5, answered_at=5.0)
+    )
     assert desk.seen(desk.ann) == [
         ("screen_pop", None),
         ("call_update", "answered"),
@@ -110,7 +119,7 @@ async def test_a_ringing_pop_adopted_by_a_resync_still_gets_its_answer(desk: Des
     await desk.feed(OFFER)
     desk.calls.forget_server("pbx1")
     await desk.feed(OFFER, resync=True)
-    await desk.feed(CallAnswered(CALL, "PJSIP/1001", 5.0))
+    await desk.feed(CallAnswered(call_id=CALL, interface="PJSIP/1001", at=5.0))
     assert desk.seen(desk.ann) == [("screen_pop", None), ("call_update", "answered")]
 
 
@@ -118,7 +127,11 @@ async def test_fresh_pops_where_they_are_due(desk: Desk) -> None:
     """ann's ring was withdrawn, then a resync finds her phone ringing again: a new pop.
     A transfer back to ann (live) gives her a fresh pop too."""
     await desk.feed(OFFER)
-    await desk.feed(OfferWithdrawn(CALL, "PJSIP/1001", WithdrawReason.NO_ANSWER, 3.0))
+    await desk.feed(
+        OfferWithdrawn(
+            call_id=CALL, interface="PJSIP/1001", reason=WithdrawReason.NO_ANSWER, at=3.0
+        )
+    )
     await desk.feed(replace(OFFER, at=4.0), resync=True)
     assert desk.seen(desk.ann) == [
         ("screen_pop", None),
@@ -126,11 +139,23 @@ async def test_fresh_pops_where_they_are_due(desk: Desk) -> None:
         ("screen_pop", None),
     ]
     await desk.feed(
-        CallAnswered(CALL, "PJSIP/1001", 5.0),
-        CallTransferred(CALL, "PJSIP/1001", "PJSIP/1002", TransferKind.BLIND, 9.0),
+        CallAnswered(call_id=CALL, interface="PJSIP/1001", at=5.0),
+        CallTransferred(
+            call_id=CALL,
+            from_interface="PJSIP/1001",
+            to_interface="PJSIP/1002",
+            kind=TransferKind.BLIND,
+            at=9.0,
+        ),
         replace(OFFER, interface="PJSIP/1002", at=9.0, transferred_from="PJSIP/1001"),
-        CallAnswered(CALL, "PJSIP/1002", 10.0),
-        CallTransferred(CALL, "PJSIP/1002", "PJSIP/1001", TransferKind.BLIND, 12.0),
+        CallAnswered(call_id=CALL, interface="PJSIP/1002", at=10.0),
+        CallTransferred(
+            call_id=CALL,
+            from_interface="PJSIP/1002",
+            to_interface="PJSIP/1001",
+            kind=TransferKind.BLIND,
+            at=12.0,
+        ),
         replace(OFFER, at=12.0, transferred_from="PJSIP/1002"),
     )
     assert [kind for kind, _ in desk.seen(desk.ann)].count("screen_pop") == 3

@@ -50,7 +50,12 @@ def ticket_row(customer: int, rng: random.Random) -> dict[str, Any]:
     response, resolution = timedelta(hours=8), timedelta(hours=48)
     target = rng.uniform(1, 30 * 24)  # hours until its response is due
     started = T0 - response + timedelta(hours=target)
-    clock = SlaClock(DEFAULT_POLICY.calendar("always"), response, resolution, running_since=started)
+    clock = SlaClock(
+        calendar=DEFAULT_POLICY.calendar("always"),
+        response_target=response,
+        resolution_target=resolution,
+        running_since=started,
+    )
     return {
         "customer_id": customer, "kind": "service", "status": "open", "priority": "normal",
         "subject": "bench", "description": "", "created_at": started, "updated_at": started,

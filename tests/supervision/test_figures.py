@@ -63,6 +63,7 @@ FOLLOWUPS: list[tuple[Any, ...]] = [
     ("c9", at(1, 8, month=12), "support", ANN, "answered", 5, None, "resolved", 4),
 ]
 # ticket, created, category, call, opened by
+COMPLAINT_FIELDS = ("ticket_id", "at", "category", "call_id", "created_by")
 COMPLAINTS: list[tuple[Any, ...]] = [
     (1, at(17, 11), "billing", "c2", ANN),
     (2, at(24, 11), "billing", "c6", ANN),
@@ -128,7 +129,17 @@ EXPECTED: dict[str, dict[str, dict[str, Any]]] = {
 
 def facts(rows: list[tuple[Any, ...]], customers: dict[int, int]) -> list[CallFact]:
     return [
-        CallFact(cid, when, queue, agent, outcome, wait, sat, code, customers.get(cust or 0))
+        CallFact(
+            call_id=cid,
+            at=when,
+            queue=queue,
+            agent_id=agent,
+            outcome=outcome,
+            wait=wait,
+            satisfaction=sat,
+            code=code,
+            customer_id=customers.get(cust or 0),
+        )
         for cid, when, queue, agent, outcome, wait, sat, code, cust in rows
     ]
 
@@ -147,7 +158,7 @@ def test_figures_by_hand() -> None:
     identity = {n: n for n in range(1, 5)}
     result = compute(
         facts(CALLS, identity),
-        [ComplaintFact(*row) for row in COMPLAINTS],
+        [ComplaintFact(**dict(zip(COMPLAINT_FIELDS, row, strict=True))) for row in COMPLAINTS],
         agent_names=NAMES,
         timezone="UTC",
         resolved_codes=("resolved",),

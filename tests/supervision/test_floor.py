@@ -24,16 +24,16 @@ def call(
 ) -> CallSnapshot:
     answered = kw.get("answered")
     return CallSnapshot(
-        cid,
-        Party("+15551234567", "JANE"),
-        "",
-        queue,
-        Direction.INBOUND,
-        NOW - age,
-        ringing,
-        answered,
-        NOW - 5 if answered else None,
-        state,
+        call_id=cid,
+        caller=Party(number="+15551234567", name="JANE"),
+        dialed="",
+        queue=queue,
+        direction=Direction.INBOUND,
+        started_at=NOW - age,
+        ringing=ringing,
+        answered=answered,
+        answered_at=NOW - 5 if answered else None,
+        state=state,
     )
 
 
@@ -78,7 +78,13 @@ def test_queues_and_agent_states() -> None:
 
 def ticket(tid: int, kind: str, due: datetime | None) -> TicketView:
     return TicketView(
-        tid, kind, "open", "normal", f"t{tid}", datetime(2026, 11, 1, tzinfo=UTC), due
+        id=tid,
+        kind=kind,
+        status="open",
+        priority="normal",
+        subject=f"t{tid}",
+        created_at=datetime(2026, 11, 1, tzinfo=UTC),
+        due_at=due,
     )
 
 
@@ -87,26 +93,33 @@ def test_who_counts_as_a_late_customer() -> None:
     past, future = now - timedelta(hours=1), now + timedelta(hours=1)
 
     on_time = CallerMatch(
-        CustomerRecord(
-            7,
-            "Jane",
-            "",
-            "A",
-            "standard",
-            False,
-            None,
-            "",
+        customer=CustomerRecord(
+            id=7,
+            name="Jane",
+            company="",
+            grade="A",
+            segment="standard",
+            vip=False,
+            birthday=None,
+            notes="",
             open_tickets=(ticket(1, "service", future),),
         )
     )
     assert customer_calling("c", ANN, on_time, now) is None
-    assert customer_calling("c", ANN, CallerMatch(None), now) is None
+    assert customer_calling("c", ANN, CallerMatch(customer=None), now) is None
     late = CallerMatch(
-        CustomerRecord(
-            7, "Jane", "", "A", "standard", False, None, "",
+        customer=CustomerRecord(
+            id=7,
+            name="Jane",
+            company="",
+            grade="A",
+            segment="standard",
+            vip=False,
+            birthday=None,
+            notes="",
             open_tickets=(ticket(1, "service", past), ticket(2, "complaint", future)),
         )
-    )  # fmt: skip
+    )
     message = customer_calling("pbx1:1.2", ANN, late, now)
     assert message is not None
     assert message["reasons"] == ["overdue_ticket", "open_complaint"]

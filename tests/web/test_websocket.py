@@ -29,7 +29,7 @@ def offer(call: str, interface: str, number: str = "+15551234567") -> CallOffere
     return CallOffered(
         call_id=call,
         interface=interface,
-        caller=Party(number, "JANE"),
+        caller=Party(number=number, name="JANE"),
         dialed="",
         queue="support",
         direction=Direction.INBOUND,
@@ -48,11 +48,19 @@ async def test_pop_reaches_only_the_ringing_agent(running: Running) -> None:
         assert pop["customer"]["id"] == cid and pop["customer"]["name"] == "Jane Doe"
         assert pop["caller"]["number"] == "+15551234567"
         await nothing_for(bob)
-        calls.handle(CallAnswered("pbx1:1.1", "PJSIP/1001", T0 + 2))
+        calls.handle(CallAnswered(call_id="pbx1:1.1", interface="PJSIP/1001", at=T0 + 2))
         answered = await receive(ann)
         assert (answered["type"], answered["state"]) == ("call_update", "answered")
         assert answered["seq"] > pop["seq"]
-        calls.handle(CallEnded("pbx1:1.1", "PJSIP/1001", T0 + 30, T0 - 3, T0 + 2))
+        calls.handle(
+            CallEnded(
+                call_id="pbx1:1.1",
+                interface="PJSIP/1001",
+                at=T0 + 30,
+                started_at=T0 - 3,
+                answered_at=T0 + 2,
+            )
+        )
         assert (await receive(ann))["state"] == "ended"
         await nothing_for(bob)
 
@@ -71,7 +79,12 @@ async def test_missed_when_withdrawn(running: Running) -> None:
         calls.handle(offer("pbx1:3.3", "PJSIP/1002"))
         assert (await receive(bob))["type"] == "screen_pop"
         calls.handle(
-            OfferWithdrawn("pbx1:3.3", "PJSIP/1002", WithdrawReason.ANSWERED_ELSEWHERE, T0 + 1)
+            OfferWithdrawn(
+                call_id="pbx1:3.3",
+                interface="PJSIP/1002",
+                reason=WithdrawReason.ANSWERED_ELSEWHERE,
+                at=T0 + 1,
+            )
         )
         update = await receive(bob)
         assert (update["state"], update["reason"]) == ("missed", "answered_elsewhere")
