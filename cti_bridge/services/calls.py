@@ -65,7 +65,7 @@ class CallService:
         clock: Callable[[], float] = time.time,
         handoff_timeout: float = 0.3,
         ivr_journey: Callable[[str], dict[str, Any] | None] | None = None,
-        pacing: PopPacing | None = None,
+        pacing: PopPacing,
     ) -> None:
         self._lookup = lookup
         self._agents = agents
@@ -75,8 +75,7 @@ class CallService:
         self._clock = clock
         self._calls: dict[str, LiveCall] = {}
         self._handoffs = HandoffBuilder(calllog, agents, handoff_timeout)
-        # Shared with the AMI links and the call log's writer (core/pacing.py).
-        self.pacing = pacing if pacing is not None else PopPacing(time.monotonic)
+        self.pacing = pacing  # shared with the AMI links and the call log's writer
         self.notifier = CallNotifier(
             bus=bus,
             metrics=metrics,
@@ -161,12 +160,10 @@ class CallService:
         await self._record_start(call)
 
     async def _adopted(self, call: LiveCall, offer: CallOffered, agent_id: int) -> bool:
-        """Whether a resync's offer is one the agent already has a live pop for: sent by
-        this node before its AMI link dropped, or by the node that held the Asterisk
-        server before this one took it over (nobody is popped twice). Then the call
-        is tracked from here on without a second pop; its updates and row go on as usual
-        (the row's insert is a no-op if the old holder wrote it). An agent whose pop is
-        over (missed, transferred away) and who rings again gets a fresh pop."""
+        """Whether a resync's offer is one the agent has a live pop for already (sent here
+        before the AMI link dropped, or by the server's previous holder): then the call is
+        tracked on without a second pop, its updates and row as usual (the row's insert is
+        a no-op if written). An agent whose pop is over and who rings again gets a new one."""
         known = call.interaction.pops.get(agent_id)
         if known is not None and known.state is PopState.ANSWERED:
             return True  # tracked here all along

@@ -4,10 +4,12 @@ that drive it with call facts directly (no AMI, no web)."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_bridge.bus.base import Bus
+from cti_bridge.core.pacing import PopPacing
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
 from cti_bridge.services.lookups import CallerLookup
@@ -35,4 +37,5 @@ def call_service(
         default_region="US",
         match_digits=9,
         metrics=metrics,
+        pacing=PopPacing(time.monotonic),
     )
