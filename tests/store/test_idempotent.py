@@ -96,7 +96,7 @@ async def test_without_a_request_id_every_call_writes(
 async def test_concurrent_dispositions_write_one_row(engine: AsyncEngine) -> None:
     cid = await add_customer(engine, "Jane", "+15551234567")
     log = CallLog(engine)
-    await log.start(CallStart("pbx1:1.1", "in", "+15551234567", "", "100", None, cid, NOW))
+    await log.start(CallStart("pbx1:1.1", "inbound", "+15551234567", "", "100", None, cid, NOW))
     results = await asyncio.gather(
         *(
             log.add_disposition(
