@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint typecheck pytest browser clean lock under-load
+.PHONY: demo test lint typecheck pytest browser clean lock under-load live
 
 # Every package, the test and lint tools and pip itself included, comes from the lock at the
 # exact version and hash it names; pyproject.toml keeps the ranges for other installs.
@@ -55,6 +55,17 @@ under-load: $(STAMP) browser
 	scripts/under-load.sh
 
 test: lint typecheck pytest
+
+# The live checks (tests/live, marker "live", never part of `make test`) against a real
+# Asterisk 20 running config/asterisk: start one with scripts/live-asterisk.sh (README,
+# "Against a real Asterisk"). One run at a time: the bridge takes the dialplan's FastAGI port.
+LIVE_AMI_HOST ?= 127.0.0.1
+LIVE_AMI_PORT ?= 5038
+live: $(STAMP)
+	@$(BIN)/python -c 'import socket, sys; s = socket.create_connection(("$(LIVE_AMI_HOST)", $(LIVE_AMI_PORT)), 3); b = s.recv(100); sys.exit(0 if b.startswith(b"Asterisk Call Manager/") else 1)' 2>/dev/null \
+		|| { echo "make live: no Asterisk answers on $(LIVE_AMI_HOST):$(LIVE_AMI_PORT)." \
+			"Start one with scripts/live-asterisk.sh MIRROR_GIT_DIR (README: Against a real Asterisk)." >&2; exit 1; }
+	CTI_LIVE_AMI_HOST=$(LIVE_AMI_HOST) CTI_LIVE_AMI_PORT=$(LIVE_AMI_PORT) $(BIN)/pytest -m live tests/live $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-data

@@ -1,0 +1,92 @@
+"""Live checks against a real Asterisk 20 running config/asterisk (``make live``; see
+README "Against a real Asterisk"). Not part of ``make test``: every module here is marked
+``live``, which the default options deselect.
+
+The bridge runs from the sample settings (config/cti-bridge.toml) with only what a site
+sets itself overridden (database, web port, the AMI secret, an IVR token), and is refused
+if ``cti-bridge run`` would refuse them. Its FastAGI server takes the sample dialplan's
+port (4573), so one live run at a time. Agents are the sample's robot lines:
+ann Local/1001@agents, bob Local/1002@agents, sue Local/1003@agents.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from cti_bridge.app import Daemon
+from cti_bridge.passwords import hash_password
+from cti_bridge.settings import Settings, load_settings, unsafe_secrets
+from cti_bridge.store.db import create_engine
+from cti_bridge.store.migrate import upgrade
+from tests.clients import PASSWORD, Running
+from tests.live.amiwire import AmiWire
+from tests.live.capture import SECRET, USER, robots
+from tests.patience import PATIENCE
+
+SAMPLE = Path(__file__).parent.parent.parent / "config" / "cti-bridge.toml"
+AMI_HOST = os.environ.get("CTI_LIVE_AMI_HOST", "127.0.0.1")
+AMI_PORT = int(os.environ.get("CTI_LIVE_AMI_PORT", "5038"))
+LINES = {"ann": "Local/1001@agents", "bob": "Local/1002@agents", "sue": "Local/1003@agents"}
+
+
+async def live_settings(tmp_path: Path) -> Settings:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cti.db'}"
+    engine = create_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    env = {
+        "CTI_DATABASE_URL": url,
+        "CTI_DATABASE_JOURNAL_DIR": str(tmp_path / "journal"),
+        "CTI_WEB_PORT": "0",
+        "CTI_ASTERISK_PBX1_HOST": AMI_HOST,
+        "CTI_ASTERISK_PBX1_PORT": str(AMI_PORT),
+        "CTI_ASTERISK_PBX1_USERNAME": USER,
+        "CTI_ASTERISK_PBX1_SECRET": SECRET,
+        "CTI_IVR_TOKENS": secrets.token_hex(24),
+    }
+    settings = load_settings(SAMPLE, env)
+    assert unsafe_secrets(settings) == []  # what `cti-bridge run` would accept
+    return settings
+
+
+@pytest.fixture
+async def bridge(tmp_path: Path) -> AsyncIterator[Running]:
+    """The daemon on the real AMI, logged in, the three robot agents added."""
+    daemon = Daemon(await live_settings(tmp_path))
+    await daemon.start()
+    try:
+        agents = {}
+        for username, line in LINES.items():
+            agents[username], _ = await daemon.accounts.upsert_agent(
+                username, password_hash=hash_password(PASSWORD), role="agent", interfaces=[line]
+            )
+        await daemon.agents.refresh()
+        assert await daemon.links["pbx1"].wait_connected(PATIENCE), "AMI login refused"
+        yield Running(daemon, f"http://127.0.0.1:{daemon.web_port}", agents)
+    finally:
+        await daemon.stop()
+
+
+@pytest.fixture
+async def pbx() -> AsyncIterator[AmiWire]:
+    """A second AMI session, the test's hands on the PBX (originate callers, pause from
+    outside the bridge); every call it started is hung up afterwards, robots reset."""
+    robots()
+    ami = AmiWire(AMI_HOST, AMI_PORT)
+    login = await ami.connect(USER, SECRET)
+    assert login["Response"] == "Success", login
+    try:
+        yield ami
+    finally:
+        for frame in list(ami.frames):
+            if frame.get("Event") == "Newchannel" and frame.get("Uniqueid") == frame.get(
+                "Linkedid"
+            ):
+                await ami.action("Hangup", Channel=frame["Channel"])
+        await ami.close()
+        robots()
