@@ -121,12 +121,87 @@ async def attended_transfer(ami: AmiWire) -> None:
     await asyncio.sleep(2)
 
 
+async def queue_add_remove(ami: AmiWire) -> None:
+    """A dynamic member logs in to sales (paused, with a reason), then out."""
+    member = "Local/1002@agents"
+    fields = {"Queue": "sales", "Interface": member, "MemberName": "Bob"}
+    await ami.action("QueueAdd", **fields, Paused="true", Reason="training")
+    await ami.action("QueueAdd", **fields)  # already a member: an error
+    await ami.action("QueueStatus", Queue="sales")
+    await asyncio.sleep(0.5)
+    await ami.action("QueueRemove", Queue="sales", Interface=member)
+    await ami.action("QueueRemove", Queue="sales", Interface=member)  # not a member any more
+    await asyncio.sleep(0.5)
+
+
+async def pause_feature_code(ami: AmiWire) -> None:
+    """Sue's phone dials *452 (pause, lunch) then *46 (unpause): extensions.conf
+    [from-internal]; the pause is made by the dialplan, not by AMI."""
+    for code in ("*452", "*46"):
+        since = ami.mark()
+        await ami.action(
+            "Originate",
+            Channel=f"Local/{code}@from-internal",
+            CallerID='"Sue" <1003>',
+            Application="Wait",
+            Data="2",
+            Async="true",
+        )
+        await ami.event("QueueMemberPause", since)
+        await asyncio.sleep(1)
+
+
+async def abandoned(ami: AmiWire) -> None:
+    """Every agent rings 60 s; the caller hangs up after 3 s in the queue."""
+    robots(r1001=60, r1002=60, r1003=60)
+    since = ami.mark()
+    await ami.action(
+        "Originate",
+        Channel="Local/support@queues",
+        CallerID=CALLER,
+        Application="Wait",
+        Data="60",
+        Async="true",
+    )
+    join = await ami.event("QueueCallerJoin", since)
+    await asyncio.sleep(3)
+    await ami.action("Hangup", Channel=join["Channel"].replace(";2", ";1"))
+    await ami.event("QueueCallerAbandon", since)
+    await asyncio.sleep(1)
+
+
+async def ring_no_answer(ami: AmiWire) -> None:
+    """Nobody answers within the queue's 15 s timeout: AgentRingNoAnswer for each member;
+    then Ann answers on the retry (her robot rings 2 s again)."""
+    since = ami.mark()
+    robots(r1001=20, r1002=20, r1003=20)
+    await ami.action(
+        "Originate",
+        Channel="Local/support@queues",
+        CallerID=CALLER,
+        Application="Wait",
+        Data="60",
+        Async="true",
+        Timeout="60000",
+    )
+    await ami.event("AgentRingNoAnswer", since, timeout=40)
+    robots(r1002=60, r1003=60)
+    connect = await ami.event("AgentConnect", since, timeout=40)
+    await asyncio.sleep(1)
+    await ami.action("Hangup", Channel=connect["DestChannel"])
+    await asyncio.sleep(1)
+
+
 SCENARIOS: dict[str, Callable[[AmiWire], Awaitable[None]]] = {
     "queue_pause": pause,
     "queue_status": queue_status,
     "queue_call_hangup": queue_call_hangup,
     "blind_transfer": blind_transfer,
     "attended_transfer": attended_transfer,
+    "queue_add_remove": queue_add_remove,
+    "pause_feature_code": pause_feature_code,
+    "abandoned": abandoned,
+    "ring_no_answer": ring_no_answer,
 }
 
 
