@@ -58,7 +58,7 @@ test: lint typecheck pytest
 
 # The live checks (tests/live, marker "live", never part of `make test`) against a real
 # Asterisk 20 running config/asterisk: start one with scripts/live-asterisk.sh (README,
-# "Against a real Asterisk"). One run at a time: the bridge takes the dialplan's FastAGI port.
+# "Against a real Asterisk"). One run at a time: the tests set the PBX's robot lines and CTI_AGI.
 LIVE_AMI_HOST ?= 127.0.0.1
 LIVE_AMI_PORT ?= 5038
 live: $(STAMP)

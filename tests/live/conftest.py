@@ -4,9 +4,11 @@ README "Against a real Asterisk"). Not part of ``make test``: every module here 
 
 The bridge runs from the sample settings (config/cti-bridge.toml) with only what a site
 sets itself overridden (database, web port, the AMI secret, an IVR token), and is refused
-if ``cti-bridge run`` would refuse them. Its FastAGI server takes the sample dialplan's
-port (4573), so one live run at a time. Agents are the sample's robot lines:
-ann Local/1001@agents, bob Local/1002@agents, sue Local/1003@agents.
+if ``cti-bridge run`` would refuse them. Its FastAGI server listens on a port of this test
+worker's block (other suites on the machine start bridges on 4573), and the dialplan's
+global CTI_AGI points there for the test (AMI Setvar), back to the sample's after. Agents
+are the sample's robot lines: ann Local/1001@agents, bob Local/1002@agents, sue
+Local/1003@agents.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from tests.clients import PASSWORD, Running
 from tests.live.amiwire import AmiWire
 from tests.live.capture import SECRET, USER, robots
 from tests.patience import PATIENCE
+from tests.servers import free_port
 
 SAMPLE = Path(__file__).parent.parent.parent / "config" / "cti-bridge.toml"
 AMI_HOST = os.environ.get("CTI_LIVE_AMI_HOST", "127.0.0.1")
 AMI_PORT = int(os.environ.get("CTI_LIVE_AMI_PORT", "5038"))
+SAMPLE_AGI = "agi://127.0.0.1:4573"  # extensions.conf [globals] CTI_AGI
 LINES = {"ann": "Local/1001@agents", "bob": "Local/1002@agents", "sue": "Local/1003@agents"}
 
 
@@ -48,6 +52,7 @@ async def live_settings(tmp_path: Path) -> Settings:
         "CTI_ASTERISK_PBX1_USERNAME": USER,
         "CTI_ASTERISK_PBX1_SECRET": SECRET,
         "CTI_IVR_TOKENS": secrets.token_hex(24),
+        "CTI_IVR_AGI_PORT": str(free_port()),
     }
     settings = load_settings(SAMPLE, env)
     assert unsafe_secrets(settings) == []  # what `cti-bridge run` would accept
@@ -67,9 +72,25 @@ async def bridge(tmp_path: Path) -> AsyncIterator[Running]:
             )
         await daemon.agents.refresh()
         assert await daemon.links["pbx1"].wait_connected(PATIENCE), "AMI login refused"
+        assert daemon.ivr.agi_port is not None
+        await set_global("CTI_AGI", f"agi://127.0.0.1:{daemon.ivr.agi_port}")
         yield Running(daemon, f"http://127.0.0.1:{daemon.web_port}", agents)
     finally:
-        await daemon.stop()
+        try:
+            await set_global("CTI_AGI", SAMPLE_AGI)
+        finally:
+            await daemon.stop()
+
+
+async def set_global(name: str, value: str) -> None:
+    """A dialplan global ([globals]) on the running Asterisk: AMI Setvar with no channel."""
+    ami = AmiWire(AMI_HOST, AMI_PORT)
+    try:
+        assert (await ami.connect(USER, SECRET))["Response"] == "Success"
+        response = await ami.action("Setvar", Variable=name, Value=value)
+        assert response["Response"] == "Success", response
+    finally:
+        await ami.close()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from tests.clients import Running, receive_type
 from tests.live.amiwire import AmiWire
-from tests.live.capture import CALLER
+from tests.live.capture import CALLER, robots
 from tests.store.helpers import add_customer
 
 pytestmark = pytest.mark.live
@@ -41,6 +41,7 @@ async def originate(pbx: AmiWire, channel: str) -> str:
 async def test_a_queue_call_pops_on_the_ringing_agents_socket(
     bridge: Running, pbx: AmiWire
 ) -> None:
+    robots(r1002=60, r1003=60)  # ringall: Ann's line answers, the others still ring
     async with bridge.ws("ann") as ann:
         linkedid = await originate(pbx, "Local/support@queues")
         pop = await receive_type(ann, "screen_pop")
