@@ -105,6 +105,22 @@ async def blind_transfer(ami: AmiWire) -> None:
     await asyncio.sleep(2)
 
 
+async def blind_transfer_queue(ami: AmiWire) -> None:
+    """The desk's transfer to a queue: BlindTransfer of Ann's channel to 7000@from-internal
+    (the support queue again, where Bob answers after 1 s)."""
+    connect = await queue_call(ami)
+    await asyncio.sleep(1)
+    since = ami.mark()
+    robots(r1001=60, r1002=1, r1003=60)
+    await ami.action(
+        "BlindTransfer", Channel=connect["DestChannel"], Exten="7000", Context="from-internal"
+    )
+    answered = await ami.event("AgentConnect", since, Interface="Local/1002@agents")
+    await asyncio.sleep(1)
+    await ami.action("Hangup", Channel=answered["DestChannel"])
+    await asyncio.sleep(2)
+
+
 async def attended_transfer(ami: AmiWire) -> None:
     connect = await queue_call(ami)
     await asyncio.sleep(1)
@@ -201,6 +217,7 @@ SCENARIOS: dict[str, Callable[[AmiWire], Awaitable[None]]] = {
     "queue_status": queue_status,
     "queue_call_hangup": queue_call_hangup,
     "blind_transfer": blind_transfer,
+    "blind_transfer_queue": blind_transfer_queue,
     "attended_transfer": attended_transfer,
     "queue_add_remove": queue_add_remove,
     "pause_feature_code": pause_feature_code,
