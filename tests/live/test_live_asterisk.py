@@ -1,6 +1,6 @@
-"""The bridge against a real Asterisk 20 running config/asterisk: it logs in, a queue call
-pops on the ringing agent's socket, a pause made from AMI reaches the bridge's stream, and
-the dialplan's FastAGI lookup sets CTI_* on a real call. Run with ``make live``."""
+"""The bridge against a real Asterisk 20 running config/asterisk: it logs in; a queue call
+pops on the ringing agent's socket and is recorded; QueuePause gives QueueMemberPause with
+its reason; the dialplan's FastAGI lookup sets CTI_* on a real call. Run: ``make live``."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ async def test_a_queue_call_pops_on_the_ringing_agents_socket(
     assert pop["caller"]["number"] == JANE
     assert pop["queue"] == "support"
     assert (answered["call_id"], answered["state"]) == (pop["call_id"], "answered")
+    # The dialplan records every queue call, named by the call's linkedid.
+    recording = await pbx.event("VarSet", Variable="MIXMONITOR_FILENAME", Linkedid=linkedid)
+    assert recording["Value"].endswith(f"/monitor/{linkedid}.wav")
 
 
 async def test_a_queue_pause_from_ami_gives_queue_member_pause_with_the_reason(
