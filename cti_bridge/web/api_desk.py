@@ -153,15 +153,32 @@ async def set_status(request: web.Request) -> web.Response:
     if status not in SETTABLE_STATUSES:
         choices = ", ".join(s.value for s in SETTABLE_STATUSES)
         raise ApiError(422, "invalid", f"'status' must be one of {choices}", field="status")
+    reason = _pause_reason(request, body.get("reason"))
     agent = current_agent(request)
     await request.config_dict[DESK].set_agent(agent.id, status=str(status))
+    chosen = {"status": str(status)} | ({"reason": reason} if reason else {})
     await request.config_dict[AUDIT].record(
         "agent_status",
         at=now(request),
         actor_id=agent.id,
         target_type="agent",
         target_id=agent.id,
-        detail={"status": str(status)},
+        detail=chosen,
         remote=remote_of(request),
     )
-    return web.json_response({"status": str(status)})
+    return web.json_response(chosen)
+
+
+def _pause_reason(request: web.Request, reason: Any) -> str | None:
+    """The optional ``reason``: one of ``[desk] pause_reasons`` (what Asterisk is told)."""
+    if reason is None:
+        return None
+    allowed = request.config_dict[SETTINGS].desk.pause_reasons
+    if reason not in allowed:
+        raise ApiError(
+            400,
+            "invalid",
+            f"'reason' must be one of the pause reasons: {', '.join(allowed)}",
+            field="reason",
+        )
+    return str(reason)

@@ -323,7 +323,13 @@ PATHS.update(
                     {
                         "type": "object",
                         "required": ["status"],
-                        "properties": {"status": {"enum": _SETTABLE_STATUSES}},
+                        "properties": {
+                            "status": {"enum": _SETTABLE_STATUSES},
+                            "reason": {
+                                "type": "string",
+                                "description": "one of [desk] pause_reasons (400 otherwise)",
+                            },
+                        },
                     }
                 ),
                 "responses": {"200": _json(OBJ), **_errors(400, 401, 415, 422)},
