@@ -13,10 +13,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from cti_bridge.ami import AmiError, AmiLink, LinkStatus
+from cti_bridge.ami.errors import AmiActionError
 from cti_bridge.ami.resync import catch_up
 from cti_bridge.bus.cluster import AmiLeases
 from cti_bridge.core.calls import HANDLED_EVENTS, CallSnapshot, CallTracker
@@ -102,6 +103,30 @@ class AmiIngest:
                 )
                 return
         raise ConnectionError("no Asterisk server is connected")
+
+    async def pause_interfaces(
+        self, interfaces: Iterable[str], *, paused: bool, reason: str = ""
+    ) -> int:
+        """(Un)pause each interface in every queue of every connected server; returns how
+        many (server, interface) pairs Asterisk confirmed. A server where the interface is
+        in no queue answers "Interface not found": not an error here, other servers may
+        hold its queues. Raises ``ConnectionError`` when no server is connected."""
+        connected = [
+            (name, link) for name, link in self.links.items() if link.status is LinkStatus.CONNECTED
+        ]
+        if not connected:
+            raise ConnectionError("no Asterisk server is connected")
+        done = 0
+        for name, link in connected:
+            for interface in interfaces:
+                try:
+                    await link.queue_pause(interface, paused=paused, reason=reason)
+                    done += 1
+                except AmiActionError as exc:
+                    log.info("AMI %s: QueuePause %s: %s", name, interface, exc)
+                except (AmiError, TimeoutError) as exc:
+                    log.warning("AMI %s: QueuePause %s failed (%s)", name, interface, exc)
+        return done
 
     async def _start_link(self, server: AsteriskServer) -> None:
         if self.leases is None:
