@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from cti_bridge.ami import AmiError, AmiLink, LinkStatus
 from cti_bridge.ami.errors import AmiActionError
@@ -29,6 +29,17 @@ from cti_bridge.services.metrics import Metrics
 from cti_bridge.settings import AsteriskServer, Settings
 
 log = logging.getLogger(__name__)
+
+# Queue member events the pause watcher is told of (the call tracker ignores them).
+PAUSE_EVENT = "QueueMemberPause"
+
+
+class PauseWatcher(Protocol):
+    """Keeps agents' status and queue pauses the same (services/agent_state.py)."""
+
+    def member_paused(self, server: str, event: dict[str, str]) -> None: ...
+
+    async def settle(self, members: list[tuple[str, bool, str]]) -> int: ...
 
 
 class AmiIngest:
@@ -58,6 +69,8 @@ class AmiIngest:
         self.resyncs: set[asyncio.Task[None]] = set()
         # Per server: its tracker and its event counter, looked up once per event.
         self._ingest: dict[str, tuple[CallTracker, Any]] = {}
+        # Told of QueueMemberPause events, and after each login of the members' pauses.
+        self.pause_watcher: PauseWatcher | None = None
 
     async def start(self) -> None:
         """Open (or, in a cluster, compete for) every server's link."""
@@ -155,7 +168,7 @@ class AmiIngest:
             server,
             self._on_event,
             on_status=self._on_status,
-            wanted=HANDLED_EVENTS,  # the tracker ignores every other event
+            wanted=HANDLED_EVENTS | {PAUSE_EVENT},  # the tracker ignores every other event
             on_skipped=self._on_skipped,
             pacing=self._pacing,  # a call's worker it starts runs before the next events
         )
@@ -167,6 +180,9 @@ class AmiIngest:
         Kept synchronous and short; everything slow happens in the call's own task."""
         tracker, counter = self._ingest[server]
         counter.inc()
+        if self.pause_watcher is not None and event.get("Event") == PAUSE_EVENT:
+            self.pause_watcher.member_paused(server, event)
+            return
         for fact in tracker.feed(event, self._clock()):
             self._dispatch(fact)
 
@@ -196,3 +212,21 @@ class AmiIngest:
             return
         for fact in facts:
             self._dispatch(fact, resync=True)
+        if self.pause_watcher is not None:
+            await self._settle_pauses(server, self.pause_watcher)
+
+    async def _settle_pauses(self, server: str, watcher: PauseWatcher) -> None:
+        """The members' pause state as this server has it, set again where it differs
+        from what the agents last chose."""
+        try:
+            listed = await self.links[server].queue_status()
+        except (AmiError, TimeoutError, KeyError) as exc:
+            log.warning("AMI %s: no QueueStatus to settle pauses (%s)", server, exc)
+            return
+        members = [
+            (m.get("Location", ""), m.get("Paused") == "1", m.get("PausedReason", ""))
+            for m in listed
+            if m.get("Event") == "QueueMember"
+        ]
+        if settled := await watcher.settle(members):
+            log.info("AMI %s: queue pauses of %d agents set as they chose", server, settled)

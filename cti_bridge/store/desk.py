@@ -161,6 +161,18 @@ class DeskStore:
         async with self._engine.begin() as conn:
             await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
 
+    async def set_status(self, agent_id: int, status: str, reason: str, at: datetime) -> None:
+        """The agent's status, its pause reason ("" unless away) and since when it holds."""
+        values = {"status": status, "status_reason": reason, "status_since": at}
+        async with self._engine.begin() as conn:
+            await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
+
+    async def status_and_reason(self, agent_id: int) -> tuple[str, str] | None:
+        query = select(agents.c.status, agents.c.status_reason).where(agents.c.id == agent_id)
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).one_or_none()
+        return None if row is None else (str(row.status), str(row.status_reason))
+
     async def agent_status(self, agent_id: int) -> str | None:
         async with self._engine.connect() as conn:
             found = await conn.scalar(select(agents.c.status).where(agents.c.id == agent_id))

@@ -31,7 +31,7 @@ from cti_bridge.web.errors import (
     read_json,
     require_str,
 )
-from cti_bridge.web.keys import AUDIT, DESK, DIRECTORY, JOURNAL, SETTINGS, now
+from cti_bridge.web.keys import AUDIT, DESK, DIRECTORY, JOURNAL, SETTINGS, STATES, now
 
 # What an agent may set; ``offline`` follows from having no desk open, not from a click.
 SETTABLE_STATUSES = (AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStatus.WRAP_UP)
@@ -155,7 +155,8 @@ async def set_status(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid", f"'status' must be one of {choices}", field="status")
     reason = _pause_reason(request, body.get("reason"))
     agent = current_agent(request)
-    await request.config_dict[DESK].set_agent(agent.id, status=str(status))
+    # Saved first; Asterisk is told next (or after its next login when not connected).
+    await request.config_dict[STATES].choose(agent, str(status), reason or "")
     chosen = {"status": str(status)} | ({"reason": reason} if reason else {})
     await request.config_dict[AUDIT].record(
         "agent_status",
