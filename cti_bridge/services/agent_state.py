@@ -75,11 +75,15 @@ class AgentStates:
         await self._save(agent.id, status, reason, origin="desk")
         await self._apply(agent, status, reason)
 
-    async def call_ended(self, agent: AgentRef) -> None:
-        """An answered call of ``agent`` ended: wrap-up (a new one restarts the time),
-        ending by itself; an agent who chose away meanwhile stays away."""
-        if self._wrapup_seconds <= 0:
-            return
+    def call_ended(self, interface: str) -> None:
+        """An answered call ended on ``interface`` (read path: the work in a task)."""
+        agent = self._agents.by_interface(interface_of(interface))
+        if agent is not None and self._wrapup_seconds > 0:
+            self._spawn(self.wrap_up(agent), f"call-ended-{agent.id}")
+
+    async def wrap_up(self, agent: AgentRef) -> None:
+        """Wrap-up after a call (a new one restarts the time), ending by itself; an agent
+        who chose away meanwhile stays away."""
         found = await self._desk.status_and_reason(agent.id)
         if found is not None and found[0] == AgentStatus.AWAY:
             return  # chosen during the call: stays

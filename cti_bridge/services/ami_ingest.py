@@ -21,7 +21,7 @@ from cti_bridge.ami.errors import AmiActionError
 from cti_bridge.ami.resync import catch_up
 from cti_bridge.bus.cluster import AmiLeases
 from cti_bridge.core.calls import HANDLED_EVENTS, CallSnapshot, CallTracker
-from cti_bridge.core.events import CallEvent
+from cti_bridge.core.events import CallEnded, CallEvent
 from cti_bridge.core.pacing import PopPacing
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
@@ -40,6 +40,8 @@ class PauseWatcher(Protocol):
     def member_paused(self, server: str, event: dict[str, str]) -> None: ...
 
     async def settle(self, members: list[tuple[str, bool, str]]) -> int: ...
+
+    def call_ended(self, interface: str) -> None: ...
 
 
 class AmiIngest:
@@ -194,6 +196,9 @@ class AmiIngest:
         were popped for already: the call service asks the bus), to the call service."""
         self._metrics.call_events.labels(type(fact).__name__).inc()
         self._calls.handle(fact, resync=resync)
+        watcher = self.pause_watcher
+        if watcher is not None and not resync and isinstance(fact, CallEnded) and fact.interface:
+            watcher.call_ended(fact.interface)  # wrap-up for the agent who talked last
 
     def _on_status(self, server: str, status: LinkStatus) -> None:
         log.debug("AMI link %s: %s", server, status.value)

@@ -60,3 +60,14 @@ async def test_a_pause_from_the_phone_shows_in_the_desk_and_on_the_board(stack: 
         assert (await receive_type(desk, "agent_status"))["status"] == "available"
     # The bridge only listened: it sent no QueuePause of its own.
     assert stack.sim.actions_received["queuepause"] == 0
+
+
+async def test_after_an_asterisk_restart_the_chosen_pause_is_set_again(stack: Stack) -> None:
+    async with await stack.login("ann") as ann:
+        await ann.put("/api/agents/me/status", json={"status": "away", "reason": "training"})
+    await until(lambda: pauses(stack, "PJSIP/1001")["support"] == (True, "training"))
+    await stack.sim.restart_pbx()  # Asterisk forgets the pause; the bridge logs in again
+    assert pauses(stack, "PJSIP/1001")["support"] == (False, "")
+    await until(lambda: pauses(stack, "PJSIP/1001")["support"] == (True, "training"))
+    # bob chose nothing that differs from an unpaused member: left alone.
+    assert stack.sim.actions_received["queuepause"] == 2
