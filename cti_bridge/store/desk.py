@@ -168,10 +168,19 @@ class DeskStore:
             await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
 
     async def status_and_reason(self, agent_id: int) -> tuple[str, str] | None:
-        query = select(agents.c.status, agents.c.status_reason).where(agents.c.id == agent_id)
+        found = await self.status_since(agent_id)
+        return None if found is None else found[:2]
+
+    async def status_since(self, agent_id: int) -> tuple[str, str, datetime | None] | None:
+        """(status, pause reason, since when) of an agent; None for no such agent."""
+        query = select(agents.c.status, agents.c.status_reason, agents.c.status_since).where(
+            agents.c.id == agent_id
+        )
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).one_or_none()
-        return None if row is None else (str(row.status), str(row.status_reason))
+        if row is None:
+            return None
+        return str(row.status), str(row.status_reason), row.status_since
 
     async def agent_status(self, agent_id: int) -> str | None:
         async with self._engine.connect() as conn:

@@ -125,9 +125,22 @@ async def timeline(request: web.Request) -> web.Response:
 
 
 async def me(request: web.Request) -> web.Response:
+    """The profile, the status with its reason and since when (for the wrap-up countdown),
+    and the desk's choices."""
     agent = current_agent(request)
-    status = await request.config_dict[DESK].agent_status(agent.id)
-    return web.json_response({**agent.as_json(), "status": status})
+    found = await request.config_dict[DESK].status_since(agent.id)
+    status, reason, since = found if found is not None else (None, "", None)
+    desk = request.config_dict[SETTINGS].desk
+    return web.json_response(
+        {
+            **agent.as_json(),
+            "status": status,
+            "reason": reason or None,
+            "since": iso(since) if since else None,
+            "pause_reasons": list(desk.pause_reasons),
+            "wrapup_seconds": desk.wrapup_seconds,
+        }
+    )
 
 
 async def update_me(request: web.Request) -> web.Response:
