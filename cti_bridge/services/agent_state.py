@@ -68,11 +68,14 @@ class AgentStates:
         self._wrapups: dict[int, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def choose(self, agent: AgentRef, status: str, reason: str = "") -> None:
-        """The agent (or the wrap-up timer) set ``status``: save, tell, apply to the PBX."""
+    async def choose(
+        self, agent: AgentRef, status: str, reason: str = "", *, origin: str = "desk"
+    ) -> None:
+        """The agent (``desk``) or a call's end (``wrapup``) set ``status``: save, tell,
+        apply to the PBX."""
         self._cancel_wrapup(agent.id)
         reason = reason if status == AgentStatus.AWAY else ""
-        await self._save(agent.id, status, reason, origin="desk")
+        await self._save(agent.id, status, reason, origin=origin)
         await self._apply(agent, status, reason)
 
     def call_ended(self, interface: str) -> None:
@@ -87,7 +90,7 @@ class AgentStates:
         found = await self._desk.status_and_reason(agent.id)
         if found is not None and found[0] == AgentStatus.AWAY:
             return  # chosen during the call: stays
-        await self.choose(agent, AgentStatus.WRAP_UP)
+        await self.choose(agent, AgentStatus.WRAP_UP, origin="wrapup")
         self._wrapups[agent.id] = self._spawn(self._end_wrapup(agent), f"wrapup-{agent.id}")
 
     def member_paused(self, server: str, event: dict[str, str]) -> None:
