@@ -115,6 +115,8 @@ class AgentStates:
             if not listed or found is None:
                 continue
             status, reason = found
+            if status == AgentStatus.OFFLINE:
+                continue  # never chose a status: nothing to settle
             wanted = (status in PAUSED_STATUSES, _pbx_reason(status, reason))
             if any(state != wanted for state in listed):
                 await self._apply(agent, status, reason)
@@ -194,8 +196,13 @@ class AgentStates:
         task = asyncio.ensure_future(work)
         task.set_name(name)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
         return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("%s failed", task.get_name(), exc_info=exc)
 
 
 def _pbx_reason(status: str, reason: str) -> str:

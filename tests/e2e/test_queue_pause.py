@@ -71,3 +71,16 @@ async def test_after_an_asterisk_restart_the_chosen_pause_is_set_again(stack: St
     await until(lambda: pauses(stack, "PJSIP/1001")["support"] == (True, "training"))
     # bob chose nothing that differs from an unpaused member: left alone.
     assert stack.sim.actions_received["queuepause"] == 2
+
+
+async def test_a_status_chosen_while_asterisk_is_away_is_applied_after_login(
+    stack: Stack,
+) -> None:
+    await stack.sim.stop()  # the manager port goes away; the PBX keeps its state
+    await until(lambda: stack.daemon.links["pbx1"].status != "connected")
+    async with await stack.login("ann") as ann:
+        away = await ann.put("/api/agents/me/status", json={"status": "away", "reason": "meeting"})
+        assert away.status == 200  # saved, Asterisk told later
+    assert pauses(stack, "PJSIP/1001")["support"] == (False, "")
+    await stack.sim.start()
+    await until(lambda: pauses(stack, "PJSIP/1001")["support"] == (True, "meeting"))
