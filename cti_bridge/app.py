@@ -15,7 +15,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from aiohttp import web
 from sqlalchemy import text
@@ -30,6 +30,7 @@ from cti_bridge.core.pacing import PopPacing
 from cti_bridge.hashing import HashPool
 from cti_bridge.ivr.assembly import IvrParts
 from cti_bridge.ivr.service import IvrService
+from cti_bridge.services.agent_state import AgentStates
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.ami_ingest import AmiIngest
 from cti_bridge.services.assignment import RuleAssigner
@@ -115,6 +116,9 @@ class Daemon:
         self.supervision = self._supervision()
         self.customers = CustomerWriter(self.engine)
         self.desk = DeskStore(self.engine)
+        self.states = _agent_states(
+            s, desk=self.desk, agents=self.agents, bus=self.bus, ami=self.ami, clock=clock
+        )
         self.journal = self._journal()
         self._web_parts: WebParts | None = None
         self._runner: web.AppRunner | None = None
@@ -198,6 +202,7 @@ class Daemon:
         ivr = await self.ivr.start(self.engine, self.tickets)
         stack.push_async_callback(self.supervision.stop)
         await self.supervision.start()
+        stack.push_async_callback(self.states.stop)
         await self._open_web(stack, _web_parts(self, ivr))
         stack.push_async_callback(self.ami.stop)
         await self.ami.start()
@@ -350,6 +355,32 @@ async def database_ok(engine: AsyncEngine) -> tuple[bool, str]:
     return True, "ok"
 
 
+def _agent_states(
+    settings: Settings,
+    *,
+    desk: DeskStore,
+    agents: AgentDirectory,
+    bus: Bus,
+    ami: AmiIngest,
+    clock: Callable[[], float],
+) -> AgentStates:
+    """Status <-> queue pauses; told of QueueMemberPause events by the AMI ingest."""
+
+    async def pause(interfaces: Iterable[str], paused: bool, reason: str) -> int:
+        return await ami.pause_interfaces(interfaces, paused=paused, reason=reason)
+
+    states = AgentStates(
+        desk=desk,
+        agents=agents,
+        bus=bus,
+        pause=pause if settings.asterisk else None,
+        clock=clock,
+        wrapup_seconds=settings.desk.wrapup_seconds,
+    )
+    ami.pause_watcher = states
+    return states
+
+
 def _web_parts(daemon: Daemon, ivr: IvrService) -> WebParts:
     """What the web handlers reach, every part present."""
     s = daemon.settings
@@ -375,4 +406,5 @@ def _web_parts(daemon: Daemon, ivr: IvrService) -> WebParts:
         supervision=daemon.supervision,
         ivr=ivr,
         passwords=daemon.passwords,
+        states=daemon.states,
     )

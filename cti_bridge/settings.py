@@ -196,6 +196,25 @@ class CentreSettings:
     lookup_timeout_ms: int = 1000
 
 
+DEFAULT_PAUSE_REASONS = ("break", "lunch", "meeting", "training", "back_office")
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSettings:
+    # What an agent going ``away`` may give as the reason; sent to Asterisk as the queue
+    # pause reason, so reports and the PBX's own tools show the same words.
+    pause_reasons: tuple[str, ...] = DEFAULT_PAUSE_REASONS
+    # After an answered call the agent stays in wrap-up (paused) this long before becoming
+    # available again; 0 = no automatic wrap-up.
+    wrapup_seconds: int = 0
+
+    def __post_init__(self) -> None:
+        if self.wrapup_seconds < 0:
+            raise SettingsError("[desk] wrapup_seconds must be 0 or more")
+        if any(not r.strip() or "\r" in r or "\n" in r for r in self.pause_reasons):
+            raise SettingsError("[desk] pause_reasons must be non-empty single-line words")
+
+
 @dataclass(frozen=True, slots=True)
 class SlaSettings:
     """``[sla]``: service levels. ``[sla.calendars.NAME]`` and ``[sla.targets.KIND]`` are
@@ -271,6 +290,7 @@ class Settings:
     ivr: IvrSettings = IvrSettings()
     dispositions: tuple[DispositionCode, ...] = DEFAULT_DISPOSITIONS
     centre: CentreSettings = CentreSettings()
+    desk: DeskSettings = DeskSettings()
     log: LogSettings = LogSettings()
     sla: SlaSettings = SlaSettings()
     complaints: ComplaintSettings = ComplaintSettings()

@@ -104,6 +104,8 @@ def test_secrets_never_show_in_repr_or_logs(
         ("[web\n", {}, "not valid TOML"),
         ("", {"CTI_WEB_PORT": "abc"}, "CTI_WEB_PORT"),
         ('[[asterisk]]\nname="a"\n[[asterisk]]\nname="a"\n', {}, "distinct name"),
+        ("[desk]\nwrapup_seconds = -1\n", {}, "wrapup_seconds"),
+        ('[desk]\npause_reasons = ["lunch", " "]\n', {}, "pause_reasons"),
     ],
 )
 def test_bad_settings_say_which_key(
@@ -146,3 +148,11 @@ def test_no_ivr_tokens_and_real_secrets_are_fine() -> None:
     assert unsafe_secrets(settings_from_mapping({}, {})) == []  # the HTTP IVR is off
     table = {"asterisk": [{"name": "pbx1", "secret": "x9"}], "ivr": {"tokens": [REAL_TOKEN]}}
     assert unsafe_secrets(settings_from_mapping(table, {})) == []
+
+
+def test_desk_pause_reasons_and_wrapup(tmp_path: Path) -> None:
+    default = load_settings(SAMPLE, environ={}).desk
+    assert "lunch" in default.pause_reasons and default.wrapup_seconds == 0
+    text = '[desk]\npause_reasons = ["coffee", "coaching"]\nwrapup_seconds = 30\n'
+    desk = load_settings(write(tmp_path, text), environ={"CTI_DESK_WRAPUP_SECONDS": "45"}).desk
+    assert (desk.pause_reasons, desk.wrapup_seconds) == (("coffee", "coaching"), 45)

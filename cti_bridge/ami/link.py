@@ -181,6 +181,23 @@ class AmiLink:
             fields["Variable"] = [f"{name}={value}" for name, value in variables.items()]
         await self.action(fields, as_list=False)
 
+    async def queue_pause(
+        self, interface: str, *, paused: bool, reason: str = "", queue: str = ""
+    ) -> None:
+        """(Un)pause ``interface`` in ``queue``, or without one in every queue it is a
+        member of. Raises :class:`AmiActionError` ("Interface not found") when it is a
+        member of none; each membership changed sends a ``QueueMemberPause``."""
+        fields: dict[str, FieldValue] = {
+            "Action": "QueuePause",
+            "Interface": interface,
+            "Paused": "true" if paused else "false",
+        }
+        if queue:
+            fields["Queue"] = queue
+        if reason:
+            fields["Reason"] = reason
+        await self.action(fields, as_list=False)
+
     async def core_show_channels(
         self,
         timeout: float = 5.0,  # noqa: ASYNC109 - public API: a deadline per action

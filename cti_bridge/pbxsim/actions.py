@@ -11,8 +11,17 @@ from __future__ import annotations
 import time
 
 from cti_bridge.pbxsim.channels import Channel
-from cti_bridge.pbxsim.pbx import Pbx, QueueState
-from cti_bridge.pbxsim.protocol import Header, encode_error, encode_event, encode_response
+from cti_bridge.pbxsim.pbx import Member, Pbx, QueueState
+from cti_bridge.pbxsim.protocol import (
+    ActionRequest,
+    Header,
+    encode_error,
+    encode_event,
+    encode_response,
+)
+
+# main/utils.c ast_true(): what a boolean header counts as true.
+_TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
 
 
 def _aid(action_id: str) -> list[Header]:
@@ -103,6 +112,22 @@ def queue_status(pbx: Pbx, action_id: str, queue_filter: str = "") -> list[bytes
         for item in _queue_items(queue, action_id)
     ]
     return _list(action_id, "Queue status will follow", "QueueStatusComplete", items)
+
+
+def queue_pause(pbx: Pbx, request: ActionRequest) -> tuple[bytes, list[tuple[str, Member]]]:
+    """apps/app_queue.c manager_pause_queue_member: the reply, then (sent after it) one
+    ``QueueMemberPause`` per membership changed; without ``Queue``, every queue."""
+    aid = request.action_id
+    interface, paused_s = request.get("Interface"), request.get("Paused")
+    if not interface or not paused_s:
+        return encode_error(aid, "Need 'Interface' and 'Paused' parameters."), []
+    paused = paused_s.strip().lower() in _TRUE
+    reason = request.get("Reason")
+    changed = pbx.pause_members(interface, paused, reason, request.get("Queue"))
+    if not changed:
+        return encode_error(aid, "Interface not found"), []
+    text = "Interface paused successfully" if paused else "Interface unpaused successfully"
+    return encode_response("Success", aid, [("Message", text)]), changed
 
 
 def unknown_command(action_id: str, name: str) -> bytes:

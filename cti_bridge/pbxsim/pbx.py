@@ -57,6 +57,9 @@ class Member:
     calls_taken: int = 0
     last_call: int = 0
     in_call: int = 0
+    paused: bool = False
+    paused_reason: str = ""
+    last_pause: int = 0
 
     def _common(self) -> list[Header]:
         return [
@@ -65,12 +68,12 @@ class Member:
             ("Penalty", "0"),
             ("CallsTaken", str(self.calls_taken)),
             ("LastCall", str(self.last_call)),
-            ("LastPause", "0"),
+            ("LastPause", str(self.last_pause)),
             ("LoginTime", str(self.login_time)),
             ("InCall", str(self.in_call)),
             ("Status", str(self.status)),
-            ("Paused", "0"),
-            ("PausedReason", ""),
+            ("Paused", "1" if self.paused else "0"),
+            ("PausedReason", self.paused_reason),
         ]
 
     def status_event(self, queue: str) -> list[Header]:
@@ -114,6 +117,10 @@ class QueueState:
             return chosen[start:] + chosen[:start]
         return chosen
 
+    def ringable(self, interfaces: Sequence[str]) -> list[str]:
+        """``interfaces`` without the paused members: app_queue never rings those."""
+        return [i for i in interfaces if i not in self.members or not self.members[i].paused]
+
     def join(self, caller: Channel) -> tuple[int, int]:
         """Queue the caller; returns (position, count) for QueueCallerJoin."""
         self.waiting.append(caller)
@@ -140,7 +147,8 @@ class Pbx:
         self.dialed = dialed
         self._agents = dict(agents)
         self._main = queue
-        self.queues: dict[str, QueueState] = {queue: self._new_queue(queue, RINGALL)}
+        self.queues: dict[str, QueueState] = {}
+        self.queues[queue] = self._new_queue(queue, RINGALL)
         self.sinks: set[EventSink] = set()
         # Live channels per non-agent device (the trunk), for its DeviceStateChange.
         self.device_use: Counter[str] = Counter()
@@ -155,6 +163,14 @@ class Pbx:
             iface: Member(interface=iface, name=label, login_time=login)
             for iface, label in self._agents.items()
         }
+        if self._main in self.queues:
+            # A queue set up on first use stands for one configured from the start: its
+            # members carry the pause a QueuePause without ``Queue`` gave them everywhere.
+            for iface, member in members.items():
+                main = self.queue.members.get(iface)
+                if main is not None:
+                    member.paused, member.paused_reason = main.paused, main.paused_reason
+                    member.last_pause = main.last_pause
         return QueueState(name=name, members=members, strategy=strategy)
 
     @property
@@ -201,9 +217,42 @@ class Pbx:
             member.in_call = 1 if status == INUSE else 0
             self.emit("QueueMemberStatus", AGENT, member.status_event(queue.name))
 
+    def pause_members(
+        self, interface: str, paused: bool, reason: str, queue_name: str = ""
+    ) -> list[tuple[str, Member]]:
+        """app_queue's ``set_member_paused``: (un)pause ``interface`` in ``queue_name`` or,
+        when empty, in every queue it is a member of; returns the (queue, member) pairs
+        changed, each owed one ``QueueMemberPause`` (see :meth:`member_paused`)."""
+        changed = []
+        for queue in self.queues.values():
+            if queue_name and queue.name.lower() != queue_name.lower():
+                continue
+            member = next(
+                (m for i, m in queue.members.items() if i.lower() == interface.lower()), None
+            )
+            if member is not None:
+                member.paused = paused
+                member.last_pause = int(time.time()) if paused else member.last_pause
+                member.paused_reason = reason if paused else ""
+                changed.append((queue.name, member))
+        return changed
+
+    def member_paused(self, queue: str, member: Member, reason: str) -> None:
+        """``QueueMemberPause`` for one membership (apps/app_queue.c publish_queue_member_pause,
+        queue_member_blob_create: the QueueMemberStatus header set); an unpause with a reason
+        carries that reason in this event only, as set_queue_member_pause does."""
+        headers = member.status_event(queue)
+        if not member.paused and reason:
+            headers = [(k, reason if k == "PausedReason" else v) for k, v in headers]
+        self.emit("QueueMemberPause", AGENT, headers)
+
     def reset(self) -> None:
         """An Asterisk restart: no channels, fresh queue statistics, Uptime from zero."""
         self.channels.reset()
         self.device_use.clear()
-        self.queues = {name: self._new_queue(name, q.strategy) for name, q in self.queues.items()}
+        strategies = {name: q.strategy for name, q in self.queues.items()}
+        self.queues = {}  # a restart forgets pauses: nothing to copy from
+        self.queues = {
+            name: self._new_queue(name, strategy) for name, strategy in strategies.items()
+        }
         self.boot_time = time.time()

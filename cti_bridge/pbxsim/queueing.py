@@ -145,6 +145,7 @@ async def queue_ring(
     """Ring members by the queue's strategy until one answers (None: the caller hung up,
     or - ``give_up`` - hangs up as soon as the first ring time is over)."""
     call = flow.call
+    interfaces = queue.ringable(interfaces)
     if queue.strategy != RINGALL:
         return await _hunt(flow, caller, queue, interfaces, give_up)
     legs = ring(flow, caller, interfaces, queue=queue.name)
@@ -160,6 +161,10 @@ async def _hunt(
     """One member at a time: those before ``answer_by`` (or none) let it ring out."""
     call = flow.call
     order = queue.ring_order(interfaces)
+    if not order:  # everyone paused: the caller waits, rung by nobody, and gives up
+        await call.pause(call.timing.ring)
+        abandon(flow, caller, [], queue)
+        return None
     answerer = call.answer_by if call.answer_by in order else order[0]
     rung: list[Leg] = []
     for interface in order:

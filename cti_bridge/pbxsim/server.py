@@ -199,6 +199,9 @@ class PbxSimulator(CallPlayer):
             replies = actions.queue_status(self.pbx, aid, request.get("Queue"))
         elif name == "originate":
             replies = [self._originate(request)]
+        elif name == "queuepause":
+            self._queue_pause(session, request)
+            return
         else:
             text = f"Invalid/unknown command: {request.name}. "
             replies = [
@@ -206,6 +209,14 @@ class PbxSimulator(CallPlayer):
             ]
         for data in replies:
             session.write(data)
+
+    def _queue_pause(self, session: AmiSession, request: ActionRequest) -> None:
+        """The ack first, then the events: app_queue publishes them through stasis, which
+        the manager delivers after the action returned."""
+        reply, changed = actions.queue_pause(self.pbx, request)
+        session.write(reply)
+        for queue, member in changed:
+            self.pbx.member_paused(queue, member, request.get("Reason"))
 
     def _originate(self, request: ActionRequest) -> bytes:
         try:

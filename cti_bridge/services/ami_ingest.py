@@ -13,14 +13,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from cti_bridge.ami import AmiError, AmiLink, LinkStatus
+from cti_bridge.ami.errors import AmiActionError
 from cti_bridge.ami.resync import catch_up
 from cti_bridge.bus.cluster import AmiLeases
 from cti_bridge.core.calls import HANDLED_EVENTS, CallSnapshot, CallTracker
-from cti_bridge.core.events import CallEvent
+from cti_bridge.core.events import CallEnded, CallEvent
 from cti_bridge.core.pacing import PopPacing
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
@@ -28,6 +29,19 @@ from cti_bridge.services.metrics import Metrics
 from cti_bridge.settings import AsteriskServer, Settings
 
 log = logging.getLogger(__name__)
+
+# Queue member events the pause watcher is told of (the call tracker ignores them).
+PAUSE_EVENT = "QueueMemberPause"
+
+
+class PauseWatcher(Protocol):
+    """Keeps agents' status and queue pauses the same (services/agent_state.py)."""
+
+    def member_paused(self, server: str, event: dict[str, str]) -> None: ...
+
+    async def settle(self, members: list[tuple[str, bool, str]]) -> int: ...
+
+    def call_ended(self, interface: str) -> None: ...
 
 
 class AmiIngest:
@@ -57,6 +71,8 @@ class AmiIngest:
         self.resyncs: set[asyncio.Task[None]] = set()
         # Per server: its tracker and its event counter, looked up once per event.
         self._ingest: dict[str, tuple[CallTracker, Any]] = {}
+        # Told of QueueMemberPause events, and after each login of the members' pauses.
+        self.pause_watcher: PauseWatcher | None = None
 
     async def start(self) -> None:
         """Open (or, in a cluster, compete for) every server's link."""
@@ -103,6 +119,30 @@ class AmiIngest:
                 return
         raise ConnectionError("no Asterisk server is connected")
 
+    async def pause_interfaces(
+        self, interfaces: Iterable[str], *, paused: bool, reason: str = ""
+    ) -> int:
+        """(Un)pause each interface in every queue of every connected server; returns how
+        many (server, interface) pairs Asterisk confirmed. A server where the interface is
+        in no queue answers "Interface not found": not an error here, other servers may
+        hold its queues. Raises ``ConnectionError`` when no server is connected."""
+        connected = [
+            (name, link) for name, link in self.links.items() if link.status is LinkStatus.CONNECTED
+        ]
+        if not connected:
+            raise ConnectionError("no Asterisk server is connected")
+        done = 0
+        for name, link in connected:
+            for interface in interfaces:
+                try:
+                    await link.queue_pause(interface, paused=paused, reason=reason)
+                    done += 1
+                except AmiActionError as exc:
+                    log.info("AMI %s: QueuePause %s: %s", name, interface, exc)
+                except (AmiError, TimeoutError) as exc:
+                    log.warning("AMI %s: QueuePause %s failed (%s)", name, interface, exc)
+        return done
+
     async def _start_link(self, server: AsteriskServer) -> None:
         if self.leases is None:
             await self._open_link(server)
@@ -130,7 +170,7 @@ class AmiIngest:
             server,
             self._on_event,
             on_status=self._on_status,
-            wanted=HANDLED_EVENTS,  # the tracker ignores every other event
+            wanted=HANDLED_EVENTS | {PAUSE_EVENT},  # the tracker ignores every other event
             on_skipped=self._on_skipped,
             pacing=self._pacing,  # a call's worker it starts runs before the next events
         )
@@ -142,6 +182,9 @@ class AmiIngest:
         Kept synchronous and short; everything slow happens in the call's own task."""
         tracker, counter = self._ingest[server]
         counter.inc()
+        if self.pause_watcher is not None and event.get("Event") == PAUSE_EVENT:
+            self.pause_watcher.member_paused(server, event)
+            return
         for fact in tracker.feed(event, self._clock()):
             self._dispatch(fact)
 
@@ -153,6 +196,9 @@ class AmiIngest:
         were popped for already: the call service asks the bus), to the call service."""
         self._metrics.call_events.labels(type(fact).__name__).inc()
         self._calls.handle(fact, resync=resync)
+        watcher = self.pause_watcher
+        if watcher is not None and not resync and isinstance(fact, CallEnded) and fact.interface:
+            watcher.call_ended(fact.interface)  # wrap-up for the agent who talked last
 
     def _on_status(self, server: str, status: LinkStatus) -> None:
         log.debug("AMI link %s: %s", server, status.value)
@@ -171,3 +217,21 @@ class AmiIngest:
             return
         for fact in facts:
             self._dispatch(fact, resync=True)
+        if self.pause_watcher is not None:
+            await self._settle_pauses(server, self.pause_watcher)
+
+    async def _settle_pauses(self, server: str, watcher: PauseWatcher) -> None:
+        """The members' pause state as this server has it, set again where it differs
+        from what the agents last chose."""
+        try:
+            listed = await self.links[server].queue_status()
+        except (AmiError, TimeoutError, KeyError) as exc:
+            log.warning("AMI %s: no QueueStatus to settle pauses (%s)", server, exc)
+            return
+        members = [
+            (m.get("Location", ""), m.get("Paused") == "1", m.get("PausedReason", ""))
+            for m in listed
+            if m.get("Event") == "QueueMember"
+        ]
+        if settled := await watcher.settle(members):
+            log.info("AMI %s: queue pauses of %d agents set as they chose", server, settled)

@@ -61,8 +61,10 @@ def build_floor(
     by_interface: Callable[[str], AgentRef | None],
     abandoned: dict[str, int],
     now: float,
+    pauses: dict[int, tuple[str, datetime | None]] | None = None,
 ) -> dict[str, Any]:
-    """``calls``, ``agents`` and ``queues`` of the board (pure)."""
+    """``calls``, ``agents`` and ``queues`` of the board (pure); ``pauses`` gives the
+    reason and since-when of an away or wrap-up agent."""
     talking: dict[int, CallSnapshot] = {}
     ringing: dict[int, CallSnapshot] = {}
     call_rows = []
@@ -92,9 +94,18 @@ def build_floor(
                 "state": state,
                 "call_id": current.call_id if current else None,
                 "caller": current.caller.number if current else None,
+                **_pause_of(state, (pauses or {}).get(agent.id)),
             }
         )
     return {"calls": call_rows, "agents": agent_rows, "queues": _queues(calls, abandoned, now)}
+
+
+def _pause_of(state: str, pause: tuple[str, datetime | None] | None) -> dict[str, Any]:
+    """``reason`` and ``since`` for an agent away or in wrap-up (null otherwise)."""
+    if state not in ("away", "wrap_up") or pause is None:
+        return {"reason": None, "since": None}
+    reason, since = pause
+    return {"reason": reason or None, "since": iso(since) if since else None}
 
 
 def _call_row(
@@ -187,6 +198,7 @@ class Board:
             by_interface=self._agents.by_interface,
             abandoned=self._abandoned,
             now=now,
+            pauses=await self.store.agent_pauses(),
         )
 
     def supervisors(self) -> list[int]:

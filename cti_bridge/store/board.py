@@ -75,6 +75,14 @@ class BoardStore:
             )
             return {r.id: r.status for r in rows}
 
+    async def agent_pauses(self) -> dict[int, tuple[str, datetime | None]]:
+        """Per active agent: the pause reason and since when the chosen status holds."""
+        query = select(agents_t.c.id, agents_t.c.status_reason, agents_t.c.status_since).where(
+            agents_t.c.active.is_(True)
+        )
+        async with self._engine.connect() as conn:
+            return {r.id: (r.status_reason, r.status_since) for r in await conn.execute(query)}
+
     async def abandoned_since(self, since: datetime) -> dict[str, int]:
         """Abandoned calls per queue since ``since`` (the start of today)."""
         query = (

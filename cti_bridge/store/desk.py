@@ -161,6 +161,27 @@ class DeskStore:
         async with self._engine.begin() as conn:
             await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
 
+    async def set_status(self, agent_id: int, status: str, reason: str, at: datetime) -> None:
+        """The agent's status, its pause reason ("" unless away) and since when it holds."""
+        values = {"status": status, "status_reason": reason, "status_since": at}
+        async with self._engine.begin() as conn:
+            await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
+
+    async def status_and_reason(self, agent_id: int) -> tuple[str, str] | None:
+        found = await self.status_since(agent_id)
+        return None if found is None else found[:2]
+
+    async def status_since(self, agent_id: int) -> tuple[str, str, datetime | None] | None:
+        """(status, pause reason, since when) of an agent; None for no such agent."""
+        query = select(agents.c.status, agents.c.status_reason, agents.c.status_since).where(
+            agents.c.id == agent_id
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).one_or_none()
+        if row is None:
+            return None
+        return str(row.status), str(row.status_reason), row.status_since
+
     async def agent_status(self, agent_id: int) -> str | None:
         async with self._engine.connect() as conn:
             found = await conn.scalar(select(agents.c.status).where(agents.c.id == agent_id))

@@ -102,6 +102,9 @@ class Agent(Base):
     status: Mapped[AgentStatus] = mapped_column(
         StateColumn(AgentStatus, 16), default=AgentStatus.OFFLINE
     )
+    # Why the agent is away (a desk pause reason or the PBX's), and since when the status holds.
+    status_reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    status_since: Mapped[datetime | None] = mapped_column(nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -31,7 +31,7 @@ from cti_bridge.web.errors import (
     read_json,
     require_str,
 )
-from cti_bridge.web.keys import AUDIT, DESK, DIRECTORY, JOURNAL, SETTINGS, now
+from cti_bridge.web.keys import AUDIT, DESK, DIRECTORY, JOURNAL, SETTINGS, STATES, now
 
 # What an agent may set; ``offline`` follows from having no desk open, not from a click.
 SETTABLE_STATUSES = (AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStatus.WRAP_UP)
@@ -125,9 +125,22 @@ async def timeline(request: web.Request) -> web.Response:
 
 
 async def me(request: web.Request) -> web.Response:
+    """The profile, the status with its reason and since when (for the wrap-up countdown),
+    and the desk's choices."""
     agent = current_agent(request)
-    status = await request.config_dict[DESK].agent_status(agent.id)
-    return web.json_response({**agent.as_json(), "status": status})
+    found = await request.config_dict[DESK].status_since(agent.id)
+    status, reason, since = found if found is not None else (None, "", None)
+    desk = request.config_dict[SETTINGS].desk
+    return web.json_response(
+        {
+            **agent.as_json(),
+            "status": status,
+            "reason": reason or None,
+            "since": iso(since) if since else None,
+            "pause_reasons": list(desk.pause_reasons),
+            "wrapup_seconds": desk.wrapup_seconds,
+        }
+    )
 
 
 async def update_me(request: web.Request) -> web.Response:
@@ -153,15 +166,33 @@ async def set_status(request: web.Request) -> web.Response:
     if status not in SETTABLE_STATUSES:
         choices = ", ".join(s.value for s in SETTABLE_STATUSES)
         raise ApiError(422, "invalid", f"'status' must be one of {choices}", field="status")
+    reason = _pause_reason(request, body.get("reason"))
     agent = current_agent(request)
-    await request.config_dict[DESK].set_agent(agent.id, status=str(status))
+    # Saved first; Asterisk is told next (or after its next login when not connected).
+    await request.config_dict[STATES].choose(agent, str(status), reason or "")
+    chosen = {"status": str(status)} | ({"reason": reason} if reason else {})
     await request.config_dict[AUDIT].record(
         "agent_status",
         at=now(request),
         actor_id=agent.id,
         target_type="agent",
         target_id=agent.id,
-        detail={"status": str(status)},
+        detail=chosen,
         remote=remote_of(request),
     )
-    return web.json_response({"status": str(status)})
+    return web.json_response(chosen)
+
+
+def _pause_reason(request: web.Request, reason: Any) -> str | None:
+    """The optional ``reason``: one of ``[desk] pause_reasons`` (what Asterisk is told)."""
+    if reason is None:
+        return None
+    allowed = request.config_dict[SETTINGS].desk.pause_reasons
+    if reason not in allowed:
+        raise ApiError(
+            400,
+            "invalid",
+            f"'reason' must be one of the pause reasons: {', '.join(allowed)}",
+            field="reason",
+        )
+    return str(reason)

@@ -16,6 +16,7 @@ from aiohttp import web
 from cti_bridge.bus.base import Bus
 from cti_bridge.hashing import HashPool
 from cti_bridge.ivr.service import IvrService
+from cti_bridge.services.agent_state import AgentStates
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
 from cti_bridge.services.lookups import CallerLookup
@@ -80,6 +81,8 @@ class WebParts:
     ivr: IvrService
     # Threads for password hashing, apart from the IVR's PIN threads.
     passwords: HashPool
+    # Agent status <-> queue pauses in Asterisk, and wrap-up.
+    states: AgentStates
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -106,6 +109,7 @@ JOURNAL = web.AppKey("journal", Journal)
 SUPERVISION = web.AppKey("supervision", Supervision)
 IVR = web.AppKey("ivr", IvrService)
 PASSWORDS = web.AppKey("passwords", HashPool)
+STATES = web.AppKey("states", AgentStates)
 
 
 def store_parts(app: web.Application, parts: WebParts) -> None:
@@ -131,6 +135,7 @@ def store_parts(app: web.Application, parts: WebParts) -> None:
     app[SUPERVISION] = parts.supervision
     app[IVR] = parts.ivr
     app[PASSWORDS] = parts.passwords
+    app[STATES] = parts.states
 
 
 def now(request: web.Request) -> datetime:

@@ -266,6 +266,10 @@ _ME = {
         "role": {"type": "string"},
         "language": {"enum": ["en", "zh-CN"]},
         "status": {"enum": values(AgentStatus)},
+        "reason": {"type": ["string", "null"], "description": "why away (desk or PBX)"},
+        "since": {"type": ["string", "null"], "format": "date-time"},
+        "pause_reasons": {"type": "array", "items": {"type": "string"}},
+        "wrapup_seconds": {"type": "integer", "description": "0: no automatic wrap-up"},
     },
 }
 PATHS.update(
@@ -319,11 +323,24 @@ PATHS.update(
         "/api/agents/me/status": {
             "put": {
                 "summary": "Set the agent's status (shown to supervisors)",
+                "description": (
+                    "away and wrap_up pause the agent's interfaces in every queue in "
+                    "Asterisk (QueuePause with the reason), available unpauses them. Every "
+                    "change, from here, the PBX (QueueMemberPause) or the end of wrap-up, "
+                    "reaches the agent's desks on /ws as {type: agent_status, status, "
+                    "reason, since, origin: desk|pbx|wrapup, wrapup_seconds}."
+                ),
                 "requestBody": _body(
                     {
                         "type": "object",
                         "required": ["status"],
-                        "properties": {"status": {"enum": _SETTABLE_STATUSES}},
+                        "properties": {
+                            "status": {"enum": _SETTABLE_STATUSES},
+                            "reason": {
+                                "type": "string",
+                                "description": "one of [desk] pause_reasons (400 otherwise)",
+                            },
+                        },
                     }
                 ),
                 "responses": {"200": _json(OBJ), **_errors(400, 401, 415, 422)},

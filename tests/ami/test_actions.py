@@ -110,3 +110,23 @@ async def test_not_connected_and_timeouts(
     await recorder.until(lambda: link.status is not LinkStatus.CONNECTED)
     with pytest.raises(AmiNotConnected):
         await link.action({"Action": "Ping"})
+
+
+async def test_queue_pause_everywhere_and_unknown_interface(
+    link: AmiLink, recorder: Recorder
+) -> None:
+    await link.queue_pause("PJSIP/1001", paused=True, reason="lunch")
+    paused = await recorder.until(lambda: recorder.named("QueueMemberPause"))
+    assert (paused[0]["Interface"], paused[0]["Paused"], paused[0]["PausedReason"]) == (
+        "PJSIP/1001",
+        "1",
+        "lunch",
+    )
+    member = next(i for i in await link.queue_status() if i.get("Location") == "PJSIP/1001")
+    assert (member["Paused"], member["PausedReason"]) == ("1", "lunch")
+    await link.queue_pause("PJSIP/1001", paused=False, queue="support")
+    assert (await recorder.until(lambda: recorder.named("QueueMemberPause")[1:]))[0][
+        "Paused"
+    ] == "0"
+    with pytest.raises(AmiActionError, match="Interface not found"):
+        await link.queue_pause("PJSIP/4040", paused=True)

@@ -10,11 +10,13 @@ import pytest
 from cti_bridge.ami import LinkStatus
 from cti_bridge.core.events import CallEvent
 from cti_bridge.core.pacing import PopPacing
+from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.ami_ingest import AmiIngest
 from cti_bridge.services.metrics import Metrics
 from cti_bridge.settings import AsteriskServer, Secret, Settings
 from cti_bridge.store.accounts import AgentRef
+from tests.patience import PATIENCE
 
 
 class NoCalls:
@@ -73,3 +75,30 @@ async def test_a_link_per_server_each_closed_by_stop() -> None:
     await ingest.stop()
     assert all(link.status is LinkStatus.CLOSED for link in ingest.links.values())
     assert ingest.live_calls() == []
+
+
+async def test_pause_interfaces_on_the_connected_server() -> None:
+    sim = PbxSimulator()
+    await sim.start()
+    server = AsteriskServer(name="pbx1", port=sim.port, username="cti", secret=Secret("change-me"))
+    ingest = AmiIngest(
+        Settings(asterisk=(server,)),
+        agents=AgentDirectory(nobody),
+        calls=NoCalls(),  # type: ignore[arg-type]
+        metrics=Metrics(),
+        pacing=PopPacing(time.monotonic),
+    )
+    try:
+        await ingest.start()
+        assert await ingest.links["pbx1"].wait_connected(PATIENCE)
+        # PJSIP/4040 is in no queue: Asterisk says so, the other one is paused anyway.
+        done = await ingest.pause_interfaces(
+            ["PJSIP/1002", "PJSIP/4040"], paused=True, reason="break"
+        )
+        assert done == 1
+        assert (sim.pbx.queue.members["PJSIP/1002"].paused_reason) == "break"
+        assert await ingest.pause_interfaces(["PJSIP/1002"], paused=False) == 1
+        assert not sim.pbx.queue.members["PJSIP/1002"].paused
+    finally:
+        await ingest.stop()
+        await sim.close()

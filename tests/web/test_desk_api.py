@@ -109,6 +109,12 @@ async def test_agent_status_and_language(running: Running) -> None:
         assert set_away.status == 200 and (await body(set_away)) == {"status": "away"}
         offline = await ann.put("/api/agents/me/status", json={"status": "offline"})
         assert offline.status == 422
+        unlisted = await ann.put("/api/agents/me/status", json={"status": "away", "reason": "nap"})
+        refusal = (await body(unlisted))["error"]
+        assert unlisted.status == 400 and refusal["field"] == "reason"
+        assert "lunch" in refusal["message"]
+        lunch = await ann.put("/api/agents/me/status", json={"status": "away", "reason": "lunch"})
+        assert (await body(lunch)) == {"status": "away", "reason": "lunch"}
         chinese = await ann.patch("/api/agents/me", json={"language": "zh-CN"})
         assert chinese.status == 200
         assert (await ann.patch("/api/agents/me", json={"language": "fr"})).status == 422

@@ -111,7 +111,7 @@ async function showDesk(agent) {
   setupShortcuts({ accept, disposition: () => focusNewest(".disposition select"), note, ready: () => status.ready() });
   listen(fromOtherTab);
   const me = await api("GET", "/api/agents/me");
-  await status.init(me.status);
+  await status.init(me);
 }
 
 // ---- live channel ------------------------------------------------------------------------
@@ -120,6 +120,7 @@ function receive(message) {
   if (message.type === "screen_pop") stack.pop(message);
   else if (message.type === "call_update") stack.update(message);
   else if (message.type === "alert") showAlert(message);
+  else if (message.type === "agent_status") status.fromServer(message);
 }
 
 function linkUp() {
@@ -191,7 +192,7 @@ function fromOtherTab(message) {
     const card = stack.cards.get(message.callId);
     if (card) markSaved(card, message.form);
   } else if (message.type === "status") {
-    status.show(message.status, message.since);
+    status.show(message.status, message.since, message.reason);
   }
 }
 

@@ -25,6 +25,9 @@ function renderFloor(floor) {
   fill("agents", floor.agents.map((a) => el("tr", { "data-agent-id": a.id },
     el("td", { text: a.name }),
     el("td", {}, el("span", { class: `state state-${a.state}`, text: a.state.replace("_", "-") })),
+    // Away or in wrap-up: why (the desk's or the phone's reason) and for how long.
+    el("td", { class: "reason", text: a.reason || "" }),
+    a.since ? el("td", { class: "num since", "data-since": a.since, text: sinceText(a.since) }) : el("td", {}),
     el("td", { text: a.call_id ? `${a.caller || "withheld"}` : "" }))));
   fill("calls", floor.calls.map((c) => el("tr", { "data-call-id": c.call_id },
     el("td", { text: c.caller_name ? `${c.caller} ${c.caller_name}` : c.caller || "withheld" }),
