@@ -47,6 +47,7 @@ from cti_bridge.store.db import create_engine
 from cti_bridge.store.desk import DeskStore
 from cti_bridge.store.directory import CustomerDirectory
 from cti_bridge.store.journal import Journal
+from cti_bridge.store.missed import MissedCalls
 from cti_bridge.store.popread import PostgresPopReader
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.app import create_web_app
@@ -375,4 +376,5 @@ def _web_parts(daemon: Daemon, ivr: IvrService) -> WebParts:
         supervision=daemon.supervision,
         ivr=ivr,
         passwords=daemon.passwords,
+        missed=MissedCalls(daemon.engine),
     )

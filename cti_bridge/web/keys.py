@@ -29,6 +29,7 @@ from cti_bridge.store.customers import CustomerWriter
 from cti_bridge.store.desk import DeskStore
 from cti_bridge.store.directory import CustomerDirectory
 from cti_bridge.store.journal import Journal
+from cti_bridge.store.missed import MissedCalls
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.hub import Hub
 
@@ -80,6 +81,8 @@ class WebParts:
     ivr: IvrService
     # Threads for password hashing, apart from the IVR's PIN threads.
     passwords: HashPool
+    # Missed and abandoned calls, and the claims on calling them back.
+    missed: MissedCalls
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -106,6 +109,7 @@ JOURNAL = web.AppKey("journal", Journal)
 SUPERVISION = web.AppKey("supervision", Supervision)
 IVR = web.AppKey("ivr", IvrService)
 PASSWORDS = web.AppKey("passwords", HashPool)
+MISSED = web.AppKey("missed", MissedCalls)
 
 
 def store_parts(app: web.Application, parts: WebParts) -> None:
@@ -131,6 +135,7 @@ def store_parts(app: web.Application, parts: WebParts) -> None:
     app[SUPERVISION] = parts.supervision
     app[IVR] = parts.ivr
     app[PASSWORDS] = parts.passwords
+    app[MISSED] = parts.missed
 
 
 def now(request: web.Request) -> datetime:
