@@ -48,6 +48,7 @@ from cti_bridge.store.db import create_engine
 from cti_bridge.store.desk import DeskStore
 from cti_bridge.store.directory import CustomerDirectory
 from cti_bridge.store.journal import Journal
+from cti_bridge.store.missed import MissedCalls
 from cti_bridge.store.popread import PostgresPopReader
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.app import create_web_app
@@ -407,4 +408,5 @@ def _web_parts(daemon: Daemon, ivr: IvrService) -> WebParts:
         ivr=ivr,
         passwords=daemon.passwords,
         states=daemon.states,
+        missed=MissedCalls(daemon.engine),
     )

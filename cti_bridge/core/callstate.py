@@ -201,24 +201,38 @@ class Call:
         self.pending = PendingTransfer(from_interface=from_interface, kind=kind)
 
     def _announce_transfer(self, to_interface: str, now: float, out: list[CallEvent]) -> None:
+        """Tell the first ring (or outside party) after a hand-over: every agent leg the
+        caller was talking with is left, the transferer's first. A Local queue member and
+        the phone it reached are both answered legs; after Asterisk optimised the Local
+        channel away the phone is the one that transfers (a blonde transfer from the
+        ``atxfer`` feature), so each of them is handed over, not only the last answered."""
         pending = self.pending
         if pending is None or pending.announced:
             return
         self.pending = replace(pending, announced=True)
         self.announced = True
-        out.append(
-            CallTransferred(
-                call_id=self.call_id,
-                from_interface=pending.from_interface,
-                to_interface=to_interface,
-                kind=pending.kind,
-                at=now,
+        handed: list[str | None] = [pending.from_interface] if pending.from_interface else []
+        handed += [
+            interface
+            for interface, offer in self.offers.items()
+            if offer.status is OfferStatus.ANSWERED
+            and not self.is_caller_side(offer.channel)
+            and interface not in handed
+            and interface != to_interface
+        ]
+        for interface in handed or [None]:
+            out.append(
+                CallTransferred(
+                    call_id=self.call_id,
+                    from_interface=interface,
+                    to_interface=to_interface,
+                    kind=pending.kind,
+                    at=now,
+                )
             )
-        )
-        if pending.from_interface:
-            handed = self.offers.get(pending.from_interface)
-            if handed is not None:
-                handed.take(OfferMove.HAND_OVER)
+            offer = self.offers.get(interface) if interface else None
+            if offer is not None:
+                offer.take(OfferMove.HAND_OVER)
 
     def answer(self, channel: Channel, now: float, out: list[CallEvent]) -> None:
         """The agent on ``channel`` is connected with the caller (once per offer)."""

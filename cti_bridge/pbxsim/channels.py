@@ -56,7 +56,8 @@ _SNAPSHOT_KEYS = (
 )
 # Events about several channels repeat the block with a prefix per party: ``Dest`` (dial,
 # queue), ``Target`` (pickup), ``Transferer``/``Transferee`` (blind transfer),
-# ``OrigTransferer``/``SecondTransferer``/``TransferTarget`` (attended transfer).
+# ``OrigTransferer``/``SecondTransferer``/``TransferTarget`` (attended transfer),
+# ``LocalOne``/``LocalTwo`` (a Local channel's halves).
 _PREFIXED = {
     prefix: tuple(prefix + key for key in _SNAPSHOT_KEYS)
     for prefix in (
@@ -68,6 +69,8 @@ _PREFIXED = {
         "OrigTransferer",
         "SecondTransferer",
         "TransferTarget",
+        "LocalOne",
+        "LocalTwo",
     )
 }
 

@@ -28,6 +28,8 @@ the one that answers (default: the first rung):
   the first agent) who hands the caller to ``transfer_to`` (default: the next agent). A
   blind ``transfer_to`` may list several phones (``PJSIP/1002,PJSIP/1001``): each one who
   answers transfers on to the next (a transfer of a transferred call, a transfer back).
+* ``blonde_transfer`` - as attended, from the ``atxfer`` feature, the agent hanging up
+  while the colleague (reached through a Local channel) still rings.
 * ``transfer_to_queue`` - as blind, to the ``support`` queue, which rings the other agents.
 * ``transfer_to_outside`` - as blind, to an outside number (``transfer_to``) on the trunk.
 
@@ -44,7 +46,7 @@ import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from cti_bridge.pbxsim import pickup, transfer
+from cti_bridge.pbxsim import blonde, pickup, transfer
 from cti_bridge.pbxsim.flow import CallFlow
 from cti_bridge.pbxsim.legs import inbound
 from cti_bridge.pbxsim.queueing import (
@@ -104,6 +106,7 @@ SCENARIOS: dict[str, Scenario] = {
     "pickup_group": pickup.group_pickup,
     "blind_transfer": transfer.blind_to_agent,
     "attended_transfer": transfer.attended_to_agent,
+    "blonde_transfer": blonde.blonde_to_agent,
     "transfer_to_queue": transfer.blind_to_queue,
     "transfer_to_outside": transfer.blind_to_outside,
 }

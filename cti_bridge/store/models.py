@@ -236,6 +236,22 @@ class InteractionLeg(Base):
     reason: Mapped[str | None] = mapped_column(String(32))
 
 
+class MissedCallback(Base):
+    """The claim on calling back a missed or abandoned call: one row per call, so the first
+    agent to claim it wins (the primary key), and when the call-back was placed."""
+
+    __tablename__ = "missed_callbacks"
+
+    call_id: Mapped[str] = mapped_column(
+        ForeignKey("interactions.call_id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL"), index=True
+    )
+    claimed_at: Mapped[datetime] = mapped_column()
+    called_at: Mapped[datetime | None] = mapped_column()
+
+
 class Disposition(Base):
     """What an agent logged for a call; ``request_id`` makes a retried POST harmless."""
 

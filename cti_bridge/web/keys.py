@@ -30,6 +30,7 @@ from cti_bridge.store.customers import CustomerWriter
 from cti_bridge.store.desk import DeskStore
 from cti_bridge.store.directory import CustomerDirectory
 from cti_bridge.store.journal import Journal
+from cti_bridge.store.missed import MissedCalls
 from cti_bridge.store.tickets import TicketStore
 from cti_bridge.web.hub import Hub
 
@@ -83,6 +84,8 @@ class WebParts:
     passwords: HashPool
     # Agent status <-> queue pauses in Asterisk, and wrap-up.
     states: AgentStates
+    # Missed and abandoned calls, and the claims on calling them back.
+    missed: MissedCalls
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -110,6 +113,7 @@ SUPERVISION = web.AppKey("supervision", Supervision)
 IVR = web.AppKey("ivr", IvrService)
 PASSWORDS = web.AppKey("passwords", HashPool)
 STATES = web.AppKey("states", AgentStates)
+MISSED = web.AppKey("missed", MissedCalls)
 
 
 def store_parts(app: web.Application, parts: WebParts) -> None:
@@ -136,6 +140,7 @@ def store_parts(app: web.Application, parts: WebParts) -> None:
     app[IVR] = parts.ivr
     app[PASSWORDS] = parts.passwords
     app[STATES] = parts.states
+    app[MISSED] = parts.missed
 
 
 def now(request: web.Request) -> datetime:

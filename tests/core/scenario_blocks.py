@@ -263,3 +263,98 @@ def attended_from_first_agent(w: AmiWriter, device: str, exten: str) -> None:
     attended_transfer(w, (bridge, phone), (consult_bridge, leg), (caller, target))
     w.wait(30)
     hang_up_all(w, bridge, caller, target)
+
+
+def blonde_dial(
+    w: AmiWriter, caller: Chan, agent: tuple[Chan, Bridge], exten: str
+) -> tuple[Bridge, tuple[Chan, Chan, Chan]]:
+    """The agent presses the ``atxfer`` feature and dials ``exten``: bridge_basic.c holds the
+    caller, moves the agent into a new bridge and ``dial_transfer`` requests
+    ``Local/<exten>@from-internal`` (requestor the agent: same Linkedid), whose ``;2`` dials
+    the target's phone. Returns the consultation bridge and (``;1``, ``;2``, the phone)."""
+    phone, bridge = agent
+    w.emit("MusicOnHoldStart", [*caller.snap(), ("Class", "default")])
+    w.leave(bridge, phone)
+    target_bridge = w.bridge()
+    w.enter(target_bridge, phone)
+    one, two = w.local(f"{exten}@from-internal", of=phone, cid=(phone.number, phone.cid_name))
+    w.varset(one, "TRANSFERERNAME", phone.name)
+    w.enter(target_bridge, one)
+    w.app(two, "Dial", f"PJSIP/{exten}", exten=exten)
+    target = w.channel(f"PJSIP/{exten}", of=two, context="from-internal")
+    w.callerid(target, phone.number, phone.cid_name)
+    w.ring(two, target, f"PJSIP/{exten}")
+    w.state(one, 5)
+    return target_bridge, (one, two, target)
+
+
+def blonde_complete(
+    w: AmiWriter, agent: tuple[Chan, Bridge], consultation: tuple[Bridge, Chan], caller: Chan
+) -> None:
+    """The agent hangs up while the target rings (``TRANSFER_BLOND``): ``blond_enter`` merges
+    the consultation bridge into the caller's, then ``publish_transfer_success`` sends
+    ``AttendedTransfer`` (``OrigTransferer`` = ``SecondTransferer`` = the agent's phone,
+    ``DestType: Bridge``, the target the ``Local;1``); the agent's phone hangs up."""
+    phone, bridge = agent
+    target_bridge, one = consultation
+    w.leave(target_bridge, phone)
+    w.hangup(phone, "16")
+    w.emit(
+        "BridgeMerge",
+        [*bridge.snap("ToBridge"), *target_bridge.snap("FromBridge")],
+    )
+    w.leave(target_bridge, one)
+    w.enter(bridge, one)
+    w.destroy(target_bridge)
+    w.emit("MusicOnHoldStop", caller.snap())
+    w.emit(
+        "AttendedTransfer",
+        [
+            ("Result", "Success"),
+            *phone.snap("OrigTransferer"),
+            *bridge.snap("OrigBridge"),
+            *phone.snap("SecondTransferer"),
+            *target_bridge.snap("SecondBridge"),
+            ("DestType", "Bridge"),
+            ("DestBridgeUniqueid", bridge.uniqueid),
+            *caller.snap("Transferee"),
+            *one.snap("TransferTarget"),
+        ],
+    )
+
+
+def local_member_answers_blonde(w: AmiWriter, two: Chan, target: Chan) -> Bridge:
+    """The target answers the Local channel's dial; ``;2`` and the phone share a bridge."""
+    w.state(target, 6)
+    w.dial_end(two, target, "ANSWER")
+    return connect(w, target, two)
+
+
+def optimize_local(
+    w: AmiWriter, member: tuple[Chan, Chan], phone: Chan, bridges: tuple[Bridge, Bridge]
+) -> None:
+    """Asterisk optimises an answered Local member out (``LocalOptimizationBegin``/``End``):
+    the phone is swapped into the caller's bridge and both halves hang up."""
+    one, two = member
+    inner, bridge = bridges
+    w.emit(
+        "LocalOptimizationBegin",
+        [
+            *one.snap("LocalOne"),
+            *two.snap("LocalTwo"),
+            *phone.snap("Source"),
+            ("DestUniqueId", one.uniqueid),
+            ("Id", "1"),
+        ],
+    )
+    w.leave(inner, phone)
+    w.enter(bridge, phone, swap=one)
+    w.leave(bridge, one)
+    w.emit(
+        "LocalOptimizationEnd",
+        [*one.snap("LocalOne"), *two.snap("LocalTwo"), ("Success", "Yes"), ("Id", "1")],
+    )
+    w.hangup(one, "16")
+    w.leave(inner, two)
+    w.destroy(inner)
+    w.hangup(two, "16")

@@ -31,6 +31,8 @@ from tests.core.scenario_blocks import (
     attended_transfer,
     blind_from_first_agent,
     blind_transfer,
+    blonde_complete,
+    blonde_dial,
     cancel,
     connect,
     consult,
@@ -38,6 +40,8 @@ from tests.core.scenario_blocks import (
     inbound,
     join_queue,
     local_member_answers,
+    local_member_answers_blonde,
+    optimize_local,
     pickup,
     queue_answer,
     ring_and_answer,
@@ -290,30 +294,33 @@ def local_member_optimized_away(w: AmiWriter) -> None:
     one, two, [phone] = ring_local_member(w, caller, 1, ["PJSIP/1001"])
     w.wait(3)
     inner, bridge = local_member_answers(w, caller, (one, two), phone)
-    w.emit(
-        "LocalOptimizationBegin",
-        [
-            *one.snap("LocalOne"),
-            *two.snap("LocalTwo"),
-            *phone.snap("Source"),
-            ("DestUniqueId", one.uniqueid),
-            ("Id", "1"),
-        ],
-    )
-    w.leave(inner, phone)
-    w.enter(bridge, phone, swap=one)
-    w.leave(bridge, one)
-    w.emit(
-        "LocalOptimizationEnd",
-        [*one.snap("LocalOne"), *two.snap("LocalTwo"), ("Success", "Yes"), ("Id", "1")],
-    )
-    w.hangup(one, "16")
-    w.leave(inner, two)
-    w.destroy(inner)
-    w.hangup(two, "16")
+    optimize_local(w, (one, two), phone, (inner, bridge))
     w.wait(30)
     agent_complete(w, caller, one)
     hang_up_all(w, bridge, phone, caller)
+
+
+def blonde_transfer_to_agent(w: AmiWriter) -> None:
+    """Agent 1 (a Local member, optimised away) answers on 1001, dials 1002 with the
+    ``atxfer`` feature and hangs up while 1002 still rings: bridge_basic.c's
+    ``blond_enter`` merges the consultation bridge (``Local/1002@from-internal;1``) into
+    the caller's and publishes ``AttendedTransfer``
+    with both transferers the agent's phone; 1002 answers through the Local channel."""
+    caller = inbound(w)
+    join_queue(w, caller)
+    member, member2, [phone] = ring_local_member(w, caller, 1, ["PJSIP/1001"])
+    w.wait(3)
+    inner0, bridge = local_member_answers(w, caller, (member, member2), phone)
+    optimize_local(w, (member, member2), phone, (inner0, bridge))
+    w.wait(20)
+    target_bridge, (one, two, target) = blonde_dial(w, caller, (phone, bridge), "1002")
+    w.wait(4)
+    blonde_complete(w, (phone, bridge), (target_bridge, one), caller)
+    w.wait(3)
+    inner = local_member_answers_blonde(w, two, target)
+    w.wait(30)
+    hang_up_all(w, inner, target, two)
+    hang_up_all(w, bridge, one, caller)
 
 
 def _version_queue_call(w: AmiWriter, tech: str) -> None:
@@ -391,6 +398,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[AmiWriter], None]]] = {
         ("20", transfer_back),
         ("20", transfer_of_a_transferred_call),
         ("20", local_member_optimized_away),
+        ("20", blonde_transfer_to_agent),
         ("16", asterisk16_queue_chan_sip),
         ("22", asterisk22_queue_pjsip),
         ("20", click_to_dial_answered),

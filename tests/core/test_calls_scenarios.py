@@ -175,6 +175,23 @@ EXPECTED: dict[str, tuple[list[list[Brief]], list[tuple[str, str]]]] = {
         [[*ring(L1, P1), answered(P1), answered(L1), ended(L1)]],
         [(L1, "ended"), (P1, "ended")],
     ),
+    # The ring of 1002 through the agent's ``atxfer`` Local channel comes before the
+    # ``AttendedTransfer``: the hand-over is told at that ring, to both answered legs.
+    "blonde_transfer_to_agent": (
+        [
+            [
+                *ring(L1, P1),
+                answered(P1),
+                answered(L1),
+                transferred(L1, P2, "blind"),
+                transferred(P1, P2, "blind"),
+                *ring(P2, via=L1),
+                answered(P2),
+                ended(P2),
+            ]
+        ],
+        [(L1, "transferred_away"), (P1, "transferred_away"), (P2, "ended")],
+    ),
     "asterisk16_queue_chan_sip": (
         [
             [

@@ -13,6 +13,7 @@ import { AgentStatus } from "./status.js";
 import { announce, setupNotifications } from "./notify.js";
 import { setupShortcuts } from "./keys.js";
 import { forgetCards, listen, loadCards, saveCards, tell } from "./tabs.js";
+import { MissedCalls } from "./missed.js";
 
 const DISPOSITIONS = JSON.parse($("#dispositions").textContent);
 const LANG_KEY = "cti.lang";
@@ -112,6 +113,7 @@ async function showDesk(agent) {
   listen(fromOtherTab);
   const me = await api("GET", "/api/agents/me");
   await status.init(me);
+  await new MissedCalls($("#missed"), { label: t, callable: agent.interfaces.length > 0 }).load();
 }
 
 // ---- live channel ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // `board` floor messages redraw calls, agents and queues; `alert`s and ticket changes
 // reload the late tickets and complaints; `customer_calling` shows who is calling now.
 import { api, el, duration, ensureSession, showIdentity } from "./common.js";
+import { MissedCalls } from "../desk/missed.js";
 
 const STEPS = { received: "Received", contained: "Contained", cause_found: "Cause found", action_verified: "Action verified" };
 let agents = [];
@@ -163,6 +164,10 @@ async function main() {
   }
   document.getElementById("board").hidden = false;
   await Promise.all([loadTickets(), loadComplaints()]);
+  const missed = new MissedCalls(document.getElementById("missed"), {
+    callable: agent.interfaces.length > 0,
+  });
+  await missed.load();
   connect();
   setInterval(tick, 1000);
   setInterval(() => loadComplaints().catch(() => {}), 30000);
