@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from cti_bridge.pbxsim import actions
+from cti_bridge.pbxsim import actions, control
 from cti_bridge.pbxsim.faults import MALFORMED_FRAMES, split_at
 from cti_bridge.pbxsim.flow import CallFlow
 from cti_bridge.pbxsim.originate import OriginateError, originate_call, parse_originate
@@ -199,6 +199,9 @@ class PbxSimulator(CallPlayer):
             replies = actions.queue_status(self.pbx, aid, request.get("Queue"))
         elif name == "originate":
             replies = [self._originate(request)]
+        elif name in control.ACK:
+            live = {linkedid: call for linkedid, (call, _) in self._calls.items()}
+            replies = [control.control_action(self.pbx, live, request)]
         else:
             text = f"Invalid/unknown command: {request.name}. "
             replies = [
