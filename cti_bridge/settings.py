@@ -126,6 +126,9 @@ class AsteriskServer:
     reconnect_max: float = 30.0
     # Dialplan context that click-to-dial sends the dialled number to.
     originate_context: str = "from-internal"
+    # Dialplan context a desk transfer sends the caller to (agent extensions, queue
+    # extensions and outside numbers all reachable from it).
+    transfer_context: str = "from-internal"
 
 
 @dataclass(frozen=True, slots=True)

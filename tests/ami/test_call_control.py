@@ -3,10 +3,13 @@ talking queue call; the simulator answers as main/manager.c does and plays the e
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from cti_bridge.ami import AmiLink
 from cti_bridge.ami.errors import AmiActionError
+from cti_bridge.core.calls import CallTracker
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.pbxsim.simcall import SimCall
 from tests.ami.conftest import Recorder
@@ -90,3 +93,19 @@ async def test_unknown_channel_and_missing_extension_are_refused(link: AmiLink) 
         await link.blind_transfer(channel="PJSIP/9-00000001", exten="1002", context="agents")
     with pytest.raises(AmiActionError, match="No extension specified"):
         await link.atxfer(channel="PJSIP/1001-00000001", exten="", context="agents")
+
+
+async def test_the_tracker_knows_which_channel_is_the_agents_leg(
+    sim: PbxSimulator, link: AmiLink, recorder: Recorder
+) -> None:
+    call, agent_chan = await _talking(sim, recorder)
+    tracker = CallTracker("pbx1", lambda interface: interface in sim.agents)
+    for event in list(recorder.events):
+        tracker.feed(event, time.time())
+    [live] = tracker.snapshot()
+    assert live.channel_of("PJSIP/1001") == agent_chan
+    assert live.channel_of("PJSIP/1002") is None
+    assert live.caller_channel is not None
+    assert live.caller_channel.startswith("PJSIP/trunk-")
+    call.hangup_caller()
+    await call.wait()
