@@ -370,7 +370,9 @@ def _web_parts(daemon: Daemon, ivr: IvrService) -> WebParts:
         metrics=daemon.metrics,
         readiness=daemon.readiness,
         clock=daemon.clock,
-        dialer=Dialer(originate=daemon.ami.originate, connected=bool(s.asterisk)),
+        dialer=Dialer(
+            originate=daemon.ami.originate, connected=bool(s.asterisk), control=daemon.ami
+        ),
         journal=daemon.journal,
         supervision=daemon.supervision,
         ivr=ivr,

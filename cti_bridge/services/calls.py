@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from cti_bridge.bus.base import Bus
@@ -270,6 +271,10 @@ class CallService:
 
     def knows(self, call_id: str) -> bool:
         return call_id in self._calls
+
+    def give_handoff_note(self, call_id: str, agent: str, text: str, at: datetime) -> None:
+        """A note for the agents a desk transfer hands ``call_id`` to (their ``handoff``)."""
+        self._handoffs.give(call_id, agent, text, at)
 
     def offered_to(self, call_id: str, agent_id: int) -> bool:
         """Whether this live call rang (or was adopted for) this agent on this node."""

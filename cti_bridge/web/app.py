@@ -11,6 +11,7 @@ from aiohttp import web
 from cti_bridge.core.ratelimit import SlidingWindow
 from cti_bridge.web import (
     api_calls,
+    api_control,
     api_customers,
     api_desk,
     api_ivr,
@@ -51,6 +52,8 @@ def routes() -> list[web.AbstractRouteDef]:
         web.put("/api/agents/me/status", api_desk.set_status),
         web.post("/api/calls", api_calls.dial),
         web.post("/api/calls/{call_id}/disposition", api_calls.disposition),
+        web.post("/api/calls/{call_id}/hangup", api_control.hangup),
+        web.post("/api/calls/{call_id}/transfer", api_control.transfer),
         web.get("/api/tickets", api_tickets.search),
         web.post("/api/tickets", api_tickets.create),
         web.get(r"/api/tickets/{ticket_id:\d+}", api_tickets.read),
