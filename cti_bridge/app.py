@@ -88,9 +88,7 @@ class Daemon:
         self.pins = HashPool("pin")
         self.engine: AsyncEngine = create_engine(s.database.url, echo=s.database.echo)
         self.hub = _hub(s, self.metrics)
-        self.bus: Bus = make_bus(s, self.hub.agent_ids, self.clock)
-        self.bus.attach(self.hub.deliver)
-        self.bus.on_control(self.hub.control)
+        self.bus = _bus(s, self.hub, self.clock)
         self.accounts = Accounts(self.engine)
         self.agents = AgentDirectory(self.accounts.all_active)
         self.popread: PostgresPopReader | None = None
@@ -323,6 +321,14 @@ def _hub(settings: Settings, metrics: Metrics) -> Hub:
     return Hub(queue_size=web_settings.socket_queue_size, metrics=metrics, limits=limits)
 
 
+def _bus(settings: Settings, hub: Hub, clock: Callable[[], float]) -> Bus:
+    """The bus, delivering to this node's hub (messages and control)."""
+    bus = make_bus(settings, hub.agent_ids, clock)
+    bus.attach(hub.deliver)
+    bus.on_control(hub.control)
+    return bus
+
+
 def _lookup(settings: Settings, directory: CustomerDirectory, metrics: Metrics) -> CallerLookup:
     return CallerLookup(
         directory,
@@ -402,7 +408,9 @@ def _web_parts(daemon: Daemon, ivr: IvrService) -> WebParts:
         metrics=daemon.metrics,
         readiness=daemon.readiness,
         clock=daemon.clock,
-        dialer=Dialer(originate=daemon.ami.originate, connected=bool(s.asterisk)),
+        dialer=Dialer(
+            originate=daemon.ami.originate, connected=bool(s.asterisk), control=daemon.ami
+        ),
         journal=daemon.journal,
         supervision=daemon.supervision,
         ivr=ivr,

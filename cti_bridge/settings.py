@@ -126,6 +126,20 @@ class AsteriskServer:
     reconnect_max: float = 30.0
     # Dialplan context that click-to-dial sends the dialled number to.
     originate_context: str = "from-internal"
+    # Dialplan context a desk transfer sends the caller to (agent extensions, queue
+    # extensions and outside numbers all reachable from it).
+    transfer_context: str = "from-internal"
+    # The queues a desk transfer may name, as ``queue=extension`` (the extension that
+    # runs ``Queue(queue)`` in ``transfer_context``).
+    transfer_queues: tuple[str, ...] = ("support=7000", "sales=7001", "billing=7002")
+
+    def queue_extension(self, queue: str) -> str | None:
+        """The dialplan extension of a known queue, None for any other name."""
+        for pair in self.transfer_queues:
+            name, _, exten = pair.partition("=")
+            if name.strip() == queue and exten.strip():
+                return exten.strip()
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,3 +210,23 @@ class AmiLink:
         """``QueueParams``/``QueueMember``/``QueueEntry`` dicts, in Asterisk's order."""
         replies = await self.action({"Action": "QueueStatus"})
         return [f for f in replies[1:] if f.get("Event") != "QueueStatusComplete"]
+
+    # -- call control (main/manager.c: action_hangup, action_blind_transfer, action_atxfer)
+
+    async def hangup(self, *, channel: str) -> None:
+        """Hang ``channel`` up (``Cause: 16``, normal clearing, in its Hangup event).
+        Raises :class:`AmiActionError` (``No such channel``) for a channel that is gone."""
+        await self.action({"Action": "Hangup", "Channel": channel}, as_list=False)
+
+    async def blind_transfer(self, *, channel: str, exten: str, context: str) -> None:
+        """Send ``channel``'s peer to ``exten``@``context`` (``Transfer succeeded``); the
+        ``BlindTransfer`` event and the new leg ringing follow as events."""
+        fields = {"Action": "BlindTransfer", "Channel": channel, "Exten": exten}
+        await self.action({**fields, "Context": context}, as_list=False)
+
+    async def atxfer(self, *, channel: str, exten: str, context: str) -> None:
+        """Attended transfer from ``channel`` to ``exten``@``context``: Asterisk queues the
+        atxfer feature code and the digits (``Atxfer successfully queued``); the
+        ``AttendedTransfer`` event comes when the transferring agent completes it."""
+        fields = {"Action": "Atxfer", "Channel": channel, "Exten": exten}
+        await self.action({**fields, "Context": context}, as_list=False)

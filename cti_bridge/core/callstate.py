@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from cti_bridge.core.channels import Channel
+from cti_bridge.core.channels import Channel, ChannelState
 from cti_bridge.core.events import (
     CallAbandoned,
     CallAnswered,
@@ -68,6 +68,14 @@ class CallSnapshot:
     answered: str | None
     answered_at: float | None
     state: CallPhase
+    # Where call control acts: the caller's channel, and each agent's live channel
+    # bridged with the caller's side (see :func:`agent_legs`).
+    caller_channel: str | None = None
+    agent_channels: tuple[tuple[str, str], ...] = ()
+
+    def channel_of(self, interface: str) -> str | None:
+        """The live channel of ``interface``'s leg on this call, None when it has none."""
+        return next((chan for iface, chan in self.agent_channels if iface == interface), None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -365,4 +373,19 @@ def snapshot(call: Call) -> CallSnapshot:
         answered=call.talking,
         answered_at=call.answered_at,
         state=phase,
+        caller_channel=None if call.caller_gone else call.caller.name,
+        agent_channels=agent_legs(call),
     )
+
+
+def agent_legs(call: Call) -> tuple[tuple[str, str], ...]:
+    """``(interface, channel)`` for every agent channel answered and in a bridge: the
+    channel a Hangup or a transfer acts on. Of a Local member's two halves the ``;1``
+    (the one the caller's bridge holds) is chosen."""
+    legs: dict[str, str] = {}
+    for chan in call.channels.values():
+        if not chan.is_agent or chan.bridge is None or chan.state != ChannelState.UP:
+            continue
+        if chan.interface not in legs or chan.name.endswith(";1"):
+            legs[chan.interface] = chan.name
+    return tuple(legs.items())

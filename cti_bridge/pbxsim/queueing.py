@@ -278,8 +278,23 @@ def connect_dialled(flow: CallFlow, caller: Inbound, legs: Sequence[Leg], winner
 async def talk_and_hang_up(flow: CallFlow, connected: Connected) -> None:
     """Talk for the talk time; the agent hangs up (or the caller, after hangup_caller())."""
     call = flow.call
-    caller_first = await call.pause(call.timing.talk)
-    hang_up(flow, connected, caller_first=caller_first)
+    if call.command is None:
+        call.talking = True
+        try:
+            caller_first = await call.pause(call.timing.talk)
+        finally:
+            call.talking = False
+        if caller_first:
+            hang_up(flow, connected, caller_first=True)
+            return
+    command = call.take_command()
+    if command is None:
+        hang_up(flow, connected, caller_first=False)
+        return
+    # control.py builds on this module (transfers ring new legs through it).
+    from cti_bridge.pbxsim.control import obey  # noqa: PLC0415
+
+    await obey(flow, connected, command)
 
 
 def hang_up(flow: CallFlow, connected: Connected, *, caller_first: bool) -> None:

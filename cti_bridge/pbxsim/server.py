@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from cti_bridge.pbxsim import actions
+from cti_bridge.pbxsim import actions, control
 from cti_bridge.pbxsim.faults import MALFORMED_FRAMES, split_at
 from cti_bridge.pbxsim.flow import CallFlow
 from cti_bridge.pbxsim.originate import OriginateError, originate_call, parse_originate
@@ -202,6 +202,9 @@ class PbxSimulator(CallPlayer):
         elif name == "queuepause":
             self._queue_pause(session, request)
             return
+        elif name in control.ACK:
+            live = {linkedid: call for linkedid, (call, _) in self._calls.items()}
+            replies = [control.control_action(self.pbx, live, request)]
         else:
             text = f"Invalid/unknown command: {request.name}. "
             replies = [

@@ -15,6 +15,16 @@ class Timing:
     talk: float
 
 
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A call-control action from AMI for a talking call: ``hangup`` of ``channel``,
+    ``blind`` or ``attended`` transfer of ``channel``'s peer to ``exten``."""
+
+    kind: str
+    channel: str
+    exten: str = ""
+
+
 class SimCall:
     """Handle on one simulated call.
 
@@ -56,6 +66,9 @@ class SimCall:
         # Set by hangup_caller() and advance(): ends the current pause early.
         self._wake = asyncio.Event()
         self._done = asyncio.Event()
+        # Call control from AMI, obeyed by the talking phase (see control.py).
+        self.command: Command | None = None
+        self.talking = False
 
     @property
     def done(self) -> bool:
@@ -76,6 +89,16 @@ class SimCall:
         or hang up), as if its time had run out: lets a test act in the middle of a call
         and then move it on."""
         self._wake.set()
+
+    def order(self, command: Command) -> None:
+        """Queue ``command``; a talking call stops talking and obeys it at once."""
+        self.command = command
+        if self.talking:
+            self._wake.set()
+
+    def take_command(self) -> Command | None:
+        command, self.command = self.command, None
+        return command
 
     @property
     def caller_hung_up(self) -> bool:

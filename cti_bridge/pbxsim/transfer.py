@@ -202,7 +202,7 @@ async def attended_to_agent(flow: CallFlow) -> None:
         return
     flow.chan_event("Hold", connected.agent.chan, [("MusicClass", "default")])
     flow.chan_event("MusicOnHoldStart", connected.caller.chan, [("Class", "default")])
-    consult = _second_line(flow, connected.agent, target)
+    consult = second_line(flow, connected.agent, target)
     legs = enter_dial(flow, consult, [target])
     await call.pause(call.timing.ring)  # a caller hanging up on hold does so afterwards
     colleague = legs[0]
@@ -217,7 +217,7 @@ async def attended_to_agent(flow: CallFlow) -> None:
     await talk_and_hang_up(flow, following)
 
 
-def _second_line(flow: CallFlow, agent: Leg, target: str) -> Inbound:
+def second_line(flow: CallFlow, agent: Leg, target: str) -> Inbound:
     """The agent's phone calls the colleague on its second line: a call of its own."""
     uniqueid = flow.pbx.channels.next_uniqueid()
     chan = flow.new_channel(

@@ -143,6 +143,33 @@ class AmiIngest:
                     log.warning("AMI %s: QueuePause %s failed (%s)", name, interface, exc)
         return done
 
+    def live_call(self, call_id: str) -> CallSnapshot | None:
+        """The call in progress with ``call_id`` (None: unknown or over)."""
+        tracker = self.trackers.get(call_id.partition(":")[0])
+        if tracker is None:
+            return None
+        return next((c for c in tracker.snapshot() if c.call_id == call_id), None)
+
+    def _link_of(self, call_id: str) -> tuple[AmiLink, AsteriskServer]:
+        """The connected link of the server a call is on; ConnectionError if none."""
+        name = call_id.partition(":")[0]
+        link = self.links.get(name)
+        if link is None or link.status is not LinkStatus.CONNECTED:
+            raise ConnectionError(f"Asterisk server {name!r} is not connected")
+        return link, next(s for s in self._settings.asterisk if s.name == name)
+
+    async def hangup(self, call_id: str, channel: str) -> None:
+        """Hang up ``channel`` of the call (AMI ``Hangup``)."""
+        link, _ = self._link_of(call_id)
+        await link.hangup(channel=channel)
+
+    async def transfer(self, call_id: str, channel: str, exten: str, *, attended: bool) -> None:
+        """Transfer ``channel``'s peer to ``exten`` in the server's ``transfer_context``
+        (AMI ``Atxfer`` when ``attended``, else ``BlindTransfer``)."""
+        link, server = self._link_of(call_id)
+        send = link.atxfer if attended else link.blind_transfer
+        await send(channel=channel, exten=exten, context=server.transfer_context)
+
     async def _start_link(self, server: AsteriskServer) -> None:
         if self.leases is None:
             await self._open_link(server)

@@ -74,7 +74,7 @@ class CallService:
         self._match_digits = match_digits
         self._clock = clock
         self._calls: dict[str, LiveCall] = {}
-        self._handoffs = HandoffBuilder(calllog, agents, handoff_timeout)
+        self.handoffs = HandoffBuilder(calllog, agents, handoff_timeout)  # and desk notes
         self.pacing = pacing  # shared with the AMI links and the call log's writer
         self.notifier = CallNotifier(
             bus=bus,
@@ -179,7 +179,7 @@ class CallService:
             match = await self._match(call)
             handoff: Handoff | None = None
             if offer.transferred_from is not None:
-                handoff = await self._handoffs.build(call.call_id, offer.transferred_from)
+                handoff = await self.handoffs.build(call.call_id, offer.transferred_from)
             now = self._clock()
             message = self.notifier.screen_pop(call, offer, match, now=now, handoff=handoff)
             pop = call.interaction.offer(agent_id=agent_id, offer=offer)

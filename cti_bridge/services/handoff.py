@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
-from cti_bridge.core.pop import Handoff
+from cti_bridge.core.pop import Handoff, HandoffNote
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.store.calllog import CallLog
 
 log = logging.getLogger(__name__)
+
+# Hand-off notes given with a desk transfer, kept for this many calls at most.
+MAX_PENDING_CALLS = 1000
 
 
 class HandoffBuilder:
@@ -27,6 +31,17 @@ class HandoffBuilder:
         self._calllog = calllog
         self._agents = agents
         self._timeout = timeout
+        # Notes given with a transfer from the desk, per call: every later pop of the call
+        # carries them after the saved ones (dicts keep insertion order: oldest first out).
+        self._given: dict[str, list[HandoffNote]] = {}
+
+    def give(self, call_id: str, agent: str, text: str, at: datetime) -> None:
+        """Add a note the transferring agent gave, for the pops of the receivers."""
+        self._given.setdefault(call_id, []).append(
+            HandoffNote(agent=agent, at=at, code=None, text=text)
+        )
+        while len(self._given) > MAX_PENDING_CALLS:
+            del self._given[next(iter(self._given))]
 
     def agent_name(self, interface: str | None) -> str:
         """Display name of the agent on ``interface``, else the interface itself."""
@@ -38,10 +53,11 @@ class HandoffBuilder:
     async def build(self, call_id: str, from_interface: str | None) -> Handoff:
         """The hand-off for a pop caused by a transfer from ``from_interface``."""
         name = self.agent_name(from_interface)
+        given = tuple(self._given.get(call_id, ()))
         try:
             async with asyncio.timeout(self._timeout):
                 notes = await self._calllog.notes_so_far(call_id)
         except Exception as exc:  # the pop must go out even when the database does not answer
             log.warning("hand-off notes for %s unavailable: %s", call_id, type(exc).__name__)
-            return Handoff(from_agent=name)
-        return Handoff(from_agent=name, notes=tuple(notes))
+            return Handoff(from_agent=name, notes=given)
+        return Handoff(from_agent=name, notes=(*notes, *given))

@@ -11,6 +11,7 @@ from aiohttp import web
 from cti_bridge.core.ratelimit import SlidingWindow
 from cti_bridge.web import (
     api_calls,
+    api_control,
     api_customers,
     api_desk,
     api_ivr,
@@ -54,6 +55,8 @@ def routes() -> list[web.AbstractRouteDef]:
         web.post("/api/calls/{call_id}/disposition", api_calls.disposition),
         web.get("/api/missed-calls", api_missed.listing),
         web.post(r"/api/missed-calls/{missed_id:\d+}/callback", api_missed.call_back),
+        web.post("/api/calls/{call_id}/hangup", api_control.hangup),
+        web.post("/api/calls/{call_id}/transfer", api_control.transfer),
         web.get("/api/tickets", api_tickets.search),
         web.post("/api/tickets", api_tickets.create),
         web.get(r"/api/tickets/{ticket_id:\d+}", api_tickets.read),

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from aiohttp import web
 
 from cti_bridge.bus.base import Bus
+from cti_bridge.core.callstate import CallSnapshot
 from cti_bridge.hashing import HashPool
 from cti_bridge.ivr.service import IvrService
 from cti_bridge.services.agent_state import AgentStates
@@ -45,6 +47,16 @@ async def _no_pbx(interface: str, number: str, variables: dict[str, str]) -> Non
     raise ConnectionError("no PBX is configured")
 
 
+class CallControl(Protocol):
+    """Hang-up and transfer of live calls (``AmiIngest``)."""
+
+    def live_call(self, call_id: str) -> CallSnapshot | None: ...
+
+    async def hangup(self, call_id: str, channel: str) -> None: ...
+
+    async def transfer(self, call_id: str, channel: str, exten: str, *, attended: bool) -> None: ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class Dialer:
     """Click-to-dial. ``connected`` is False when no PBX is configured: the API then
@@ -52,6 +64,8 @@ class Dialer:
 
     originate: Originate = _no_pbx
     connected: bool = False
+    # Call control on the same links (None: no PBX configured).
+    control: CallControl | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

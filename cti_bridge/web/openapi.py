@@ -6,6 +6,7 @@ from typing import Any
 
 from cti_bridge import __version__
 from cti_bridge.core.states import AgentStatus, Grade, Priority, Segment, TicketKind, values
+from cti_bridge.web.openapi_control import CONTROL_PATHS
 from cti_bridge.web.openapi_ivr import IVR_PATHS, SECURITY_SCHEME
 from cti_bridge.web.openapi_missed import MISSED_PATHS
 from cti_bridge.web.openapi_supervisor import SUPERVISOR_PATHS, TICKET_SLA_PROPERTIES
@@ -354,6 +355,7 @@ PATHS.update(
 PATHS.update(IVR_PATHS)
 PATHS.update(SUPERVISOR_PATHS)
 PATHS.update(MISSED_PATHS)
+PATHS.update(CONTROL_PATHS)
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
