@@ -22,7 +22,7 @@ from cti_bridge.pbxsim.legs import AGENT_CONTEXT, Inbound, Leg, answer, interfac
 from cti_bridge.pbxsim.pbx import NOT_INUSE
 from cti_bridge.pbxsim.protocol import CALL
 from cti_bridge.pbxsim.queueing import Connected, enter_dial, hang_up
-from cti_bridge.pbxsim.transfer import _answered_and_talking, _colleague
+from cti_bridge.pbxsim.transfer import _answered_and_talking, _colleague, attended_transfer
 
 
 def _local_pair(flow: CallFlow, exten: str, requestor: Channel) -> tuple[Channel, Channel]:
@@ -69,19 +69,14 @@ def _complete(flow: CallFlow, connected: Connected, consultation: Bridge, one: C
     connected.agent_complete(flow, "transfer")
     _merge(flow, bridge, consultation, one)
     flow.chan_event("MusicOnHoldStop", caller.chan)
-    headers = [
-        ("Result", "Success"),
-        *agent.chan.snapshot("OrigTransferer"),
-        *bridge.headers("Orig"),
-        *agent.chan.snapshot("SecondTransferer"),
-        *consultation.headers("Second"),
-        ("DestType", "Bridge"),
-        ("DestBridgeUniqueid", bridge.uniqueid),
-        *caller.chan.snapshot("Transferee"),
-        *one.snapshot("TransferTarget"),
-        ("IsExternal", "No"),
-    ]
-    flow.emit("AttendedTransfer", CALL, headers)
+    attended_transfer(
+        flow,
+        bridge=bridge,
+        consultation=consultation,
+        transferers=(agent.chan, agent.chan),
+        transferee=caller.chan,
+        target=one,
+    )
 
 
 def _tear_down(flow: CallFlow, caller_bridge: Bridge, inner: Bridge, parts: list[Channel]) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 
-from cti_bridge.pbxsim.channels import Bridge, ChannelState
+from cti_bridge.pbxsim.channels import Bridge, Channel, ChannelState
 from cti_bridge.pbxsim.flow import PRESENTATION_ALLOWED, CallFlow
 from cti_bridge.pbxsim.legs import (
     AGENT_CONTEXT,
@@ -242,19 +242,14 @@ def complete_attended(
     flow.chan_event("MusicOnHoldStop", caller.chan)
     colleague.chan.linkedid = caller.chan.linkedid
     flow.bridge_enter(bridge, colleague.chan)
-    headers = [
-        ("Result", "Success"),
-        *agent.chan.snapshot("OrigTransferer"),
-        *bridge.headers("Orig"),
-        *consult.chan.snapshot("SecondTransferer"),
-        *consultation.headers("Second"),
-        ("DestType", "Bridge"),
-        ("DestBridgeUniqueid", bridge.uniqueid),
-        *caller.chan.snapshot("Transferee"),
-        *colleague.chan.snapshot("TransferTarget"),
-        ("IsExternal", "No"),
-    ]
-    flow.emit("AttendedTransfer", CALL, headers)
+    attended_transfer(
+        flow,
+        bridge=bridge,
+        consultation=consultation,
+        transferers=(agent.chan, consult.chan),
+        transferee=caller.chan,
+        target=colleague.chan,
+    )
     connected.agent_complete(flow, "transfer")
     flow.connected_line(colleague.chan, caller.chan.cid_num, caller.chan.cid_name)
     flow.hangup(agent.chan)
@@ -265,3 +260,30 @@ def complete_attended(
     )
     flow.hangup(consult.chan)
     flow.agent_device(agent.interface, NOT_INUSE)
+
+
+def attended_transfer(
+    flow: CallFlow,
+    *,
+    bridge: Bridge,
+    consultation: Bridge,
+    transferers: tuple[Channel, Channel],
+    transferee: Channel,
+    target: Channel,
+) -> None:
+    """The ``AttendedTransfer`` event of a completed transfer into the caller's bridge
+    (``DestType: Bridge``), as bridge_basic.c / manager_bridges.c send it; ``transferers``:
+    the transferer's channel in the caller's bridge and in the consultation."""
+    headers = [
+        ("Result", "Success"),
+        *transferers[0].snapshot("OrigTransferer"),
+        *bridge.headers("Orig"),
+        *transferers[1].snapshot("SecondTransferer"),
+        *consultation.headers("Second"),
+        ("DestType", "Bridge"),
+        ("DestBridgeUniqueid", bridge.uniqueid),
+        *transferee.snapshot("Transferee"),
+        *target.snapshot("TransferTarget"),
+        ("IsExternal", "No"),
+    ]
+    flow.emit("AttendedTransfer", CALL, headers)

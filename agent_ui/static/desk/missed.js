@@ -3,17 +3,10 @@
 // agent wins; the others are told who took it) and rings the agent's phone, then the caller.
 // Text from callers and agents only goes in through textContent.
 
-const ENGLISH = {
-  "missed.title": "Missed calls",
-  "missed.none": "No missed calls.",
-  "missed.abandoned": "abandoned",
-  "missed.missed": "missed",
-  "missed.waited": "waited {seconds} s",
-  "missed.call_back": "Call back",
-  "missed.called_back": "called back",
-  "missed.taken_by": "taken by {name}",
-  "missed.calling": "Calling {number}… your phone rings first.",
-};
+import { MESSAGES } from "./messages.js";
+
+// The board has no translations of its own: the desk's English words stand in.
+const ENGLISH = MESSAGES.en;
 
 function english(key, vars = {}) {
   return (ENGLISH[key] ?? key).replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
