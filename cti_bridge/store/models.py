@@ -209,6 +209,9 @@ class Interaction(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     # The caller's post-call IVR survey answer, 1 (poor) to 5 (excellent); None: not given.
     satisfaction: Mapped[int | None] = mapped_column(Integer)
+    # The call's recording: a file name (no directory) in ``[recordings] directory``, as
+    # MixMonitor named it; None: not recorded.
+    recording: Mapped[str | None] = mapped_column(String(255))
 
 
 class InteractionLeg(Base):
