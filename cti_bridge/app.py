@@ -37,6 +37,7 @@ from cti_bridge.services.assignment import RuleAssigner
 from cti_bridge.services.calls import CallService
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
+from cti_bridge.services.presence import PresenceLog
 from cti_bridge.services.supervision import Supervision, build_supervision
 from cti_bridge.settings import Settings
 from cti_bridge.store import migrate as migrate_schema
@@ -118,6 +119,9 @@ class Daemon:
         self.states = _agent_states(
             s, desk=self.desk, agents=self.agents, bus=self.bus, ami=self.ami, clock=clock
         )
+        # Desks opening and closing, in the status log (reports: agent time).
+        self.presence = PresenceLog(self.desk, clock)
+        self.hub.presence = self.presence.changed
         self.journal = self._journal()
         self._web_parts: WebParts | None = None
         self._runner: web.AppRunner | None = None
@@ -202,6 +206,7 @@ class Daemon:
         stack.push_async_callback(self.supervision.stop)
         await self.supervision.start()
         stack.push_async_callback(self.states.stop)
+        stack.push_async_callback(self.presence.stop)  # after the web's sockets closed
         await self._open_web(stack, _web_parts(self, ivr))
         stack.push_async_callback(self.ami.stop)
         await self.ami.start()

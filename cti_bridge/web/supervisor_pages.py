@@ -103,6 +103,7 @@ def supervisor_apps() -> dict[str, web.Application]:
             [
                 web.get("/figures", api_supervisor.figures),
                 web.get("/figures.csv", api_supervisor.figures_csv),
+                web.get("/agent-time.csv", api_supervisor.agent_time_csv),
             ]
         ),
     }
