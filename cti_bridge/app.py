@@ -41,6 +41,7 @@ from cti_bridge.services.calls import CallService
 from cti_bridge.services.handoff import HandoffBuilder
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
+from cti_bridge.services.presence import PresenceLog
 from cti_bridge.services.supervision import Supervision, build_supervision
 from cti_bridge.settings import Settings
 from cti_bridge.store import migrate as migrate_schema
@@ -129,6 +130,9 @@ class Daemon:
             commands=self.commands,
             clock=clock,
         )
+        # Desks opening and closing, in the status log (reports: agent time).
+        self.presence = PresenceLog(self.desk, clock)
+        self.hub.presence = self.presence.changed
         self.journal = self._journal()
         self._web_parts: WebParts | None = None
         self._runner: web.AppRunner | None = None
@@ -213,6 +217,7 @@ class Daemon:
         stack.push_async_callback(self.supervision.stop)
         await self.supervision.start()
         stack.push_async_callback(self.states.stop)
+        stack.push_async_callback(self.presence.stop)  # after the web's sockets closed
         await self._open_web(stack, _web_parts(self, ivr))
         if (relay := self.commands.relay) is not None:  # serves the other nodes' requests
             stack.push_async_callback(relay.close)
