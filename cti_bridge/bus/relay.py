@@ -21,7 +21,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from cti_bridge.bus.keys import Keys
-from cti_bridge.bus.redis import RETRY_SECONDS, redis_client
+from cti_bridge.bus.redis import RETRY_SECONDS, keep_subscribed, redis_client
 
 log = logging.getLogger(__name__)
 
@@ -89,20 +89,15 @@ class NodeRelay:
     # -- listening ----------------------------------------------------------------------
 
     async def _listen(self) -> None:
-        while True:
-            client = redis_client(self._url, timeout=None, health_check_interval=2)
-            pubsub = client.pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.subscribe(self._keys.node(self.node_id))
-                self._subscribed.set()
-                await self._read(pubsub)
-            except (RedisError, OSError) as exc:
-                self._subscribed.clear()
-                log.warning("node relay: Redis unreachable (%s); retrying", exc)
-            finally:
-                await pubsub.aclose()
-                await client.aclose()
-            await asyncio.sleep(RETRY_SECONDS)
+        async def up() -> None:
+            self._subscribed.set()
+
+        def down(exc: BaseException) -> None:
+            self._subscribed.clear()
+            log.warning("node relay: Redis unreachable (%s); retrying", exc)
+
+        channels = (self._keys.node(self.node_id),)
+        await keep_subscribed(self._url, channels, self._read, up=up, down=down)
 
     async def _read(self, pubsub: PubSub) -> None:
         while True:

@@ -16,34 +16,23 @@ T0 + 2120  the supervisor reads the day's figures
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
-from cti_bridge.app import Daemon
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import DeskSettings
-from tests.clients import add_team, receive_type
+from tests.clients import receive_type
 from tests.e2e.helpers import JANE, next_for_call, settled_legs
-from tests.patience import PATIENCE
-from tests.stack import Stack, pbx_settings
+from tests.stack import Stack, pbx_settings, running
 from tests.supervision.helpers import FakeClock
 
 STATUS = "/api/agents/me/status"
 
 
-@asynccontextmanager
-async def clocked(db_url: str, sim: PbxSimulator, clock: FakeClock) -> AsyncIterator[Stack]:
+def clocked(db_url: str, sim: PbxSimulator, clock: FakeClock) -> AbstractAsyncContextManager[Stack]:
     """The daemon on ``clock``, linked to the simulator; wrap-up lasts an hour (so it ends
     only when ann chooses)."""
     settings = pbx_settings(db_url, sim.port).replace(desk=DeskSettings(wrapup_seconds=3600))
-    daemon = Daemon(settings, clock=clock)
-    await daemon.start()
-    try:
-        agents = await add_team(daemon)
-        assert await daemon.links["pbx1"].wait_connected(PATIENCE)
-        yield Stack(daemon, f"http://127.0.0.1:{daemon.web_port}", agents, sim)
-    finally:
-        await daemon.stop()
+    return running(settings, sim, clock)
 
 
 async def test_call_wrap_up_lunch_and_back_in_their_buckets(db_url: str, sim: PbxSimulator) -> None:
