@@ -171,7 +171,6 @@ async def attended_transfer_no_answer(ami: AmiWire) -> None:
     atxferdropcall=no) the caller comes back to Ann, who hangs up 2 s later."""
     connect = await queue_call(ami)
     await asyncio.sleep(1)
-    since = ami.mark()
     robots(r1002=60, r1003=60)
     await ami.action(
         "Atxfer", Channel=connect["DestChannel"], Exten="1002", Context="agent-transfer"
