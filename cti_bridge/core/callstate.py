@@ -281,43 +281,6 @@ class Call:
     def consulting(self) -> bool:
         return self.pending is not None and self.pending.consulting
 
-    def consult(self, holder: Channel) -> None:
-        """The agent on ``holder`` holds the caller and dials from the call: an attended
-        transfer begins with a consultation of the colleague that rings next."""
-        self.pending = PendingTransfer(
-            from_interface=holder.interface, kind=TransferKind.ATTENDED, consulting=True
-        )
-
-    def complete_consultation(self, now: float, out: list[CallEvent]) -> None:
-        """Asterisk joined the caller with the consulted colleague (``AttendedTransfer``,
-        the transferer hung up): the transferer's legs are handed over to the colleague,
-        who talks with the caller from now on (once they answer, if they still ring)."""
-        pending = self.pending
-        if pending is None or not pending.consulting:
-            return
-        self.held_by = None
-        self.pending = replace(pending, consulting=False)
-        target = self.offers.get(pending.target) if pending.target else None
-        if target is None:
-            self.pending = None
-            return
-        self._announce_transfer(target.interface, now, out)
-        if target.status is OfferStatus.ANSWERED:
-            self.talking = target.interface
-            self.pending = None
-
-    def end_consultation(self, now: float, out: list[CallEvent]) -> None:
-        """The transferer is back with the caller: the transfer did not happen, and a
-        colleague still ringing for it (or cancelled) was not answered."""
-        pending = self.pending
-        if pending is None or not pending.consulting:
-            return
-        self.pending = None
-        self.held_by = None
-        for offer in list(self.offers.values()):
-            if offer.interface == pending.target and offer.status in OPEN_STATUSES:
-                self.withdraw(offer.channel, WithdrawReason.NO_ANSWER, now, out)
-
     def mark_answered(self, now: float) -> None:
         """Someone (agent or not) is talking with the caller: the call will not be abandoned."""
         if self.answered_at is None:

@@ -32,12 +32,13 @@ other party to a colleague), the remaining party becomes the caller shown on new
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from cti_bridge.core.callstate import Call
+from cti_bridge.core.callstate import Call, PendingTransfer
 from cti_bridge.core.channels import Channel, ChannelState
 from cti_bridge.core.events import CallEvent, TransferKind, WithdrawReason
 from cti_bridge.core.ledger import Ledger
-from cti_bridge.core.offers import OfferStatus
+from cti_bridge.core.offers import OPEN_STATUSES, OfferStatus
 
 
 def _party(ledger: Ledger, event: Mapping[str, str], key: str) -> Channel | None:
@@ -71,7 +72,7 @@ def attended_transfer(
         return
     call = orig.call
     if call.consulting:
-        call.complete_consultation(now, out)
+        _complete_consultation(call, now, out)
         return
     if call.is_caller_side(orig):
         transferee = _transferee(ledger, call, orig, event)
@@ -145,14 +146,48 @@ def check_consulting(call: Call, source: Channel) -> None:
         or call.is_caller_side(source)
     ):
         return
-    call.consult(holder)
+    call.pending = PendingTransfer(
+        from_interface=holder.interface, kind=TransferKind.ATTENDED, consulting=True
+    )
 
 
 def check_back(ledger: Ledger, channel: Channel, now: float, out: list[CallEvent]) -> None:
     """The consulting agent's channel joined the caller's wire again: no transfer."""
     call = channel.call
     if call.consulting and channel is call.held_by and call.caller in channel.wire(ledger.bridges):
-        call.end_consultation(now, out)
+        _end_consultation(call, now, out)
+
+
+def _complete_consultation(call: Call, now: float, out: list[CallEvent]) -> None:
+    """Asterisk joined the caller with the consulted colleague (``AttendedTransfer``: the
+    transferer hung up): the transferer's legs are handed over to the colleague, who
+    talks with the caller from now on (once they answer, if they still ring)."""
+    pending = call.pending
+    if pending is None:
+        return
+    call.held_by = None
+    call.pending = replace(pending, consulting=False)
+    target = call.offers.get(pending.target) if pending.target else None
+    if target is None:
+        call.pending = None
+        return
+    call.announce_transfer(target.interface, now, out)
+    if target.status is OfferStatus.ANSWERED:
+        call.talking = target.interface
+        call.pending = None
+
+
+def _end_consultation(call: Call, now: float, out: list[CallEvent]) -> None:
+    """The transferer is back with the caller: no transfer, and a colleague still ringing
+    for it (or cancelled) was not answered."""
+    pending = call.pending
+    if pending is None:
+        return
+    call.pending = None
+    call.held_by = None
+    for offer in list(call.offers.values()):
+        if offer.interface == pending.target and offer.status in OPEN_STATUSES:
+            call.withdraw(offer.channel, WithdrawReason.NO_ANSWER, now, out)
 
 
 def check_moved_on(ledger: Ledger, call: Call) -> None:
