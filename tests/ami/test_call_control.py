@@ -14,6 +14,7 @@ from cti_bridge.core.calls import CallTracker
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.pbxsim.simcall import SimCall
 from tests.ami.conftest import Recorder
+from tests.core.replay import LIVE, load
 
 CALLER = "+15551234567"
 
@@ -177,3 +178,51 @@ async def test_the_tracker_knows_which_channel_is_the_agents_leg(
     assert live.caller_channel.startswith("PJSIP/trunk-")
     call.hangup_caller()
     await call.wait()
+
+
+def _outline(events: list[dict[str, str]], since: int = 0) -> list[tuple[str, str]]:
+    """What an attended transfer's events say, without the channels' names: the hold,
+    the consultation's Local pair and its dial, the merge and the transfer."""
+    kept = []
+    for event in events[since:]:
+        name = event.get("Event", "")
+        consult = "@agent-transfer-" in event.get("Channel", "")
+        if name in ("Hold", "Unhold", "MusicOnHoldStart", "MusicOnHoldStop", "BridgeMerge"):
+            kept.append((name, ""))
+        elif name == "AttendedTransfer":
+            kept.append((name, event["DestType"]))
+        elif name == "LocalBridge" and event.get("Context") == "agent-transfer":
+            kept.append((name, ""))
+        elif name in ("DialBegin", "DialEnd") and consult:
+            kept.append((name, event.get("DialStatus", "")))
+    return kept
+
+
+def _recorded(name: str) -> list[tuple[str, str]]:
+    """The outline of a live recording from the ``Atxfer`` on."""
+    events = load(LIVE / f"{name}.ami")
+    start = next(i for i, e in enumerate(events) if e.get("Event") == "Hold")
+    return _outline(events, start)
+
+
+@pytest.mark.parametrize(
+    "name", ["attended_transfer", "attended_transfer_hangup_ringing", "attended_transfer_no_answer"]
+)
+async def test_the_simulated_atxfer_says_what_asterisk_said(
+    name: str, sim: PbxSimulator, link: AmiLink, recorder: Recorder
+) -> None:
+    call, agent_chan = await _talking(sim, recorder)
+    call.colleague_answers = name != "attended_transfer_no_answer"
+    since = len(recorder.events)
+    ring = await _consulting(link, recorder, call, agent_chan)
+    if name == "attended_transfer":
+        await recorder.event(_is("BridgeEnter", Channel=ring["DestChannel"]))
+    if name == "attended_transfer_no_answer":
+        await recorder.event(_is("Unhold", Channel=agent_chan))
+        await link.hangup(channel=agent_chan)
+    else:
+        await link.hangup(channel=agent_chan)
+        await recorder.event(_is("DialEnd", DestChannel=ring["DestChannel"], DialStatus="ANSWER"))
+        call.hangup_caller()
+    await call.wait()
+    assert _outline(recorder.events, since) == _recorded(name)
