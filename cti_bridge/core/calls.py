@@ -95,6 +95,7 @@ def _bridge_enter(
         return
     ledger.join_bridge(channel, bridge)
     ledger.connect(channel, now, out)
+    transfers.check_back(ledger, channel, now, out)
 
 
 def _bridge_leave(
@@ -125,6 +126,8 @@ _LEDGER_HANDLERS: Final[dict[str, LedgerHandler]] = {
     "BlindTransfer": transfers.blind_transfer,
     "AttendedTransfer": transfers.attended_transfer,
     "Pickup": transfers.pickup,
+    "Hold": transfers.hold,
+    "Unhold": transfers.unhold,
 }
 # Handled by the tracker itself: the server's boot time, ``pbx`` and ``is_agent_interface``.
 _TRACKER_EVENTS: Final = frozenset({"FullyBooted", "Newchannel", "Rename"})

@@ -143,6 +143,15 @@ class Interaction:
         leg.move(PopState.ANSWERED, at)
         return leg
 
+    def consulted(self, agent_id: int) -> bool:
+        """Whether the agent's answered leg is an attended transfer's consultation: they
+        were rung by a transfer and the agent handing over still has the caller (the
+        caller becomes theirs only when handed over)."""
+        leg = self.pops.get(agent_id)
+        if leg is None or leg.state is not PopState.ANSWERED or leg.kind is not LegKind.TRANSFER:
+            return False
+        return any(o.state is PopState.ANSWERED for o in self.pops.values() if o is not leg)
+
     def transfer(self, agent_id: int | None, at: float) -> Leg | None:
         """The agent hands the caller on: their answered leg, now over."""
         leg = None if agent_id is None else self.pops.get(agent_id)

@@ -205,7 +205,7 @@ class CallService:
         await self._record_start(call)
         if first_answer:
             self.recorder.answered(call, agent.id if agent else None, event.at)
-        elif agent is not None:
+        elif agent is not None and not call.interaction.consulted(agent.id):
             self.recorder.agent_changed(call, agent.id)
 
     async def _transferred(self, call: LiveCall, event: CallTransferred) -> None:
@@ -213,6 +213,12 @@ class CallService:
         pop = call.interaction.transfer(agent.id if agent else None, event.at)
         if pop is not None:
             await self.notifier.update(call, pop, event.at, to=event.to_interface)
+        # A consulted colleague answered before the hand-over: the call is theirs now.
+        target = self._agents.by_interface(event.to_interface)
+        leg = call.interaction.pops.get(target.id) if target is not None else None
+        taken = leg is not None and leg.state is PopState.ANSWERED
+        if leg is not None and taken and not call.interaction.consulted(leg.agent_id):
+            self.recorder.agent_changed(call, leg.agent_id)
 
     async def _ended(self, call: LiveCall, event: CallEnded) -> None:
         if not call.recorded:  # only ever identified (no agent rang): no pop, no row
