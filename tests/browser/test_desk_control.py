@@ -44,7 +44,9 @@ async def open_transfer(desk: Desk, card: Locator) -> Locator:
 
 
 def colleague(dialog: Locator, name: str) -> Locator:
-    return dialog.locator("#transfer-agents li").filter(has=dialog.page.get_by_text(name, exact=True))
+    return dialog.locator("#transfer-agents li").filter(
+        has=dialog.page.get_by_text(name, exact=True)
+    )
 
 
 async def test_hang_up_ends_the_call_in_the_pbx_and_on_the_card(
