@@ -72,6 +72,14 @@ async def test_blind_transfer_from_the_dialog_pops_the_colleague_with_the_note(
     ann = await open_desk(browser, stack, "ann")
     bob = await open_desk(browser, stack, "bob")
     await expect(bob.page.locator("#status")).to_have_attribute("data-saved", "available")
+    async with stack.ws("sue"), await stack.login("sue") as sue:
+        away = await sue.put("/api/agents/me/status", json={"status": "away", "reason": "lunch"})
+        assert away.status == 200, await away.text()
+        await blind_transfer_to_bob(stack, ann, bob)
+
+
+async def blind_transfer_to_bob(stack: Stack, ann: Desk, bob: Desk) -> None:
+    """Ann hands her live call to bob from the dialog, with a note; bob's desk pops."""
     call = talking_call(stack, "+15557770002")
     card = await live_card(ann, call)
     # Keyboard: Escape closes the dialog and gives the focus back to the card's button.
@@ -81,7 +89,7 @@ async def test_blind_transfer_from_the_dialog_pops_the_colleague_with_the_note(
     await expect(card.get_by_role("button", name="Transfer…")).to_be_focused()
     dialog = await open_transfer(ann, card)
     await expect(colleague(dialog, "bob").locator(".agent-state")).to_have_text("Available")
-    await expect(colleague(dialog, "sue").locator(".agent-state")).to_have_text("Offline")
+    await expect(colleague(dialog, "sue").locator(".agent-state")).to_have_text("Away — lunch")
     await expect(colleague(dialog, "ann")).to_have_count(0)  # never oneself
     await expect(dialog.locator("#transfer-queues .target-name")).to_have_text(
         ["Queue support", "Queue sales", "Queue billing"]
@@ -111,6 +119,7 @@ async def test_attended_transfer_consults_then_hands_over_on_hang_up(
     call = talking_call(stack, "+15557770003")
     card = await live_card(ann, call)
     dialog = await open_transfer(ann, card)
+    await expect(colleague(dialog, "sue").locator(".agent-state")).to_have_text("Offline")
     await colleague(dialog, "bob").get_by_role("radio").check()
     await dialog.get_by_role("radio", name=re.compile("^Attended")).check()
     await dialog.get_by_label("Hand-off note (optional)").fill("Second opinion on the bill")
