@@ -94,6 +94,9 @@ async def blind_transfer_to_bob(stack: Stack, ann: Desk, bob: Desk) -> None:
     await expect(dialog.locator("#transfer-queues .target-name")).to_have_text(
         ["Queue support", "Queue sales", "Queue billing"]
     )
+    # Typing a number chooses it; choosing bob afterwards wins.
+    await dialog.get_by_label("Number to transfer to").fill("+15550001111")
+    await expect(dialog.get_by_role("radio", name="This number")).to_be_checked()
     await colleague(dialog, "bob").get_by_role("radio").check()
     await dialog.get_by_label("Hand-off note (optional)").fill(NOTE)
     await dialog.get_by_role("button", name="Transfer", exact=True).click()
@@ -120,6 +123,10 @@ async def test_attended_transfer_consults_then_hands_over_on_hang_up(
     card = await live_card(ann, call)
     dialog = await open_transfer(ann, card)
     await expect(colleague(dialog, "sue").locator(".agent-state")).to_have_text("Offline")
+    await dialog.get_by_role("button", name="Transfer", exact=True).click()
+    await expect(dialog.locator("#transfer-status")).to_have_text(
+        "Choose a colleague, a queue or a number."
+    )
     await colleague(dialog, "bob").get_by_role("radio").check()
     await dialog.get_by_role("radio", name=re.compile("^Attended")).check()
     await dialog.get_by_label("Hand-off note (optional)").fill("Second opinion on the bill")
