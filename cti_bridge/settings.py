@@ -135,6 +135,10 @@ class AsteriskServer:
     # runs ``Queue(queue)`` in ``transfer_context``).
     transfer_queues: tuple[str, ...] = ("support=7000", "sales=7001", "billing=7002")
 
+    def transfer_queue_names(self) -> list[str]:
+        """The queues a call may be transferred to, in the order of the settings."""
+        return [n for p in self.transfer_queues if (n := p.partition("=")[0].strip())]
+
     def queue_extension(self, queue: str) -> str | None:
         """The dialplan extension of a known queue, None for any other name."""
         for pair in self.transfer_queues:

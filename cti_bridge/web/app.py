@@ -57,6 +57,7 @@ def routes() -> list[web.AbstractRouteDef]:
         web.post(r"/api/missed-calls/{missed_id:\d+}/callback", api_missed.call_back),
         web.post("/api/calls/{call_id}/hangup", api_control.hangup),
         web.post("/api/calls/{call_id}/transfer", api_control.transfer),
+        web.get("/api/transfer-targets", api_control.transfer_targets),
         web.get("/api/tickets", api_tickets.search),
         web.post("/api/tickets", api_tickets.create),
         web.get(r"/api/tickets/{ticket_id:\d+}", api_tickets.read),

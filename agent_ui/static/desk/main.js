@@ -14,12 +14,15 @@ import { announce, setupNotifications } from "./notify.js";
 import { setupShortcuts } from "./keys.js";
 import { forgetCards, listen, loadCards, saveCards, tell } from "./tabs.js";
 import { MissedCalls } from "./missed.js";
+import { wireControl } from "./control.js";
+import { TransferDialog } from "./transfer.js";
 
 const DISPOSITIONS = JSON.parse($("#dispositions").textContent);
 const LANG_KEY = "cti.lang";
 let stack = null;
 let status = null;
 let link = null;
+let transfer = null;
 
 function useLanguage(language) {
   const locale = setLocale(language);
@@ -32,6 +35,7 @@ function useLanguage(language) {
     for (const card of stack.cards.values()) labelDispositions(card);
   }
   if (status) status.tick();
+  if (transfer) transfer.relabel();
 }
 
 function fillLanguages() {
@@ -98,8 +102,12 @@ async function showDesk(agent) {
   for (const id of ["#logout", "#desk", "#tools"]) $(id).hidden = false;
   status = new AgentStatus();
   setupNotifications();
+  transfer = new TransferDialog();
   stack = new CardStack($("#pops"), {
-    wire: wireActions,
+    wire: (card) => {
+      wireActions(card);
+      wireControl(card, transfer);
+    },
     refresh: loadTimeline,
     onNew: (card) => announce(card, focusCard),
     onFinished: finished,
