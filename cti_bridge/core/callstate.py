@@ -122,6 +122,8 @@ class Call:
     # centre's outgoing number, not the customer's).
     originator: Channel | None = None
     shown: Party | None = None
+    # The file MixMonitor records the call into (``recordings.py``).
+    recording: str | None = None
 
     @property
     def party(self) -> Party:

@@ -150,6 +150,17 @@ class OutboundStarted:
     started_at: float = 0.0
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallRecorded:
+    """Asterisk records the call (MixMonitor) into ``recording``: a plain file name, no
+    directory. Comes at most once per file, whenever the dialplan starts the recording
+    (often before any agent rings: the call service keeps it until the call's row)."""
+
+    call_id: str
+    recording: str
+    at: float
+
+
 CallEvent = (
     CallerIdentified
     | CallOffered
@@ -159,4 +170,5 @@ CallEvent = (
     | CallEnded
     | CallAbandoned
     | OutboundStarted
+    | CallRecorded
 )
