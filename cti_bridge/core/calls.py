@@ -52,7 +52,14 @@ from cti_bridge.core.events import CallEvent, Direction
 from cti_bridge.core.ledger import Ledger
 from cti_bridge.core.resync import Resync, ResyncMark
 
-__all__ = ["HANDLED_EVENTS", "HANDLED_VARIABLES", "CallPhase", "CallSnapshot", "CallTracker", "interface_of"]
+__all__ = [
+    "HANDLED_EVENTS",
+    "HANDLED_VARIABLES",
+    "CallPhase",
+    "CallSnapshot",
+    "CallTracker",
+    "interface_of",
+]
 
 _log = logging.getLogger(__name__)
 

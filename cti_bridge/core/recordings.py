@@ -4,7 +4,8 @@ The dialplan starts ``MixMonitor(<file>)`` on the caller's channel; Asterisk the
 channel variable ``MIXMONITOR_FILENAME`` to the file's full path, which AMI reports as a
 ``VarSet`` (the ``dialplan`` read class) before ``MixMonitorStart``. One recording per call:
 a transfer keeps it running and sends no new ``VarSet``; no ``MixMonitorStop`` comes when
-the call ends. ``CallRecorded`` comes after the call's first event (see :func:`tell_waiting`). The bridge keeps only the file's name: it serves recordings from its own
+the call ends. ``CallRecorded`` comes after the call's first event (:func:`tell_waiting`).
+The bridge keeps only the file's name: it serves recordings from its own
 ``[recordings] directory`` (the monitor spool as mounted where the bridge runs), never
 from a path Asterisk gave it.
 """
@@ -15,6 +16,7 @@ import logging
 import re
 from collections.abc import Mapping
 from typing import Final
+from urllib.parse import quote
 
 from cti_bridge.core.dialling import known_channel
 from cti_bridge.core.events import CallEvent, CallRecorded
@@ -40,6 +42,13 @@ def recording_name(path: str) -> str | None:
     if len(name) > MAX_NAME or _PLAIN_NAME(name) is None:
         return None
     return name
+
+
+def recording_url(call_id: str, recording: str | None) -> str | None:
+    """Where the bridge plays a call's recording (``GET``); None when it has none."""
+    if recording is None:
+        return None
+    return f"/api/calls/{quote(call_id, safe='')}/recording"
 
 
 def var_set(ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]) -> None:

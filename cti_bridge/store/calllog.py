@@ -139,9 +139,7 @@ class CallLog:
         """The file the call is recorded into (a name; the directory is the bridge's)."""
         async with self._engine.begin() as conn:
             await conn.execute(
-                update(interactions)
-                .where(interactions.c.call_id == call_id)
-                .values(recording=name)
+                update(interactions).where(interactions.c.call_id == call_id).values(recording=name)
             )
 
     async def recording_of(self, call_id: str, agent_id: int) -> tuple[str | None, bool] | None:
