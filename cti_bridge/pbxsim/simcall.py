@@ -69,6 +69,8 @@ class SimCall:
         # Call control from AMI, obeyed by the talking phase (see control.py).
         self.command: Command | None = None
         self.talking = False
+        # The file MixMonitor records the call into (``recording.py``; None: not recorded).
+        self.recording: str | None = None
 
     @property
     def done(self) -> bool:
