@@ -211,12 +211,7 @@ class CallTracker:
         time of the last event fed.
         """
         out: list[CallEvent] = []
-        at = self._last_now if now is None else now
-        ledger = self._ledger
-        waiting = list(ledger.recordings_waiting)
-        ledger.close_all(at, out)
-        ledger.recordings_waiting.extend(waiting)  # each told after its call's ending
-        recordings.tell_waiting(ledger, at, out)
+        self._ledger.close_all(self._last_now if now is None else now, out)
         return out
 
     def begin_resync(self) -> ResyncMark:

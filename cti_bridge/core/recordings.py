@@ -19,7 +19,7 @@ from typing import Final
 from urllib.parse import quote
 
 from cti_bridge.core.dialling import known_channel
-from cti_bridge.core.events import CallEvent, CallRecorded
+from cti_bridge.core.events import CallAbandoned, CallEnded, CallEvent, CallRecorded
 from cti_bridge.core.ledger import Ledger
 
 _log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ MIXMONITOR_FILENAME: Final = "MIXMONITOR_FILENAME"
 # ``VarSet`` (the most frequent event of a call, by far).
 HANDLED_VARIABLES: Final = frozenset({MIXMONITOR_FILENAME})
 
+_ENDINGS = (CallEnded, CallAbandoned)
 MAX_NAME = 255
 # A plain file name: no directory, no leading dot (no ``..``, no hidden file), nothing a
 # shell, a URL or a file system could read as more than a name.
@@ -77,13 +78,13 @@ def tell_waiting(ledger: Ledger, now: float, out: list[CallEvent]) -> None:
     ``CallRecorded`` never opens a call: the recording often starts before anything else
     is told of the call (an anonymous caller in the queue, an internal call), and whoever
     holds interactions opens one with the call's first event. So it waits on the call and
-    goes out right after that event; a call that is over by then ends with it too.
+    goes out right after that event. Nothing follows a call's end: a call whose first
+    event is its end (nobody rang, nobody talked: nothing was recorded) drops it.
     """
     waiting = ledger.recordings_waiting
     for call in [c for c in waiting if c.identified or c.announced]:
         waiting.remove(call)
-        if call.recording is None:
-            continue
-        told = CallRecorded(call_id=call.call_id, recording=call.recording, at=now)
         first = next((i for i, e in enumerate(out) if e.call_id == call.call_id), None)
-        out.insert(len(out) if first is None else first + 1, told)
+        if call.recording is None or first is None or isinstance(out[first], _ENDINGS):
+            continue
+        out.insert(first + 1, CallRecorded(call_id=call.call_id, recording=call.recording, at=now))
