@@ -179,3 +179,18 @@ async def test_recordings_are_not_served_without_a_directory(stack: Stack) -> No
         [item] = [i for i in timeline["items"] if i["kind"] == "call"]
         assert item["recording"] == f"/api/calls/{quote(call_id, safe='')}/recording"
         assert (await ann.get(item["recording"])).status == 404
+
+
+async def test_a_withheld_caller_s_call_keeps_its_recording(recorded: Stack) -> None:
+    """No early lookup: the recording starts before anything is told of the call, and is
+    written with the row that the first ring opens."""
+    stack = recorded
+    call = stack.sim.place_call(
+        "withheld_caller", caller_number=JANE, agents=["PJSIP/1001"], answer_by="PJSIP/1001"
+    )
+    await call.wait()
+    call_id = f"pbx1:{call.linkedid}"
+    await stack.daemon.calls.flush(call_id)
+    async with stack.daemon.engine.connect() as conn:  # type: ignore[union-attr]
+        query = select(Interaction.recording).where(Interaction.call_id == call_id)
+        assert (await conn.execute(query)).scalar_one() == f"{call.linkedid}.wav"
