@@ -73,5 +73,14 @@ function timelineItem(item, customerId) {
     li.append(" ", el("button", { type: "button", class: "dial-button link-button", dataset: { dialCustomer: customerId } }, t("dial.customer")));
   }
   if (item.text) li.append(el("span", { class: "tl-text" }, item.text));
+  if (item.kind === "call" && typeof item.recording === "string" && item.recording.startsWith("/api/calls/")) {
+    li.append(recordingPlayer(item.recording));
+  }
   return li;
+}
+
+// The call's recording, from the bridge: fetched only when the agent plays it (each play
+// is audited), and only for those who may hear it.
+function recordingPlayer(url) {
+  return el("audio", { class: "tl-recording", controls: true, preload: "none", src: url, "aria-label": t("timeline.recording") });
 }
