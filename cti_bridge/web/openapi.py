@@ -415,7 +415,10 @@ SCHEMAS: dict[str, Any] = {
             "flags": {"type": "array", "items": {"type": "string"}},
             "phones": {"type": "array", "items": {"type": "string"}},
             "open_tickets": {"type": "array", "items": TICKET},
-            "recent_interactions": {"type": "array", "items": OBJ},
+            "recent_interactions": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"recording": RECORDING_PROPERTY}},
+            },
         },
     },
     "Ticket": {

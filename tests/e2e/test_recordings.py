@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import RecordingSettings
 from cti_bridge.store.models import AuditEntry, Interaction
+from tests.clients import receive_type
 from tests.stack import PHONES, SECRET, Stack, pbx_settings, running
 from tests.store.helpers import add_customer
 
@@ -105,6 +106,15 @@ async def test_the_recording_plays_for_who_handled_the_call(recorded: Stack, mon
     async with await stack.login("sue") as sue:  # a supervisor
         response = await sue.get(url)
         assert (response.status, await response.read()) == (200, wav)
+
+    # The customer's card and the next pop list the call with where to play it.
+    async with await stack.login("ann") as ann:
+        card = await (await ann.get(f"/api/customers/{jane}")).json()
+        assert [i["recording"] for i in card["recent_interactions"]] == [url]
+    async with stack.ws("ann") as desk:
+        stack.sim.place_call("direct_answered", caller_number=JANE, agents=["PJSIP/1001"])
+        pop = await receive_type(desk, "screen_pop")
+        assert [i["recording"] for i in pop["customer"]["recent_interactions"]] == [url]
 
     ann_id, sue_id = stack.agents["ann"].id, stack.agents["sue"].id
     plays = await _plays(stack, call_id)

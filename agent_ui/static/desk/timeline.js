@@ -21,6 +21,7 @@ function fromPop(customer) {
     outcome: item.outcome,
     code: item.code,
     text: item.notes,
+    recording: item.recording,
   }));
 }
 
