@@ -153,8 +153,9 @@ class OutboundStarted:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallRecorded:
     """Asterisk records the call (MixMonitor) into ``recording``: a plain file name, no
-    directory. Comes at most once per file, whenever the dialplan starts the recording
-    (often before any agent rings: the call service keeps it until the call's row)."""
+    directory. Comes at most once per file, never as a call's first event: a recording
+    started before anything was told of the call (often: the dialplan records before
+    ``Queue()``) is told right after the call's first event."""
 
     call_id: str
     recording: str

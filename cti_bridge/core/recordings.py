@@ -68,7 +68,7 @@ def var_set(ledger: Ledger, event: Mapping[str, str], now: float, out: list[Call
     call.recording = name
     if call.identified or call.announced:
         out.append(CallRecorded(call_id=call.call_id, recording=name, at=now))
-    else:
+    elif call not in ledger.recordings_waiting:
         ledger.recordings_waiting.append(call)
 
 
