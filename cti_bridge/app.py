@@ -24,7 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cti_bridge.ami import AmiLink
 from cti_bridge.bus.base import Bus
 from cti_bridge.bus.cluster import bus_check, make_bus
+from cti_bridge.bus.keys import Keys
 from cti_bridge.bus.redis import RedisBus
+from cti_bridge.bus.relay import NodeRelay
 from cti_bridge.core.calls import CallTracker
 from cti_bridge.core.pacing import PopPacing
 from cti_bridge.hashing import HashPool
@@ -32,11 +34,14 @@ from cti_bridge.ivr.assembly import IvrParts
 from cti_bridge.ivr.service import IvrService
 from cti_bridge.services.agent_state import AgentStates
 from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.ami_commands import AmiCommands
 from cti_bridge.services.ami_ingest import AmiIngest
 from cti_bridge.services.assignment import RuleAssigner
 from cti_bridge.services.calls import CallService
+from cti_bridge.services.handoff import HandoffBuilder
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
+from cti_bridge.services.presence import PresenceLog
 from cti_bridge.services.supervision import Supervision, build_supervision
 from cti_bridge.settings import Settings
 from cti_bridge.store import migrate as migrate_schema
@@ -109,6 +114,7 @@ class Daemon:
             clock=self.clock,
             node_id=self.bus.node_id if isinstance(self.bus, RedisBus) else None,
         )
+        self.commands = _commands(s, self.ami, self.bus, self.calls.handoffs)
         self.tickets = TicketStore(
             self.engine, s.sla.policy, RuleAssigner(s.assignment, self.agents)
         )
@@ -116,8 +122,17 @@ class Daemon:
         self.customers = CustomerWriter(self.engine)
         self.desk = DeskStore(self.engine)
         self.states = _agent_states(
-            s, desk=self.desk, agents=self.agents, bus=self.bus, ami=self.ami, clock=clock
+            s,
+            desk=self.desk,
+            agents=self.agents,
+            bus=self.bus,
+            ami=self.ami,
+            commands=self.commands,
+            clock=clock,
         )
+        # Desks opening and closing, in the status log (reports: agent time).
+        self.presence = PresenceLog(self.desk, clock)
+        self.hub.presence = self.presence.changed
         self.journal = self._journal()
         self._web_parts: WebParts | None = None
         self._runner: web.AppRunner | None = None
@@ -202,7 +217,11 @@ class Daemon:
         stack.push_async_callback(self.supervision.stop)
         await self.supervision.start()
         stack.push_async_callback(self.states.stop)
+        stack.push_async_callback(self.presence.stop)  # after the web's sockets closed
         await self._open_web(stack, _web_parts(self, ivr))
+        if (relay := self.commands.relay) is not None:  # serves the other nodes' requests
+            stack.push_async_callback(relay.close)
+            await relay.start()
         stack.push_async_callback(self.ami.stop)
         await self.ami.start()
 
@@ -369,12 +388,13 @@ def _agent_states(
     agents: AgentDirectory,
     bus: Bus,
     ami: AmiIngest,
+    commands: AmiCommands,
     clock: Callable[[], float],
 ) -> AgentStates:
     """Status <-> queue pauses; told of QueueMemberPause events by the AMI ingest."""
 
     async def pause(interfaces: Iterable[str], paused: bool, reason: str) -> int:
-        return await ami.pause_interfaces(interfaces, paused=paused, reason=reason)
+        return await commands.pause_interfaces(interfaces, paused=paused, reason=reason)
 
     states = AgentStates(
         desk=desk,
@@ -386,6 +406,17 @@ def _agent_states(
     )
     ami.pause_watcher = states
     return states
+
+
+def _commands(
+    settings: Settings, ami: AmiIngest, bus: Bus, handoffs: HandoffBuilder
+) -> AmiCommands:
+    """AMI actions; in a cluster, relayed to the node holding a server's link."""
+    commands = AmiCommands(settings, ami, handoffs.give)
+    if isinstance(bus, RedisBus):
+        keys = Keys(settings.redis.prefix)
+        commands.relay = NodeRelay(settings.redis.url, keys, bus.node_id, commands.serve)
+    return commands
 
 
 def _web_parts(daemon: Daemon, ivr: IvrService) -> WebParts:
@@ -409,7 +440,9 @@ def _web_parts(daemon: Daemon, ivr: IvrService) -> WebParts:
         readiness=daemon.readiness,
         clock=daemon.clock,
         dialer=Dialer(
-            originate=daemon.ami.originate, connected=bool(s.asterisk), control=daemon.ami
+            originate=daemon.commands.originate,
+            connected=bool(s.asterisk),
+            control=daemon.commands,
         ),
         journal=daemon.journal,
         supervision=daemon.supervision,

@@ -127,7 +127,9 @@ class AsteriskServer:
     # Dialplan context that click-to-dial sends the dialled number to.
     originate_context: str = "from-internal"
     # Dialplan context a desk transfer sends the caller to (agent extensions, queue
-    # extensions and outside numbers all reachable from it).
+    # extensions and outside numbers all reachable from it). Atxfer keys the target in as
+    # digits: where a longer pattern (``_X.``) could still match, Asterisk waits
+    # ``transferdigittimeout`` before ringing, so a context without one rings at once.
     transfer_context: str = "from-internal"
     # The queues a desk transfer may name, as ``queue=extension`` (the extension that
     # runs ``Queue(queue)`` in ``transfer_context``).

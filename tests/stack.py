@@ -3,7 +3,7 @@ its web server, a real database. Loaded for every test as a pytest plugin."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -55,9 +55,12 @@ async def sim() -> AsyncIterator[PbxSimulator]:
 
 
 @asynccontextmanager
-async def running(settings: Settings, sim: PbxSimulator) -> AsyncIterator[Stack]:
-    """A started daemon with these settings, the team added, its AMI link up."""
-    daemon = Daemon(settings)
+async def running(
+    settings: Settings, sim: PbxSimulator, clock: Callable[[], float] | None = None
+) -> AsyncIterator[Stack]:
+    """A started daemon with these settings (and ``clock``), the team added, its AMI
+    link up."""
+    daemon = Daemon(settings) if clock is None else Daemon(settings, clock=clock)
     await daemon.start()
     try:
         agents = await add_team(daemon)

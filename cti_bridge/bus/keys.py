@@ -10,6 +10,7 @@ installations, or the tests, can share one Redis without seeing each other's key
 | ``{p}:bus`` | pub/sub channel | every message, as ``"{node} {agent} {seq} {json}"`` |
 | ``{p}:control`` | pub/sub channel | control messages for every hub, as ``"{node} {json}"`` |
 | ``{p}:lease:ami:{server}`` | string, expiring | the node holding that server's AMI link |
+| ``{p}:node:{id}`` | pub/sub channel | requests to that node, answers to its own (relay.py) |
 | ``{p}:popped:{agent}:{call}`` | string, expiring | the agent's last state on that call |
 """
 
@@ -48,3 +49,6 @@ class Keys:
 
     def ami_lease(self, server: str) -> str:
         return f"{self.prefix}:lease:ami:{server}"
+
+    def node(self, node_id: str) -> str:
+        return f"{self.prefix}:node:{node_id}"

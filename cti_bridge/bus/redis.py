@@ -28,7 +28,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -89,6 +89,32 @@ def redis_client(url: str, *, timeout: float | None = COMMAND_TIMEOUT, **options
         decode_responses=True,
         **options,
     )
+
+
+async def keep_subscribed(
+    url: str,
+    channels: Iterable[str],
+    read: Callable[[PubSub], Awaitable[None]],
+    *,
+    up: Callable[[], Awaitable[None]],
+    down: Callable[[BaseException], None],
+) -> None:
+    """Subscribe to ``channels`` and ``read`` them, through any number of Redis outages:
+    ``up`` after each subscription, ``down`` when it is lost (then again after a pause)."""
+    while True:
+        # No read timeout: a quiet channel is normal. Health-check pings find a dead server.
+        client = redis_client(url, timeout=None, health_check_interval=2)
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(*channels)
+            await up()
+            await read(pubsub)
+        except (RedisError, OSError) as exc:
+            down(exc)
+        finally:
+            await pubsub.aclose()
+            await client.aclose()
+        await asyncio.sleep(RETRY_SECONDS)
 
 
 def _now_ms() -> int:
@@ -259,23 +285,12 @@ class RedisBus:
     # -- subscribing --------------------------------------------------------------------
 
     async def _listen(self) -> None:
-        """Keep a subscription to the bus channel, through any number of Redis outages."""
-        while True:
-            # No read timeout: a quiet channel is normal. Health-check pings find a dead
-            # server.
-            client = redis_client(self._url, timeout=None, health_check_interval=2)
-            pubsub = client.pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.subscribe(self._keys.channel, self._keys.control)
-                await self._recovered()
-                await self._read(pubsub)
-            except (RedisError, OSError) as exc:
-                self._subscribed.clear()
-                self._went_down(exc)
-            finally:
-                await pubsub.aclose()
-                await client.aclose()
-            await asyncio.sleep(RETRY_SECONDS)
+        def down(exc: BaseException) -> None:
+            self._subscribed.clear()
+            self._went_down(exc)
+
+        channels = (self._keys.channel, self._keys.control)
+        await keep_subscribed(self._url, channels, self._read, up=self._recovered, down=down)
 
     async def _read(self, pubsub: PubSub) -> None:
         while True:

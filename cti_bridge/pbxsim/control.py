@@ -97,11 +97,14 @@ async def attended_to(flow: CallFlow, connected: Connected, exten: str) -> None:
     answer(flow, consult, legs, colleague)
     flow.new_state(consult.chan, ChannelState.UP)
     consultation = flow.bridge(colleague.chan, consult.chan)
-    call.talking = True
-    try:
-        await call.pause(call.timing.talk)
-    finally:
-        call.talking = False
+    # A command given while the colleague still rang (the agent hung up at once) completes
+    # the transfer as soon as they answer.
+    if call.command is None:
+        call.talking = True
+        try:
+            await call.pause(call.timing.talk)
+        finally:
+            call.talking = False
     call.take_command()
     complete_attended(flow, connected, consult, colleague, consultation)
     following = Connected(

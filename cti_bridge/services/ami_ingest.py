@@ -13,11 +13,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from cti_bridge.ami import AmiError, AmiLink, LinkStatus
-from cti_bridge.ami.errors import AmiActionError
 from cti_bridge.ami.resync import catch_up
 from cti_bridge.bus.cluster import AmiLeases
 from cti_bridge.core.calls import HANDLED_EVENTS, HANDLED_VARIABLES, CallSnapshot, CallTracker
@@ -104,71 +103,12 @@ class AmiIngest:
             checks.update(self.leases.checks())
         return checks
 
-    async def originate(self, interface: str, number: str, variables: dict[str, str]) -> None:
-        """Click-to-dial on the first connected server."""
-        for name, link in self.links.items():
-            if link.status is LinkStatus.CONNECTED:
-                server = next(s for s in self._settings.asterisk if s.name == name)
-                await link.originate(
-                    channel=interface,
-                    exten=number,
-                    context=server.originate_context,
-                    caller_id=number,
-                    variables=variables,
-                )
-                return
-        raise ConnectionError("no Asterisk server is connected")
-
-    async def pause_interfaces(
-        self, interfaces: Iterable[str], *, paused: bool, reason: str = ""
-    ) -> int:
-        """(Un)pause each interface in every queue of every connected server; returns how
-        many (server, interface) pairs Asterisk confirmed. A server where the interface is
-        in no queue answers "Interface not found": not an error here, other servers may
-        hold its queues. Raises ``ConnectionError`` when no server is connected."""
-        connected = [
-            (name, link) for name, link in self.links.items() if link.status is LinkStatus.CONNECTED
-        ]
-        if not connected:
-            raise ConnectionError("no Asterisk server is connected")
-        done = 0
-        for name, link in connected:
-            for interface in interfaces:
-                try:
-                    await link.queue_pause(interface, paused=paused, reason=reason)
-                    done += 1
-                except AmiActionError as exc:
-                    log.info("AMI %s: QueuePause %s: %s", name, interface, exc)
-                except (AmiError, TimeoutError) as exc:
-                    log.warning("AMI %s: QueuePause %s failed (%s)", name, interface, exc)
-        return done
-
     def live_call(self, call_id: str) -> CallSnapshot | None:
         """The call in progress with ``call_id`` (None: unknown or over)."""
         tracker = self.trackers.get(call_id.partition(":")[0])
         if tracker is None:
             return None
         return next((c for c in tracker.snapshot() if c.call_id == call_id), None)
-
-    def _link_of(self, call_id: str) -> tuple[AmiLink, AsteriskServer]:
-        """The connected link of the server a call is on; ConnectionError if none."""
-        name = call_id.partition(":")[0]
-        link = self.links.get(name)
-        if link is None or link.status is not LinkStatus.CONNECTED:
-            raise ConnectionError(f"Asterisk server {name!r} is not connected")
-        return link, next(s for s in self._settings.asterisk if s.name == name)
-
-    async def hangup(self, call_id: str, channel: str) -> None:
-        """Hang up ``channel`` of the call (AMI ``Hangup``)."""
-        link, _ = self._link_of(call_id)
-        await link.hangup(channel=channel)
-
-    async def transfer(self, call_id: str, channel: str, exten: str, *, attended: bool) -> None:
-        """Transfer ``channel``'s peer to ``exten`` in the server's ``transfer_context``
-        (AMI ``Atxfer`` when ``attended``, else ``BlindTransfer``)."""
-        link, server = self._link_of(call_id)
-        send = link.atxfer if attended else link.blind_transfer
-        await send(channel=channel, exten=exten, context=server.transfer_context)
 
     async def _start_link(self, server: AsteriskServer) -> None:
         if self.leases is None:

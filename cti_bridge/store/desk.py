@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cti_bridge.core.phones import CallerNumber
 from cti_bridge.core.pop import iso
+from cti_bridge.core.states import AgentStatus
 from cti_bridge.store.audit import write_audit
 from cti_bridge.store.idempotent import write_once
 from cti_bridge.store.models import (
     Agent,
+    AgentStatusLog,
     CallerChoice,
     CustomerNote,
     Interaction,
@@ -33,6 +35,7 @@ notes = table(CustomerNote)
 interactions = table(Interaction)
 tickets = table(Ticket)
 agents = table(Agent)
+status_log = table(AgentStatusLog)
 
 
 def choice_key(caller: CallerNumber) -> str | None:
@@ -162,10 +165,43 @@ class DeskStore:
             await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
 
     async def set_status(self, agent_id: int, status: str, reason: str, at: datetime) -> None:
-        """The agent's status, its pause reason ("" unless away) and since when it holds."""
+        """The agent's status, its pause reason ("" unless away) and since when it holds;
+        logged for the reports in the same transaction."""
         values = {"status": status, "status_reason": reason, "status_since": at}
         async with self._engine.begin() as conn:
-            await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
+            changed = await conn.execute(
+                update(agents).where(agents.c.id == agent_id).values(**values)
+            )
+            if changed.rowcount:
+                await conn.execute(
+                    insert(status_log).values(
+                        agent_id=agent_id, status=status, reason=reason, started_at=at
+                    )
+                )
+
+    async def log_presence(self, agent_id: int, present: bool, at: datetime) -> None:
+        """The agent's desk opened (``present``: their current status holds again from
+        ``at``) or its last socket closed (``offline`` from ``at``). An agent who never
+        chose a status, or no such agent, logs nothing on opening."""
+        async with self._engine.begin() as conn:
+            if present:
+                row = (
+                    await conn.execute(
+                        select(agents.c.status, agents.c.status_reason).where(
+                            agents.c.id == agent_id
+                        )
+                    )
+                ).one_or_none()
+                if row is None or row.status == AgentStatus.OFFLINE:
+                    return
+                status, reason = row.status, row.status_reason
+            else:
+                status, reason = AgentStatus.OFFLINE, ""
+            await conn.execute(
+                insert(status_log).values(
+                    agent_id=agent_id, status=status, reason=reason, started_at=at
+                )
+            )
 
     async def status_and_reason(self, agent_id: int) -> tuple[str, str] | None:
         found = await self.status_since(agent_id)

@@ -113,6 +113,21 @@ class Agent(Base):
     )
 
 
+class AgentStatusLog(Base):
+    """Every status an agent took and when (the agents row keeps only the current one), plus
+    ``offline`` when their last desk socket closed and their status again when one opens:
+    each row holds until the agent's next row. The reports' agent time is read from it."""
+
+    __tablename__ = "agent_status_log"
+    __table_args__ = (Index("ix_agent_status_log_agent_started", "agent_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    status: Mapped[AgentStatus] = mapped_column(StateColumn(AgentStatus, 16))
+    reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    started_at: Mapped[datetime] = mapped_column()
+
+
 class AgentInterface(Base):
     """A device an agent is reached on (``PJSIP/1001``); one agent may have several."""
 

@@ -21,7 +21,7 @@ from cti_bridge.settings import AsteriskServer
 from cti_bridge.store.accounts import AgentRef
 from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.errors import ApiError, read_json
-from cti_bridge.web.keys import AGENTS, AUDIT, CALLS, DIALER, SETTINGS, CallControl, now
+from cti_bridge.web.keys import AGENTS, AUDIT, DIALER, SETTINGS, CallControl, now
 
 MODES = ("blind", "attended")
 MAX_NOTE = 2000
@@ -45,11 +45,11 @@ def _control(request: web.Request) -> CallControl:
     return dialer.control
 
 
-def _acting(request: web.Request) -> Acting:
+async def _acting(request: web.Request) -> Acting:
     """The live call and the acting agent's leg; 404 unknown or over, 403 not theirs."""
     control = _control(request)
     call_id = request.match_info["call_id"]
-    call = control.live_call(call_id)
+    call = await control.live_call(call_id)
     if call is None:
         raise ApiError(404, "not_found", f"no call in progress with id {call_id!r}")
     agent = current_agent(request)
@@ -76,7 +76,7 @@ async def _audit(request: web.Request, acting: Acting, action: str, detail: dict
 
 async def hangup(request: web.Request) -> web.Response:
     """Hang up the agent's own leg (a supervisor: the caller's channel, ending the call)."""
-    acting = _acting(request)
+    acting = await _acting(request)
     channel = acting.channel or acting.call.caller_channel
     if channel is None:
         raise ApiError(409, "conflict", "the call has no channel to hang up")
@@ -108,17 +108,18 @@ def resolve_target(to: str, agents: AgentDirectory, server: AsteriskServer) -> t
 
 async def transfer(request: web.Request) -> web.Response:
     to, mode, note = _transfer_body(await read_json(request))
-    acting = _acting(request)
+    acting = await _acting(request)
     if acting.channel is None:
         raise ApiError(409, "conflict", "no agent is talking on this call to transfer it")
     call_id = acting.call.call_id
     server = _server_of(request, call_id)
     kind, exten = resolve_target(to, request.config_dict[AGENTS], server)
-    if note:
-        name = acting.agent.display_name or acting.agent.username
-        request.config_dict[CALLS].handoffs.give(call_id, name, note, now(request))
+    name = acting.agent.display_name or acting.agent.username
+    handoff = (name, note, now(request)) if note else None
     try:
-        await acting.control.transfer(call_id, acting.channel, exten, attended=mode == "attended")
+        await acting.control.transfer(
+            call_id, acting.channel, exten, attended=mode == "attended", note=handoff
+        )
     except ConnectionError as exc:
         raise ApiError(503, "unavailable", f"the PBX is not reachable: {exc}") from exc
     except AmiError as exc:

@@ -1,5 +1,6 @@
 """Supervisor API: the board (DESIGN §6.2), complaints by step and their workflow, and the
-figures as JSON or CSV. Board, complaint list and figures need the supervisor role."""
+figures (with the agents' time) as JSON or CSV. Board, complaint list and figures need the
+supervisor role."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from cti_bridge.core import agent_time
 from cti_bridge.core.csv_cells import csv_text
 from cti_bridge.core.figures import compute, csv_rows
 from cti_bridge.core.ticket_access import Editor
@@ -99,25 +101,51 @@ def period(query: Any, timezone: str, today: date) -> tuple[date, date]:
     return first, last
 
 
+def _bounds(request: web.Request) -> tuple[date, date, datetime, datetime]:
+    """The period the query names: its first and last local day, and [start, end) in UTC."""
+    zone = request.config_dict[SETTINGS].centre.timezone
+    first, last = period(request.query, zone, now(request).astimezone(ZoneInfo(zone)).date())
+    return first, last, _midnight(first, zone), _midnight(last + timedelta(days=1), zone)
+
+
+async def _agent_time(
+    request: web.Request, start: datetime, end: datetime, names: dict[int, str]
+) -> list[dict[str, Any]]:
+    reports = request.config_dict[SUPERVISION].reports
+    return agent_time.agent_time(
+        await reports.status_marks(start, end),
+        await reports.leg_spans(start, end),
+        start=start,
+        end=end,
+        now=now(request),
+        agent_names=names,
+    )
+
+
 async def figures_for(request: web.Request) -> dict[str, Any]:
-    """The figures over the period the query names."""
+    """The figures over the period the query names, with the agents' time."""
     sup, settings = request.config_dict[SUPERVISION], request.config_dict[SETTINGS]
     zone = settings.centre.timezone
-    first, last = period(request.query, zone, now(request).astimezone(ZoneInfo(zone)).date())
-    start = _midnight(first, zone)
-    end = _midnight(last + timedelta(days=1), zone)
+    first, last, start, end = _bounds(request)
     repeat = timedelta(days=settings.reports.repeat_days)
     calls, followups, complaint_facts = await sup.reports.period(start, end, repeat)
+    names = await sup.reports.agent_names()
     result = compute(
         calls,
         complaint_facts,
-        agent_names=await sup.reports.agent_names(),
+        agent_names=names,
         timezone=zone,
         resolved_codes=settings.reports.resolved_codes,
         repeat=repeat,
         followups=followups,
     )
-    return {"from": first.isoformat(), "to": last.isoformat(), "timezone": zone, **result}
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "timezone": zone,
+        **result,
+        "agent_time": await _agent_time(request, start, end, names),
+    }
 
 
 def _midnight(day: date, zone: str) -> datetime:
@@ -137,4 +165,17 @@ async def figures_csv(request: web.Request) -> web.Response:
         text=csv_text(csv_rows(result)),
         content_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def agent_time_csv(request: web.Request) -> web.Response:
+    """The agents' time over the period as CSV: seconds per bucket, occupancy in %."""
+    require_supervisor(request)
+    first, last, start, end = _bounds(request)
+    names = await request.config_dict[SUPERVISION].reports.agent_names()
+    rows = await _agent_time(request, start, end, names)
+    return web.Response(
+        text=csv_text(agent_time.csv_rows(rows)),
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="agent-time-{first}-{last}.csv"'},
     )

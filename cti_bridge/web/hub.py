@@ -10,6 +10,9 @@ Sockets are capped per login session, per agent and on the node. A slot is taken
 between the count and the reservation), so sockets opened concurrently cannot pass a cap.
 Each socket knows its session and agent: a logout, a deactivation or the session's expiry
 ends them at once (:meth:`Hub.end_session`, :meth:`Hub.end_agent`, an expiry timer).
+
+``presence`` hears when an agent's first socket on this node opens and their last one
+closes (synchronously: it must only schedule its work), never per message.
 """
 
 from __future__ import annotations
@@ -195,6 +198,8 @@ class Hub:
         # Sessions ended lately (tokens are random, never reused): a handshake that passed
         # the session check just before its logout is ended as soon as it is added.
         self._ended_sessions: OrderedDict[str, None] = OrderedDict()
+        # Told (agent id, True) at an agent's first socket here, (agent id, False) at the last.
+        self.presence: Callable[[int, bool], None] | None = None
 
     def reserve(self, agent_id: int, session: str) -> Slot | None:
         """Take a socket place, or None past a cap. Synchronous on purpose: nothing can
@@ -222,7 +227,10 @@ class Hub:
         (``expires_in`` seconds from now)."""
         sock = AgentSocket(slot, ws, self._queue_size, self._metrics)
         sock.start()
-        self._sockets.setdefault(slot.agent_id, set()).add(sock)
+        peers = self._sockets.setdefault(slot.agent_id, set())
+        peers.add(sock)
+        if len(peers) == 1 and self.presence is not None:
+            self.presence(slot.agent_id, True)
         if slot.session in self._ended_sessions:
             self._end(sock, "logged out")
             return sock
@@ -245,6 +253,8 @@ class Hub:
         peers.discard(sock)
         if not peers:
             del self._sockets[sock.agent_id]
+            if self.presence is not None:
+                self.presence(sock.agent_id, False)
         return True
 
     def end_session(self, session: str) -> int:

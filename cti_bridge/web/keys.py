@@ -48,13 +48,21 @@ async def _no_pbx(interface: str, number: str, variables: dict[str, str]) -> Non
 
 
 class CallControl(Protocol):
-    """Hang-up and transfer of live calls (``AmiIngest``)."""
+    """Hang-up and transfer of live calls (``AmiCommands``: here or on the link's node)."""
 
-    def live_call(self, call_id: str) -> CallSnapshot | None: ...
+    async def live_call(self, call_id: str) -> CallSnapshot | None: ...
 
     async def hangup(self, call_id: str, channel: str) -> None: ...
 
-    async def transfer(self, call_id: str, channel: str, exten: str, *, attended: bool) -> None: ...
+    async def transfer(
+        self,
+        call_id: str,
+        channel: str,
+        exten: str,
+        *,
+        attended: bool,
+        note: tuple[str, str, datetime] | None = None,
+    ) -> None: ...
 
 
 @dataclass(frozen=True, kw_only=True)

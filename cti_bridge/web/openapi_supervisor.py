@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cti_bridge.core.agent_time import CSV_COLUMNS as AGENT_TIME_COLUMNS
 from cti_bridge.core.figures import CSV_COLUMNS
 from cti_bridge.core.states import ComplaintStep, SlaState, SlaTarget, values
 
@@ -43,6 +44,29 @@ _PERIOD = [
     {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
     {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
 ]
+_SECONDS = {"type": "number", "description": "seconds"}
+_AGENT_TIME = {
+    "type": "object",
+    "description": (
+        "Where an agent's time went in the period (up to now): talking wins over ringing, "
+        "ringing over the status; offline time is not counted"
+    ),
+    "required": ["agent_id", "label", "ready", "ringing", "talking", "wrap_up", "paused"],
+    "properties": {
+        "agent_id": {"type": "integer"},
+        "label": {"type": "string"},
+        "ready": _SECONDS,
+        "ringing": _SECONDS,
+        "talking": _SECONDS,
+        "wrap_up": _SECONDS,
+        "paused": _SECONDS,
+        "paused_by_reason": {"type": "object", "additionalProperties": _SECONDS},
+        "occupancy": {
+            "type": ["number", "null"],
+            "description": "(talking + wrap_up) / (talking + wrap_up + ready) in %",
+        },
+    },
+}
 _FIGURES = {
     "type": "object",
     "properties": {
@@ -54,6 +78,7 @@ _FIGURES = {
             "type": "object",
             "properties": {d: _LIST for d in ("agent", "queue", "category", "week")},
         },
+        "agent_time": {"type": "array", "items": _AGENT_TIME},
     },
 }
 
@@ -129,6 +154,16 @@ SUPERVISOR_PATHS: dict[str, Any] = {
     "/api/reports/figures.csv": {
         "get": {
             "summary": f"The figures as CSV ({', '.join(CSV_COLUMNS)})",
+            "parameters": _PERIOD,
+            "responses": {"200": _ok({"type": "string"}, "text/csv"), **_errors(400, 401, 403)},
+        }
+    },
+    "/api/reports/agent-time.csv": {
+        "get": {
+            "summary": (
+                f"The agents' time as CSV ({', '.join(AGENT_TIME_COLUMNS)}, then "
+                "paused:<reason> per pause reason), seconds and occupancy %"
+            ),
             "parameters": _PERIOD,
             "responses": {"200": _ok({"type": "string"}, "text/csv"), **_errors(400, 401, 403)},
         }

@@ -56,6 +56,12 @@ def chart(rows: list[dict[str, Any]], field: str, title: str, unit: str) -> dict
     }
 
 
+def duration(seconds: float) -> str:
+    """Seconds as ``H:MM:SS`` (whole seconds), as time sheets show it."""
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
 async def reports(request: web.Request) -> web.Response:
     agent = await session_agent(request)
     context: dict[str, Any] = {"logged_in": agent is not None, "query": dict(request.query)}
@@ -69,6 +75,10 @@ async def reports(request: web.Request) -> web.Response:
         else:
             context.update(
                 figures=figures,
+                pause_reasons=sorted(
+                    {r for row in figures["agent_time"] for r in row["paused_by_reason"]}
+                ),
+                duration=duration,
                 dimensions=DIMENSIONS,
                 charts=[
                     chart(figures["rows"][dim], field, title, unit)
@@ -103,6 +113,7 @@ def supervisor_apps() -> dict[str, web.Application]:
             [
                 web.get("/figures", api_supervisor.figures),
                 web.get("/figures.csv", api_supervisor.figures_csv),
+                web.get("/agent-time.csv", api_supervisor.agent_time_csv),
             ]
         ),
     }

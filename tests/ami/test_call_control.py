@@ -88,6 +88,26 @@ async def test_atxfer_consults_then_hands_over(
     await call.wait()
 
 
+async def test_a_hangup_while_the_colleague_still_rings_completes_when_they_answer(
+    sim: PbxSimulator, link: AmiLink, recorder: Recorder
+) -> None:
+    call, agent_chan = await _talking(sim, recorder)
+    await link.atxfer(channel=agent_chan, exten="1003", context="agents")
+    ringing = await recorder.event(
+        lambda e: (
+            e.get("Event") == "DialBegin"
+            and e.get("DestChannel", "").startswith("PJSIP/1003-")
+            and e.get("Linkedid") != call.linkedid  # the consultation, not the queue's ring
+        )
+    )
+    await link.hangup(channel=agent_chan)  # before the colleague answers
+    done = await recorder.event(lambda e: e.get("Event") == "AttendedTransfer")
+    assert done["OrigTransfererChannel"] == agent_chan
+    assert done["TransferTargetChannel"] == ringing["DestChannel"]
+    call.hangup_caller()
+    await call.wait()
+
+
 async def test_unknown_channel_and_missing_extension_are_refused(link: AmiLink) -> None:
     with pytest.raises(AmiActionError, match="Channel specified does not exist"):
         await link.blind_transfer(channel="PJSIP/9-00000001", exten="1002", context="agents")

@@ -22,7 +22,7 @@ from cti_bridge.core.events import CallOffered, Direction, Party
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import RedisSettings, Settings
 from tests.clients import Running, add_team, receive, receive_type
-from tests.e2e.helpers import drain
+from tests.e2e.helpers import drain, next_for_call
 from tests.servers import REDIS_URL, until
 from tests.stack import SECRET, pbx_settings
 
@@ -209,3 +209,48 @@ async def test_a_disposition_on_the_other_node_is_checked_against_the_pops(
         assert refused.status == 403, await refused.text()
         done = await ann.post(url, json={"code": "info"})
         assert done.status == 201, await done.text()
+
+
+async def test_desk_control_on_the_other_node_acts_through_the_holders_link(
+    two_nodes: tuple[Running, Running], sim: PbxSimulator
+) -> None:
+    """The agents' browsers talk to the node without the AMI link: their status, hang-up
+    and transfer (with its note) are carried out by the holder, answered the same."""
+    holder, other = two_nodes
+    assert holds(holder.daemon) and "pbx1" not in other.daemon.links
+    async with await other.login("ann") as http:
+        away = await http.put("/api/agents/me/status", json={"status": "away", "reason": "lunch"})
+        assert away.status == 200, await away.text()
+        member = sim.pbx.queue.members["PJSIP/1001"]
+        await until(lambda: member.paused and member.paused_reason == "lunch")
+        back = await http.put("/api/agents/me/status", json={"status": "available"})
+        assert back.status == 200, await back.text()
+        await until(lambda: not member.paused)
+
+    note = "Wants the invoice re-sent"
+    async with other.ws("ann") as ann, other.ws("bob") as bob:
+        call = sim.place_call(
+            "queue_ringall_answered",
+            caller_number="+15551230200",
+            agents=["PJSIP/1001"],
+            ring_seconds=1,
+            talk_seconds=600,
+        )
+        call_id = f"pbx1:{call.linkedid}"
+        await next_for_call(ann, call_id, "screen_pop")
+        assert (await next_for_call(ann, call_id))["state"] == "answered"
+        async with await other.login("ann") as http:
+            path = f"/api/calls/{call_id}/transfer"
+            moved = await http.post(path, json={"to": "bob", "mode": "blind", "note": note})
+            assert moved.status == 202, await moved.text()
+        pop = await next_for_call(bob, call_id, "screen_pop")
+        assert [n["text"] for n in pop["handoff"]["notes"]] == [note]
+        assert (await next_for_call(bob, call_id))["state"] == "answered"
+        async with await other.login("bob") as http:
+            ended = await http.post(f"/api/calls/{call_id}/hangup", json={})
+            assert ended.status == 202, await ended.text()
+        assert (await next_for_call(bob, call_id))["state"] == "ended"
+        await call.wait()
+        async with await other.login("bob") as http:
+            over = await http.post(f"/api/calls/{call_id}/hangup", json={})
+            assert over.status == 404, await over.text()  # asked of the holder: no such call

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ SAMPLE_AGI = "agi://127.0.0.1:4573"  # extensions.conf [globals] CTI_AGI
 LINES = {"ann": "Local/1001@agents", "bob": "Local/1002@agents", "sue": "Local/1003@agents"}
 
 
-async def live_settings(tmp_path: Path) -> Settings:
+async def live_settings(tmp_path: Path, **overrides: str) -> Settings:
+    """The sample's settings as a site would run them here; ``overrides``: more CTI_* env."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'cti.db'}"
     engine = create_engine(url)
     await upgrade(engine)
@@ -53,7 +55,7 @@ async def live_settings(tmp_path: Path) -> Settings:
         "CTI_ASTERISK_PBX1_SECRET": SECRET,
         "CTI_IVR_TOKENS": secrets.token_hex(24),
         "CTI_IVR_AGI_PORT": str(free_port()),
-    }
+    } | overrides
     settings = load_settings(SAMPLE, env)
     assert unsafe_secrets(settings) == []  # what `cti-bridge run` would accept
     return settings
@@ -62,7 +64,14 @@ async def live_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def bridge(tmp_path: Path) -> AsyncIterator[Running]:
     """The daemon on the real AMI, logged in, the three robot agents added."""
-    daemon = Daemon(await live_settings(tmp_path))
+    async with running_bridge(tmp_path) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_bridge(tmp_path: Path, **overrides: str) -> AsyncIterator[Running]:
+    """The daemon on the real AMI (settings ``overrides`` as CTI_* env), the robots added."""
+    daemon = Daemon(await live_settings(tmp_path, **overrides))
     await daemon.start()
     try:
         agents = {}
@@ -96,7 +105,8 @@ async def set_global(name: str, value: str) -> None:
 @pytest.fixture
 async def pbx() -> AsyncIterator[AmiWire]:
     """A second AMI session, the test's hands on the PBX (originate callers, pause from
-    outside the bridge); every call it started is hung up afterwards, robots reset."""
+    outside the bridge); every channel made during the test (calls, consultations,
+    call-backs) and still up is hung up afterwards, robots reset."""
     robots()
     ami = AmiWire(AMI_HOST, AMI_PORT)
     login = await ami.connect(USER, SECRET)
@@ -104,10 +114,10 @@ async def pbx() -> AsyncIterator[AmiWire]:
     try:
         yield ami
     finally:
-        for frame in list(ami.frames):
-            if frame.get("Event") == "Newchannel" and frame.get("Uniqueid") == frame.get(
-                "Linkedid"
-            ):
-                await ami.action("Hangup", Channel=frame["Channel"])
+        made = [f["Channel"] for f in ami.frames if f.get("Event") == "Newchannel"]
+        gone = {f["Channel"] for f in ami.frames if f.get("Event") == "Hangup"}
+        for channel in made:
+            if channel not in gone:
+                await ami.action("Hangup", Channel=channel)
         await ami.close()
         robots()

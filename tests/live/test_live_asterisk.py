@@ -8,34 +8,11 @@ import pytest
 
 from tests.clients import Running, receive_type
 from tests.live.amiwire import AmiWire
-from tests.live.capture import CALLER, robots
+from tests.live.callers import JANE, originate
+from tests.live.capture import robots
 from tests.store.helpers import add_customer
 
 pytestmark = pytest.mark.live
-
-JANE = "+15551234567"
-
-
-async def originate(pbx: AmiWire, channel: str) -> str:
-    """A caller ("Jane Doe" <+15551234567>) entering the dialplan at ``channel``; returns
-    the call's linkedid (the first channel's uniqueid)."""
-    since = pbx.mark()
-    response = await pbx.action(
-        "Originate",
-        Channel=channel,
-        CallerID=CALLER,
-        Application="Wait",
-        Data="60",
-        Async="true",
-        Timeout="30000",
-    )
-    assert response["Response"] == "Success", response
-    prefix = channel + "-"
-    first = await pbx.wait(
-        lambda f: f.get("Event") == "Newchannel" and f.get("Channel", "").startswith(prefix),
-        since,
-    )
-    return first["Linkedid"]
 
 
 async def test_a_queue_call_pops_on_the_ringing_agents_socket(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from datetime import datetime
 
 import pytest
 
@@ -12,6 +13,7 @@ from cti_bridge.core.events import CallEvent
 from cti_bridge.core.pacing import PopPacing
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.ami_commands import AmiCommands
 from cti_bridge.services.ami_ingest import AmiIngest
 from cti_bridge.services.metrics import Metrics
 from cti_bridge.settings import AsteriskServer, Secret, Settings
@@ -43,13 +45,22 @@ def unused_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def ingest_for(*names: str) -> AmiIngest:
+def no_notes(call_id: str, agent: str, text: str, at: datetime) -> None:
+    raise AssertionError("no transfer here")
+
+
+def unreachable(*names: str) -> Settings:
+    """Servers nothing listens for."""
     servers = tuple(
         AsteriskServer(name=name, port=unused_port(), secret=Secret("s3cret-for-tests"))
         for name in names
     )
+    return Settings(asterisk=servers)
+
+
+def ingest_for(settings: Settings) -> AmiIngest:
     return AmiIngest(
-        Settings(asterisk=servers),
+        settings,
         agents=AgentDirectory(nobody),
         calls=NoCalls(),  # type: ignore[arg-type]
         metrics=Metrics(),
@@ -58,20 +69,25 @@ def ingest_for(*names: str) -> AmiIngest:
 
 
 async def test_stop_before_start_and_twice_is_safe() -> None:
-    ingest = ingest_for("pbx1")
+    ingest = ingest_for(unreachable("pbx1"))
     await ingest.stop()
     await ingest.stop()
     assert ingest.links == {}
 
 
 async def test_a_link_per_server_each_closed_by_stop() -> None:
-    ingest = ingest_for("pbx1", "pbx2")
+    settings = unreachable("pbx1", "pbx2")
+    ingest = ingest_for(settings)
     await ingest.start()
     assert set(ingest.links) == set(ingest.trackers) == {"pbx1", "pbx2"}
     # Nothing listens on those ports: not ready, and no call to originate on.
     assert ingest.checks()["ami:pbx1"][0] is False
+    commands = AmiCommands(settings, ingest, no_notes)
     with pytest.raises(ConnectionError, match="no Asterisk server is connected"):
-        await ingest.originate("PJSIP/1001", "5551234", {})
+        await commands.originate("PJSIP/1001", "5551234", {})
+    with pytest.raises(ConnectionError, match="no Asterisk server is connected"):
+        await commands.pause_interfaces(["PJSIP/1001"], paused=True)
+    assert await commands.live_call("pbx1:1.1") is None
     await ingest.stop()
     assert all(link.status is LinkStatus.CLOSED for link in ingest.links.values())
     assert ingest.live_calls() == []
@@ -81,8 +97,9 @@ async def test_pause_interfaces_on_the_connected_server() -> None:
     sim = PbxSimulator()
     await sim.start()
     server = AsteriskServer(name="pbx1", port=sim.port, username="cti", secret=Secret("change-me"))
+    settings = Settings(asterisk=(server,))
     ingest = AmiIngest(
-        Settings(asterisk=(server,)),
+        settings,
         agents=AgentDirectory(nobody),
         calls=NoCalls(),  # type: ignore[arg-type]
         metrics=Metrics(),
@@ -91,13 +108,14 @@ async def test_pause_interfaces_on_the_connected_server() -> None:
     try:
         await ingest.start()
         assert await ingest.links["pbx1"].wait_connected(PATIENCE)
+        commands = AmiCommands(settings, ingest, no_notes)
         # PJSIP/4040 is in no queue: Asterisk says so, the other one is paused anyway.
-        done = await ingest.pause_interfaces(
+        done = await commands.pause_interfaces(
             ["PJSIP/1002", "PJSIP/4040"], paused=True, reason="break"
         )
         assert done == 1
         assert (sim.pbx.queue.members["PJSIP/1002"].paused_reason) == "break"
-        assert await ingest.pause_interfaces(["PJSIP/1002"], paused=False) == 1
+        assert await commands.pause_interfaces(["PJSIP/1002"], paused=False) == 1
         assert not sim.pbx.queue.members["PJSIP/1002"].paused
     finally:
         await ingest.stop()

@@ -194,4 +194,4 @@ def test_every_supervisor_route_is_in_the_openapi_document() -> None:
     ]
     api_routes += [r.path for r in routes() if "complaint-steps" in r.path]  # type: ignore[attr-defined]
     documented = [p.replace("{ticket_id}", r"{ticket_id:\d+}") for p in paths]
-    assert len(api_routes) == 5 and all(path in documented for path in api_routes)
+    assert len(api_routes) == 6 and all(path in documented for path in api_routes)

@@ -28,12 +28,14 @@ SUB_ROUTES = [
     ("GET", "/api/supervisor/complaints"),
     ("GET", "/api/reports/figures"),
     ("GET", "/api/reports/figures.csv"),
+    ("GET", "/api/reports/agent-time.csv"),
 ]
 SUPERVISOR_API = [
     "/api/supervisor/board",
     "/api/supervisor/complaints",
     "/api/reports/figures",
     "/api/reports/figures.csv",
+    "/api/reports/agent-time.csv",
 ]
 
 
