@@ -15,14 +15,12 @@ from urllib.parse import quote
 
 import pytest
 
-from cti_bridge.app import Daemon
 from cti_bridge.passwords import hash_password
-from cti_bridge.settings import RecordingSettings
 from tests.clients import PASSWORD, Running, receive_type
 from tests.live.amiwire import AmiWire
-from tests.live.capture import CALLER, robots
-from tests.live.conftest import LINES, live_settings
-from tests.patience import PATIENCE
+from tests.live.callers import originate
+from tests.live.capture import robots
+from tests.live.conftest import running_bridge
 
 pytestmark = pytest.mark.live
 
@@ -33,28 +31,22 @@ OTHERS = {"dan": ("agent", "PJSIP/1999"), "sam": ("supervisor", "PJSIP/1998")}
 
 @pytest.fixture
 async def recording_bridge(tmp_path: Path) -> AsyncIterator[Running]:
-    """The daemon on the real AMI serving the PBX's monitor spool; the robot agents, an
-    agent off the queue and a supervisor added."""
+    """The daemon on the real AMI serving the PBX's monitor spool (``[recordings]
+    directory`` from the environment, as a site sets it); besides the robot agents, an
+    agent off the queue and a supervisor."""
     if not await asyncio.to_thread(MONITOR.is_dir):
         pytest.skip(
             f"no monitor spool at {MONITOR} (Asterisk on another host: set "
             "CTI_LIVE_MONITOR_DIR to where it is mounted here)"
         )
-    settings = await live_settings(tmp_path)
-    daemon = Daemon(settings.replace(recordings=RecordingSettings(str(MONITOR))))
-    await daemon.start()
-    try:
-        people = {name: ("agent", line) for name, line in LINES.items()} | OTHERS
-        agents = {}
-        for username, (role, line) in people.items():
-            agents[username], _ = await daemon.accounts.upsert_agent(
+    async with running_bridge(tmp_path, CTI_RECORDINGS_DIRECTORY=str(MONITOR)) as bridge:
+        accounts = bridge.daemon.accounts
+        for username, (role, line) in OTHERS.items():
+            bridge.agents[username], _ = await accounts.upsert_agent(
                 username, password_hash=hash_password(PASSWORD), role=role, interfaces=[line]
             )
-        await daemon.agents.refresh()
-        assert await daemon.links["pbx1"].wait_connected(PATIENCE), "AMI login refused"
-        yield Running(daemon, f"http://127.0.0.1:{daemon.web_port}", agents)
-    finally:
-        await daemon.stop()
+        await bridge.daemon.agents.refresh()
+        yield bridge
 
 
 async def _answered_queue_call(bridge: Running, pbx: AmiWire) -> tuple[str, str]:
@@ -63,18 +55,9 @@ async def _answered_queue_call(bridge: Running, pbx: AmiWire) -> tuple[str, str]
     robots(r1002=60, r1003=60)  # ringall: Ann's line answers, the others still ring
     async with bridge.ws("ann") as ann:
         since = pbx.mark()
-        response = await pbx.action(
-            "Originate",
-            Channel="Local/support@queues",
-            CallerID=CALLER,
-            Application="Wait",
-            Data="60",
-            Async="true",
-            Timeout="30000",
-        )
-        assert response["Response"] == "Success", response
+        linkedid = await originate(pbx, "Local/support@queues")
         pop = await receive_type(ann, "screen_pop")
-        linkedid = pop["call_id"].partition(":")[2]
+        assert pop["call_id"] == f"pbx1:{linkedid}"
         assert (await receive_type(ann, "call_update"))["state"] == "answered"
         named = await pbx.event("VarSet", since, Variable="MIXMONITOR_FILENAME", Linkedid=linkedid)
         caller = await pbx.event("Newchannel", since, Uniqueid=linkedid)
