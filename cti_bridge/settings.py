@@ -290,6 +290,18 @@ class AssignmentRule:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingSettings:
+    # Where the bridge finds the calls' recordings: Asterisk's monitor spool as mounted on
+    # the bridge's host (e.g. /var/spool/asterisk/monitor). Empty: recordings are not
+    # served (the interactions still name their files).
+    directory: str = ""
+
+    def __post_init__(self) -> None:
+        if self.directory and (not self.directory.strip() or "\x00" in self.directory):
+            raise SettingsError("[recordings] directory must be a directory path or empty")
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str = "INFO"
     # "text" for people, "json" for log shippers.
@@ -316,6 +328,7 @@ class Settings:
     complaints: ComplaintSettings = ComplaintSettings()
     reports: ReportSettings = ReportSettings()
     assignment: tuple[AssignmentRule, ...] = ()
+    recordings: RecordingSettings = RecordingSettings()
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -131,6 +131,8 @@ class Call:
     # The answered agent channel that put the caller on hold (``Hold``), until ``Unhold``:
     # a dial from the call meanwhile is that agent consulting a colleague.
     held_by: Channel | None = None
+    # The file MixMonitor records the call into (``recordings.py``).
+    recording: str | None = None
 
     @property
     def party(self) -> Party:

@@ -73,6 +73,8 @@ class SimCall:
         # Whether the colleague an ``Atxfer`` consults picks up (off: they ring until the
         # no-answer timeout and the caller comes back to the agent).
         self.colleague_answers = True
+        # The file MixMonitor records the call into (``recording.py``; None: not recorded).
+        self.recording: str | None = None
 
     @property
     def done(self) -> bool:

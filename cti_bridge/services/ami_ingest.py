@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from cti_bridge.ami import AmiError, AmiLink, LinkStatus
 from cti_bridge.ami.resync import catch_up
 from cti_bridge.bus.cluster import AmiLeases
-from cti_bridge.core.calls import HANDLED_EVENTS, CallSnapshot, CallTracker
+from cti_bridge.core.calls import HANDLED_EVENTS, HANDLED_VARIABLES, CallSnapshot, CallTracker
 from cti_bridge.core.events import CallEnded, CallEvent
 from cti_bridge.core.pacing import PopPacing
 from cti_bridge.services.agents import AgentDirectory
@@ -138,6 +138,7 @@ class AmiIngest:
             self._on_event,
             on_status=self._on_status,
             wanted=HANDLED_EVENTS | {PAUSE_EVENT},  # the tracker ignores every other event
+            variables=HANDLED_VARIABLES,  # and every other VarSet
             on_skipped=self._on_skipped,
             pacing=self._pacing,  # a call's worker it starts runs before the next events
         )

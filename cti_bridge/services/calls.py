@@ -27,6 +27,7 @@ from cti_bridge.core.events import (
     CallerIdentified,
     CallEvent,
     CallOffered,
+    CallRecorded,
     CallTransferred,
     OfferWithdrawn,
     OutboundStarted,
@@ -145,6 +146,8 @@ class CallService:
                 await self._abandoned(call, event)
             case OutboundStarted():
                 await self._offered(call, outbound_offer(event), resync)
+            case CallRecorded():
+                self._recorded(call, event)
 
     # -- the call's life ------------------------------------------------------------------
 
@@ -242,6 +245,12 @@ class CallService:
         call.interaction.finish(event)
         self.recorder.abandoned(call, event.at)
         call.over = True
+
+    def _recorded(self, call: LiveCall, event: CallRecorded) -> None:
+        """The call's recording: written with its row, or onto the row written already."""
+        call.interaction.recording = event.recording
+        if call.recorded:
+            self.recorder.recording(call)
 
     async def _identified(self, call: LiveCall) -> None:
         """The caller waits before any agent rings: look them up now, so that the pop

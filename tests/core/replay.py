@@ -26,6 +26,7 @@ from cti_bridge.core.events import (
     CallerIdentified,
     CallEvent,
     CallOffered,
+    CallRecorded,
     CallTransferred,
     OfferWithdrawn,
     OutboundStarted,
@@ -167,6 +168,8 @@ def brief(event: CallEvent) -> tuple[str, ...]:
             return ("abandoned", event.caller.number, event.caller.name)
         case OutboundStarted():
             return ("outbound", event.interface, event.number)
+        case CallRecorded():
+            return ("recorded", event.recording)
 
 
 # Shorthands for expected brief events.
