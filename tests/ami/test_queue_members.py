@@ -34,7 +34,7 @@ async def test_log_in_paused_then_out_as_asterisk_answers(
         "sales", "Local/1002@agents", member_name="Bob", paused=True, reason="training"
     )
     same_as_recorded(await recorder.event(lambda e: e["Event"] == "QueueMemberAdded"))
-    with pytest.raises(AmiActionError, match="Unable to add interface: Already there$"):
+    with pytest.raises(AmiActionError, match=r"Unable to add interface: Already there$"):
         await link.queue_add("sales", "Local/1002@agents", member_name="Bob", paused=False)
     listed = [i for i in await link.queue_status() if i.get("Location") == "Local/1002@agents"]
     assert [(m["Queue"], m["Membership"], m["Paused"], m["PausedReason"]) for m in listed] == [
@@ -42,7 +42,7 @@ async def test_log_in_paused_then_out_as_asterisk_answers(
     ]
     await link.queue_remove("sales", "Local/1002@agents")
     same_as_recorded(await recorder.event(lambda e: e["Event"] == "QueueMemberRemoved"))
-    with pytest.raises(AmiActionError, match="Unable to remove interface: Not there$"):
+    with pytest.raises(AmiActionError, match=r"Unable to remove interface: Not there$"):
         await link.queue_remove("sales", "Local/1002@agents")
     assert [e["Event"] for e in recorder.events if e["Event"].startswith("QueueMember")] == [
         "QueueMemberAdded",
@@ -56,7 +56,7 @@ async def test_a_queue_of_dynamic_members_only(sim: PbxSimulator, link: AmiLink)
     members = [(m["Location"], m["Name"], m["Membership"], m["Paused"]) for m in listed[1:]]
     assert members == [("PJSIP/1001", "Ann", "dynamic", "0")]
     # A member from queues.conf stays; a queue that does not exist is said so.
-    with pytest.raises(AmiActionError, match="Member not dynamic$"):
+    with pytest.raises(AmiActionError, match=r"Member not dynamic$"):
         await link.queue_remove("support", "PJSIP/1001")
     with pytest.raises(AmiActionError, match="No such queue"):
         await link.queue_add("nowhere", "PJSIP/1001", member_name="Ann", paused=False)
