@@ -42,6 +42,7 @@ from cti_bridge.services.handoff import HandoffBuilder
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
 from cti_bridge.services.presence import PresenceLog
+from cti_bridge.services.queue_logins import QueueLogins
 from cti_bridge.services.supervision import Supervision, build_supervision
 from cti_bridge.settings import Settings
 from cti_bridge.store import migrate as migrate_schema
@@ -130,6 +131,15 @@ class Daemon:
             commands=self.commands,
             clock=clock,
         )
+        # Queue log-in and log-out; told of QueueMemberAdded/Removed by the AMI ingest.
+        self.queue_logins = QueueLogins(
+            accounts=self.accounts,
+            agents=self.agents,
+            desk=self.desk,
+            bus=self.bus,
+            commands=self.commands if s.asterisk else None,
+        )
+        self.ami.member_watcher = self.queue_logins
         # Desks opening and closing, in the status log (reports: agent time).
         self.presence = PresenceLog(self.desk, clock)
         self.hub.presence = self.presence.changed
@@ -217,6 +227,7 @@ class Daemon:
         stack.push_async_callback(self.supervision.stop)
         await self.supervision.start()
         stack.push_async_callback(self.states.stop)
+        stack.push_async_callback(self.queue_logins.stop)
         stack.push_async_callback(self.presence.stop)  # after the web's sockets closed
         await self._open_web(stack, _web_parts(self, ivr))
         if (relay := self.commands.relay) is not None:  # serves the other nodes' requests
@@ -449,5 +460,6 @@ def _web_parts(daemon: Daemon, ivr: IvrService) -> WebParts:
         ivr=ivr,
         passwords=daemon.passwords,
         states=daemon.states,
+        queue_logins=daemon.queue_logins,
         missed=MissedCalls(daemon.engine),
     )
