@@ -6,6 +6,8 @@ opposed to a static member from queues.conf, always in. app_queue announces each
 with ``QueueMemberAdded`` and each log-out with ``QueueMemberRemoved`` (``Membership:
 dynamic``), whoever asked; ``QueueStatus`` lists every member with its ``Membership``, so
 after a login to the AMI the whole picture is read again (the events missed while away).
+An event that arrives while that list is on its way is newer than the list: the list
+leaves the interface it names alone.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ class DynamicMembers:
 
     def __init__(self) -> None:
         self._queues: dict[str, frozenset[str]] = {}
+        # Events fed so far, and the count when each interface last had one.
+        self._fed = 0
+        self._touched: dict[str, int] = {}
+
+    def mark(self) -> int:
+        """Taken before asking ``QueueStatus``; given back to :meth:`replace`."""
+        return self._fed
 
     def feed(self, event: Mapping[str, str]) -> str | None:
         """A ``QueueMemberAdded``/``QueueMemberRemoved``; the interface whose queues
@@ -31,13 +40,16 @@ class DynamicMembers:
         if name not in MEMBER_EVENTS or event.get("Membership") != DYNAMIC or not queue:
             return None
         interface = interface_of(event.get("Interface", ""))
+        self._fed += 1
+        self._touched[interface] = self._fed
         held = self._queues.get(interface, frozenset())
         now = held | {queue} if name == "QueueMemberAdded" else held - {queue}
         return self._set(interface, now, held)
 
-    def replace(self, listed: Iterable[Mapping[str, str]]) -> set[str]:
-        """Everything anew from the ``QueueMember`` items of a ``QueueStatus`` (other
-        items are skipped); the interfaces whose queues changed."""
+    def replace(self, listed: Iterable[Mapping[str, str]], mark: int = 0) -> set[str]:
+        """Everything anew from the ``QueueMember`` items of a ``QueueStatus`` asked at
+        ``mark`` (other items are skipped), but for the interfaces with an event since;
+        the interfaces whose queues changed."""
         found: dict[str, set[str]] = {}
         for item in listed:
             if item.get("Event") == "QueueMember" and item.get("Membership") == DYNAMIC:
@@ -45,6 +57,8 @@ class DynamicMembers:
                 found.setdefault(interface, set()).add(item.get("Queue", ""))
         changed = set()
         for interface in set(found) | set(self._queues):
+            if self._touched.get(interface, 0) > mark:
+                continue
             now = frozenset(found.get(interface, ()))
             if self._set(interface, now, self._queues.get(interface, frozenset())):
                 changed.add(interface)

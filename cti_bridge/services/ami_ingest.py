@@ -208,13 +208,14 @@ class AmiIngest:
     async def _read_members(self, server: str) -> None:
         """One QueueStatus after a login: who is logged in to which queue now, and the
         pauses set again where they differ from what the agents last chose."""
+        members = self.members.get(server)
+        mark = members.mark() if members is not None else 0
         try:
             listed = await self.links[server].queue_status()
         except (AmiError, TimeoutError, KeyError) as exc:
             log.warning("AMI %s: no QueueStatus to read the members (%s)", server, exc)
             return
-        members = self.members.get(server)
-        changed = members.replace(listed) if members is not None else set()
+        changed = members.replace(listed, mark) if members is not None else set()
         if changed and self.member_watcher is not None:
             self.member_watcher.members_changed(server, changed)
         if self.pause_watcher is not None:

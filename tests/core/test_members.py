@@ -31,3 +31,16 @@ def test_static_members_and_other_items_are_not_logged_in() -> None:
     # Logged out while the bridge was not listening: the next QueueStatus says so.
     assert members.replace([params, static]) == {"PJSIP/1001"}
     assert members.queues_of(["PJSIP/1001"]) == set()
+
+
+def test_an_event_newer_than_the_list_wins() -> None:
+    members = DynamicMembers()
+    mark = members.mark()  # QueueStatus asked; a log-in arrives before its list
+    added = next(e for e in RECORDING if e["Event"] == "QueueMemberAdded")
+    assert members.feed(added) == "Local/1002@agents"
+    other = {"Event": "QueueMember", "Queue": "billing", "Location": "PJSIP/1001",
+             "Membership": "dynamic"}  # fmt: skip
+    assert members.replace([other], mark) == {"PJSIP/1001"}
+    assert members.queues_of(["Local/1002@agents"]) == {"sales"}
+    assert members.replace([other], members.mark()) == {"Local/1002@agents"}
+    assert members.queues_of(["Local/1002@agents"]) == set()
