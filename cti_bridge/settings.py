@@ -135,6 +135,10 @@ class AsteriskServer:
     # runs ``Queue(queue)`` in ``transfer_context``).
     transfer_queues: tuple[str, ...] = ("support=7000", "sales=7001", "billing=7002")
 
+    def transfer_queue_names(self) -> list[str]:
+        """The queues a call may be transferred to, in the order of the settings."""
+        return [n for p in self.transfer_queues if (n := p.partition("=")[0].strip())]
+
     def queue_extension(self, queue: str) -> str | None:
         """The dialplan extension of a known queue, None for any other name."""
         for pair in self.transfer_queues:
@@ -286,6 +290,18 @@ class AssignmentRule:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingSettings:
+    # Where the bridge finds the calls' recordings: Asterisk's monitor spool as mounted on
+    # the bridge's host (e.g. /var/spool/asterisk/monitor). Empty: recordings are not
+    # served (the interactions still name their files).
+    directory: str = ""
+
+    def __post_init__(self) -> None:
+        if self.directory and (not self.directory.strip() or "\x00" in self.directory):
+            raise SettingsError("[recordings] directory must be a directory path or empty")
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str = "INFO"
     # "text" for people, "json" for log shippers.
@@ -312,6 +328,7 @@ class Settings:
     complaints: ComplaintSettings = ComplaintSettings()
     reports: ReportSettings = ReportSettings()
     assignment: tuple[AssignmentRule, ...] = ()
+    recordings: RecordingSettings = RecordingSettings()
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -106,6 +106,7 @@ def test_secrets_never_show_in_repr_or_logs(
         ('[[asterisk]]\nname="a"\n[[asterisk]]\nname="a"\n', {}, "distinct name"),
         ("[desk]\nwrapup_seconds = -1\n", {}, "wrapup_seconds"),
         ('[desk]\npause_reasons = ["lunch", " "]\n', {}, "pause_reasons"),
+        ('[recordings]\ndirectory = "  "\n', {}, "recordings"),
     ],
 )
 def test_bad_settings_say_which_key(
@@ -156,3 +157,13 @@ def test_desk_pause_reasons_and_wrapup(tmp_path: Path) -> None:
     text = '[desk]\npause_reasons = ["coffee", "coaching"]\nwrapup_seconds = 30\n'
     desk = load_settings(write(tmp_path, text), environ={"CTI_DESK_WRAPUP_SECONDS": "45"}).desk
     assert (desk.pause_reasons, desk.wrapup_seconds) == (("coffee", "coaching"), 45)
+
+
+def test_recordings_directory(tmp_path: Path) -> None:
+    assert load_settings(SAMPLE, environ={}).recordings.directory == ""  # off by default
+    text = '[recordings]\ndirectory = "/var/spool/asterisk/monitor"\n'
+    assert load_settings(write(tmp_path, text), environ={}).recordings.directory == (
+        "/var/spool/asterisk/monitor"
+    )
+    env = {"CTI_RECORDINGS_DIRECTORY": "/mnt/monitor"}
+    assert load_settings(write(tmp_path, text), environ=env).recordings.directory == "/mnt/monitor"

@@ -11,8 +11,9 @@ straight from the socket read - the caller keeps that fast (PERFORMANCE.md: a sl
 reader backs up Asterisk). Every handler call is isolated: an exception is logged with the
 event name and the stream goes on. Work a handler starts that should run before the next
 events are read tells ``pacing`` (``core/pacing.py``). Given ``wanted``, the
-link parses and hands over only those events; the others are counted in
-``events_received`` and told to ``on_skipped(server_name, count)``.
+link parses and hands over only those events (of ``VarSet``, only those setting one of
+``variables``); the others are counted in ``events_received`` and told to
+``on_skipped(server_name, count)``.
 """
 
 from __future__ import annotations
@@ -49,13 +50,16 @@ class AmiLink:
         wanted: frozenset[str] | None = None,
         on_skipped: SkipHandler | None = None,
         pacing: PopPacing | None = None,
+        variables: frozenset[str] | None = None,
     ) -> None:
         self.server = server
         self.name = server.name
         self._on_event = on_event
         self._on_skipped = on_skipped
         self._session = AmiSession(
-            server, lambda: AmiProtocol(self, wanted, pacing=pacing), on_status=on_status
+            server,
+            lambda: AmiProtocol(self, wanted, pacing=pacing, variables=variables),
+            on_status=on_status,
         )
         self.events_received = 0
         self.malformed_frames = 0

@@ -63,11 +63,12 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]  # panoramisk ships no typ
         wanted: frozenset[str] | None = None,
         *,
         pacing: PopPacing | None = None,
+        variables: frozenset[str] | None = None,
     ) -> None:
         super().__init__()
         self._receiver = receiver
         self._pacing = pacing if pacing is not None else PopPacing(time.monotonic)
-        self.reader = FrameReader(wanted=wanted)
+        self.reader = FrameReader(wanted=wanted, variables=variables)
         self._backlog: deque[str] = deque()
         self._resume_scheduled = False
         self._told = (0, 0)  # malformed and skipped counts the receiver was told of

@@ -7,9 +7,10 @@ The AMI adapter feeds every event it reads, with the wall-clock time it read it:
         dispatch(event)
 
 The tracker has no clock, no I/O and no threads; replaying a recording gives the same
-events every time. Events it does not use (most of the stream: ``Newexten``, ``VarSet``,
-``RTCP*``...) cost one dict lookup. Unknown channels, missing headers and malformed values
-are skipped (debug log), never raised.
+events every time. Events it does not use (most of the stream: ``Newexten``, ``RTCP*``...)
+cost one dict lookup; of ``VarSet`` only ``MIXMONITOR_FILENAME`` matters (``recordings.py``).
+Unknown channels, missing headers and malformed values are skipped (debug log), never
+raised.
 
 When does an agent get a pop? The queue's ``AgentCalled`` is the earliest reliable moment:
 app_queue decided to ring that member; without a queue, the device's first sign of really
@@ -34,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Final
 
-from cti_bridge.core import dialling, queues, transfers
+from cti_bridge.core import dialling, queues, recordings, transfers
 from cti_bridge.core.callstate import Call, CallPhase, CallSnapshot, snapshot
 from cti_bridge.core.channels import (
     Channel,
@@ -51,7 +52,14 @@ from cti_bridge.core.events import CallEvent, Direction
 from cti_bridge.core.ledger import Ledger
 from cti_bridge.core.resync import Resync, ResyncMark
 
-__all__ = ["HANDLED_EVENTS", "CallPhase", "CallSnapshot", "CallTracker", "interface_of"]
+__all__ = [
+    "HANDLED_EVENTS",
+    "HANDLED_VARIABLES",
+    "CallPhase",
+    "CallSnapshot",
+    "CallTracker",
+    "interface_of",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -95,6 +103,7 @@ def _bridge_enter(
         return
     ledger.join_bridge(channel, bridge)
     ledger.connect(channel, now, out)
+    transfers.check_back(ledger, channel, now, out)
 
 
 def _bridge_leave(
@@ -125,13 +134,18 @@ _LEDGER_HANDLERS: Final[dict[str, LedgerHandler]] = {
     "BlindTransfer": transfers.blind_transfer,
     "AttendedTransfer": transfers.attended_transfer,
     "Pickup": transfers.pickup,
+    "Hold": transfers.hold,
+    "Unhold": transfers.unhold,
+    "VarSet": recordings.var_set,
 }
 # Handled by the tracker itself: the server's boot time, ``pbx`` and ``is_agent_interface``.
 _TRACKER_EVENTS: Final = frozenset({"FullyBooted", "Newchannel", "Rename"})
 
 # The AMI events the tracker reads: an adapter may filter the stream down to these
-# (e.g. with a manager.conf ``eventfilter``) to spare Asterisk and itself the rest.
+# (e.g. with a manager.conf ``eventfilter``) to spare Asterisk and itself the rest, and
+# ``VarSet`` down to the variables in ``HANDLED_VARIABLES``.
 HANDLED_EVENTS: Final = frozenset(_LEDGER_HANDLERS) | _TRACKER_EVENTS
+HANDLED_VARIABLES: Final = recordings.HANDLED_VARIABLES
 
 # A reconnect recomputes Asterisk's boot time as now - Uptime. Uptime has one-second
 # resolution and events arrive late; a boot time later than this is a restart.
@@ -177,6 +191,8 @@ class CallTracker:
         out: list[CallEvent] = []
         try:
             handler(event, now, out)
+            if self._ledger.recordings_waiting:
+                recordings.tell_waiting(self._ledger, now, out)
         except Exception:
             if not_text(event):  # not text where AMI always has text: skipped
                 _log.debug("malformed %r skipped", event)
@@ -238,6 +254,7 @@ class CallTracker:
 
         try:
             Resync(self._ledger, apply, now, out).run(channels, queue_entries, mark)
+            recordings.tell_waiting(self._ledger, now, out)
         except Exception:
             _log.exception("call tracker resync failed")
         self._last_now = max(self._last_now, now)

@@ -90,6 +90,12 @@ class PendingTransfer:
     from_interface: str | None
     kind: TransferKind
     announced: bool = False
+    # An attended transfer still consulting (AMI ``Atxfer``, the ``atxfer`` feature): the
+    # transferer talks with ``target`` while the caller holds. The target's ring carries
+    # ``transferred_from``, but nobody is handed over until Asterisk joins the caller and
+    # the target (``AttendedTransfer``); the call may also come back to the transferer.
+    consulting: bool = False
+    target: str | None = None
 
 
 @dataclass(slots=True, eq=False, kw_only=True)
@@ -122,6 +128,11 @@ class Call:
     # centre's outgoing number, not the customer's).
     originator: Channel | None = None
     shown: Party | None = None
+    # The answered agent channel that put the caller on hold (``Hold``), until ``Unhold``:
+    # a dial from the call meanwhile is that agent consulting a colleague.
+    held_by: Channel | None = None
+    # The file MixMonitor records the call into (``recordings.py``).
+    recording: str | None = None
 
     @property
     def party(self) -> Party:
@@ -180,6 +191,8 @@ class Call:
         self._announce_transfer(channel.interface, now, out)
         offer = self.open_offer(channel)
         pending = self.pending
+        if pending is not None and pending.consulting and pending.target is None:
+            self.pending = replace(pending, target=channel.interface)
         out.append(
             CallOffered(
                 call_id=self.call_id,
@@ -215,7 +228,7 @@ class Call:
         channel away the phone is the one that transfers (a blonde transfer from the
         ``atxfer`` feature), so each of them is handed over, not only the last answered."""
         pending = self.pending
-        if pending is None or pending.announced:
+        if pending is None or pending.announced or pending.consulting:
             return
         self.pending = replace(pending, announced=True)
         self.announced = True
@@ -260,10 +273,15 @@ class Call:
         offer.channel = channel
         channel.offer = offer
         self.answers += 1
-        self.talking = channel.interface
-        self.pending = None
+        if not self.consulting:  # a consulted colleague takes the caller only when joined
+            self.talking = channel.interface
+            self.pending = None
         self.mark_answered(now)
         out.append(CallAnswered(call_id=self.call_id, interface=channel.interface, at=now))
+
+    @property
+    def consulting(self) -> bool:
+        return self.pending is not None and self.pending.consulting
 
     def mark_answered(self, now: float) -> None:
         """Someone (agent or not) is talking with the caller: the call will not be abandoned."""
@@ -356,7 +374,7 @@ def _ending(call: Call, now: float) -> CallEnded | CallAbandoned:
 def snapshot(call: Call) -> CallSnapshot:
     """What the supervisor board and a resumed session see of a live call."""
     ringing = tuple(o.interface for o in call.offers.values() if o.status is OfferStatus.RINGING)
-    if call.answered_at is not None and call.pending is None:
+    if call.answered_at is not None and (call.pending is None or call.consulting):
         phase = CallPhase.TALKING
     elif ringing:
         phase = CallPhase.RINGING

@@ -97,6 +97,7 @@ def dial_begin(ledger: Ledger, event: Mapping[str, str], now: float, out: list[C
         return
     # Ringing someone new: rings cancelled earlier were not the caller giving up.
     call.settle(settle, now, out)
+    transfers.check_consulting(call, source)
     transfers.check_moved_on(ledger, call)
     if call.pending is not None and not dest.is_agent and not dest.is_local:
         call.announce_transfer(dest.interface, now, out)  # e.g. an outside number

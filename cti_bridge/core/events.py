@@ -150,6 +150,18 @@ class OutboundStarted:
     started_at: float = 0.0
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallRecorded:
+    """Asterisk records the call (MixMonitor) into ``recording``: a plain file name, no
+    directory. Comes at most once per file, never as a call's first event: a recording
+    started before anything was told of the call (often: the dialplan records before
+    ``Queue()``) is told right after the call's first event."""
+
+    call_id: str
+    recording: str
+    at: float
+
+
 CallEvent = (
     CallerIdentified
     | CallOffered
@@ -159,4 +171,5 @@ CallEvent = (
     | CallEnded
     | CallAbandoned
     | OutboundStarted
+    | CallRecorded
 )

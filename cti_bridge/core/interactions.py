@@ -24,6 +24,7 @@ from cti_bridge.core.events import (
     CallerIdentified,
     CallEvent,
     CallOffered,
+    CallRecorded,
     CallTransferred,
     Direction,
     OfferWithdrawn,
@@ -91,6 +92,8 @@ class Interaction:
     answered_at: float | None = None
     ended_at: float | None = None
     outcome: CallOutcome = CallOutcome.IN_PROGRESS
+    # The file the call is recorded into (``CallRecorded``), a name without directory.
+    recording: str | None = None
 
     def offer(
         self, *, agent_id: int, offer: CallOffered, state: PopState = PopState.RINGING
@@ -142,6 +145,15 @@ class Interaction:
         leg.interface = interface
         leg.move(PopState.ANSWERED, at)
         return leg
+
+    def consulted(self, agent_id: int) -> bool:
+        """Whether the agent's answered leg is an attended transfer's consultation: they
+        were rung by a transfer and the agent handing over still has the caller (the
+        caller becomes theirs only when handed over)."""
+        leg = self.pops.get(agent_id)
+        if leg is None or leg.state is not PopState.ANSWERED or leg.kind is not LegKind.TRANSFER:
+            return False
+        return any(o.state is PopState.ANSWERED for o in self.pops.values() if o is not leg)
 
     def transfer(self, agent_id: int | None, at: float) -> Leg | None:
         """The agent hands the caller on: their answered leg, now over."""
@@ -223,7 +235,7 @@ class InteractionBook:
         """Take one event; the interaction when this event finished it, else None."""
         item = self._live.get(event.call_id)
         if item is None:
-            if isinstance(event, OfferWithdrawn | CallAnswered | CallTransferred):
+            if isinstance(event, OfferWithdrawn | CallAnswered | CallTransferred | CallRecorded):
                 return None  # the tracker opens every call with one of the others
             item = self._live[event.call_id] = Interaction(
                 call_id=event.call_id, started_at=event.started_at
@@ -241,6 +253,8 @@ class InteractionBook:
                 item.transfer(self._agent_of(event.from_interface or ""), event.at)
             case CallEnded() | CallAbandoned():
                 return self._finish(item, event)
+            case CallRecorded():
+                item.recording = event.recording
             case CallerIdentified():
                 pass
         return None

@@ -32,6 +32,8 @@ class Ledger:
         self.bridges: dict[str, dict[Channel, None]] = {}
         self._gone: set[str] = set()
         self._gone_order: deque[str] = deque()
+        # Recorded calls nothing has been told of yet (``recordings.py``).
+        self.recordings_waiting: list[Call] = []
 
     def size(self) -> int:
         """Entries held: channels, call keys and bridges (0 when nothing is live)."""
@@ -53,6 +55,7 @@ class Ledger:
         self.clear()
 
     def clear(self) -> None:
+        self.recordings_waiting.clear()
         self.channels.clear()
         self.calls.clear()
         self.bridges.clear()

@@ -14,6 +14,7 @@ from typing import Any
 
 from cti_bridge.core.events import CallOffered
 from cti_bridge.core.phones import CallerNumber
+from cti_bridge.core.recordings import recording_url
 from cti_bridge.core.states import OPEN_TICKET_STATUSES
 
 # Two complaints inside this window make a customer a churn risk.
@@ -87,6 +88,8 @@ class InteractionView:
     code: str | None
     notes: str
     queue: str | None = None
+    # The recording's file name (no directory); the JSON gives where to play it.
+    recording: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -253,6 +256,7 @@ def interaction_json(item: InteractionView) -> dict[str, Any]:
         "outcome": item.outcome,
         "code": item.code,
         "notes": item.notes,
+        "recording": recording_url(item.call_id, item.recording),
     }
 
 

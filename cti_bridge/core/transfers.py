@@ -10,6 +10,14 @@ Asterisk 12+ reports them as follows, and the tracker keeps "the call" as the ca
   call Y, ``SecondTransferer``), then joined the two. The caller now talks to the
   colleague, whose channel belongs to Y (and whose Linkedid Asterisk may rewrite to X's).
   Y is ended and merged into X, and the colleague is offered and answered in X.
+- **Attended transfer in the call** (AMI ``Atxfer``, the ``atxfer`` feature code):
+  Asterisk holds the caller (``Hold`` on the agent's channel), and a Local channel pair
+  ``Local/<exten>@<context>;1/;2`` of the *same* call dials the colleague from ``;2``
+  while the agent's channel moves into a bridge with ``;1``: a consultation, whose ring
+  carries the transferer. When the agent hangs up, ``;1`` moves into the caller's bridge
+  and ``AttendedTransfer`` (both transferers the agent's channel) hands the caller over,
+  the colleague answered or still ringing. No answer (``atxfernoanswertimeout``): the
+  agent's channel comes back into the caller's bridge and ``Unhold``.
 - **Blonde transfer** (``AttendedTransfer``, ``DestType: App``): the same, completed while
   the colleague still rings; Asterisk then makes the caller's channel dial the ringing
   branch (a ``DialBegin`` from X's caller to Y's channel): the branch moves into X.
@@ -24,11 +32,13 @@ other party to a colleague), the remaining party becomes the caller shown on new
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from cti_bridge.core.callstate import Call
+from cti_bridge.core.callstate import Call, PendingTransfer
 from cti_bridge.core.channels import Channel, ChannelState
 from cti_bridge.core.events import CallEvent, TransferKind, WithdrawReason
 from cti_bridge.core.ledger import Ledger
+from cti_bridge.core.offers import OPEN_STATUSES, OfferStatus
 
 
 def _party(ledger: Ledger, event: Mapping[str, str], key: str) -> Channel | None:
@@ -61,6 +71,9 @@ def attended_transfer(
     if orig is None:
         return
     call = orig.call
+    if call.consulting:
+        _complete_consultation(call, now, out)
+        return
     if call.is_caller_side(orig):
         transferee = _transferee(ledger, call, orig, event)
         if transferee is not None:
@@ -106,6 +119,75 @@ def _transferee(
             if channel.call is call and channel is not orig and not channel.is_local:
                 return channel
     return None
+
+
+def hold(ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]) -> None:
+    """``Hold``: an agent who talks with the caller puts them on hold."""
+    channel = ledger.channels.get(event.get("Uniqueid", ""))
+    offer = channel.offer if channel is not None else None
+    if offer is not None and offer.channel is channel and offer.status is OfferStatus.ANSWERED:
+        offer.channel.call.held_by = offer.channel
+
+
+def unhold(ledger: Ledger, event: Mapping[str, str], now: float, out: list[CallEvent]) -> None:
+    channel = ledger.channels.get(event.get("Uniqueid", ""))
+    if channel is not None and channel.call.held_by is channel:
+        channel.call.held_by = None
+
+
+def check_consulting(call: Call, source: Channel) -> None:
+    """A dial from a branch of the call while its agent holds the caller: the agent
+    consults a colleague before an attended transfer (Asterisk's ``Atxfer``)."""
+    holder = call.held_by
+    if (
+        holder is None
+        or call.pending is not None
+        or holder.uniqueid not in call.channels
+        or call.is_caller_side(source)
+    ):
+        return
+    call.pending = PendingTransfer(
+        from_interface=holder.interface, kind=TransferKind.ATTENDED, consulting=True
+    )
+
+
+def check_back(ledger: Ledger, channel: Channel, now: float, out: list[CallEvent]) -> None:
+    """The consulting agent's channel joined the caller's wire again: no transfer."""
+    call = channel.call
+    if call.consulting and channel is call.held_by and call.caller in channel.wire(ledger.bridges):
+        _end_consultation(call, now, out)
+
+
+def _complete_consultation(call: Call, now: float, out: list[CallEvent]) -> None:
+    """Asterisk joined the caller with the consulted colleague (``AttendedTransfer``: the
+    transferer hung up): the transferer's legs are handed over to the colleague, who
+    talks with the caller from now on (once they answer, if they still ring)."""
+    pending = call.pending
+    if pending is None:
+        return
+    call.held_by = None
+    call.pending = replace(pending, consulting=False)
+    target = call.offers.get(pending.target) if pending.target else None
+    if target is None:
+        call.pending = None
+        return
+    call.announce_transfer(target.interface, now, out)
+    if target.status is OfferStatus.ANSWERED:
+        call.talking = target.interface
+        call.pending = None
+
+
+def _end_consultation(call: Call, now: float, out: list[CallEvent]) -> None:
+    """The transferer is back with the caller: no transfer, and a colleague still ringing
+    for it (or cancelled) was not answered."""
+    pending = call.pending
+    if pending is None:
+        return
+    call.pending = None
+    call.held_by = None
+    for offer in list(call.offers.values()):
+        if offer.interface == pending.target and offer.status in OPEN_STATUSES:
+            call.withdraw(offer.channel, WithdrawReason.NO_ANSWER, now, out)
 
 
 def check_moved_on(ledger: Ledger, call: Call) -> None:

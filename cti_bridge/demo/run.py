@@ -2,7 +2,9 @@
 
 A SQLite file under the data directory (migrated and seeded), the built-in AMI simulator on
 a free local port with a fresh secret, the daemon connected to it, and simulated callers
-ringing the demo agents at the chosen rate. Prints the URL and the logins.
+ringing the demo agents at the chosen rate. Queue calls are recorded (a second of tone in
+``recordings/`` under the data directory), so the timeline has something to play. Prints
+the URL and the logins.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from cti_bridge.app import Daemon
 from cti_bridge.demo.seed import DemoSummary, seed_demo
 from cti_bridge.passwords import hash_password
 from cti_bridge.pbxsim import PbxSimulator
-from cti_bridge.settings import AsteriskServer, DatabaseSettings, Secret, Settings
+from cti_bridge.settings import (
+    AsteriskServer,
+    DatabaseSettings,
+    RecordingSettings,
+    Secret,
+    Settings,
+)
 from cti_bridge.store.db import create_engine
 from cti_bridge.store.migrate import upgrade
 
@@ -56,8 +64,16 @@ def demo_settings(
         name="pbx1", host="127.0.0.1", port=ami_port, username="cti", secret=Secret(secret)
     )
     return settings.replace(
-        database=database, web=dataclasses.replace(settings.web, port=port), asterisk=(pbx,)
+        database=database,
+        web=dataclasses.replace(settings.web, port=port),
+        asterisk=(pbx,),
+        recordings=RecordingSettings(directory=str(recordings_dir(data_dir).resolve())),
     )
+
+
+def recordings_dir(data_dir: Path) -> Path:
+    """Where the demo's simulator records calls and its bridge serves them from."""
+    return data_dir / "recordings"
 
 
 def print_welcome(url: str, summary: DemoSummary, out: TextIO) -> None:
@@ -82,13 +98,17 @@ async def run_demo(
     stop: Callable[[], Awaitable[None]],
     out: TextIO = sys.stdout,
 ) -> int:
-    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(recordings_dir(data_dir).mkdir, parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(16)
     seeded = demo_settings(settings, port=port, data_dir=data_dir, ami_port=0, secret=secret)
     summary = await prepare_database(seeded)
     interfaces = [i for login in summary.logins for i in login.interfaces]
     simulator = PbxSimulator(
-        secret=secret, agents=interfaces, ring_seconds=RING_SECONDS, talk_seconds=TALK_SECONDS
+        secret=secret,
+        agents=interfaces,
+        ring_seconds=RING_SECONDS,
+        talk_seconds=TALK_SECONDS,
+        recordings=seeded.recordings.directory,
     )
     ami_port = await simulator.start("127.0.0.1", 0)
     daemon = Daemon(

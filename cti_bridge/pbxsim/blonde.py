@@ -25,11 +25,13 @@ from cti_bridge.pbxsim.queueing import Connected, enter_dial, hang_up
 from cti_bridge.pbxsim.transfer import _answered_and_talking, _colleague, attended_transfer
 
 
-def _local_pair(flow: CallFlow, exten: str, requestor: Channel) -> tuple[Channel, Channel]:
-    """``Local/<exten>@from-internal-<n>;1`` and ``;2`` in the requestor's call
+def local_pair(
+    flow: CallFlow, exten: str, requestor: Channel, context: str = AGENT_CONTEXT
+) -> tuple[Channel, Channel]:
+    """``Local/<exten>@<context>-<n>;1`` and ``;2`` in the requestor's call
     (core_local.c names both halves after one counter), then ``LocalBridge``."""
     channels = flow.pbx.channels
-    base = channels.channel_name(f"Local/{exten}@{AGENT_CONTEXT}")
+    base = channels.channel_name(f"Local/{exten}@{context}")
     halves = []
     for half, state in ((1, ChannelState.DOWN), (2, ChannelState.RING)):
         uniqueid = channels.next_uniqueid()
@@ -38,7 +40,7 @@ def _local_pair(flow: CallFlow, exten: str, requestor: Channel) -> tuple[Channel
             uniqueid=uniqueid,
             linkedid=requestor.linkedid,
             state=state,
-            context=AGENT_CONTEXT,
+            context=context,
             exten=exten,
         )
         chan.cid_num, chan.cid_name = requestor.cid_num, requestor.cid_name
@@ -46,7 +48,7 @@ def _local_pair(flow: CallFlow, exten: str, requestor: Channel) -> tuple[Channel
         flow.chan_event("Newchannel", chan)
         halves.append(chan)
     one, two = halves
-    local = [("Context", AGENT_CONTEXT), ("Exten", exten), ("LocalOptimization", "Yes")]
+    local = [("Context", context), ("Exten", exten), ("LocalOptimization", "Yes")]
     flow.emit("LocalBridge", CALL, [*one.snapshot("LocalOne"), *two.snapshot("LocalTwo"), *local])
     return one, two
 
@@ -106,7 +108,7 @@ async def blonde_to_agent(flow: CallFlow) -> None:
     consultation = Bridge()
     flow.emit("BridgeCreate", CALL, consultation.headers())
     flow.bridge_enter(consultation, agent.chan)
-    one, two = _local_pair(flow, target.partition("/")[2], agent.chan)
+    one, two = local_pair(flow, target.partition("/")[2], agent.chan)
     flow.varset(one, "TRANSFERERNAME", agent.chan.name)
     flow.bridge_enter(consultation, one)
     dialling = Inbound(two, PRESENTATION_ALLOWED, time.monotonic())

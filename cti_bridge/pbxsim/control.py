@@ -3,37 +3,30 @@
 Asterisk 20 (main/manager.c ``action_hangup``, ``action_blind_transfer``, ``action_atxfer``)
 answers at once; what follows on the call is what the phone-initiated transfers of
 ``transfer.py`` play: a hang-up with ``Cause: 16``; a blind transfer's ``BlindTransfer``
-and the new leg ringing (a colleague's phone, a queue again, or the trunk); an attended
-transfer's consultation call from the agent's second line, then ``AttendedTransfer`` when
-the agent completes it (recordings ``queue/queue_blind_xfer``, ``queue/queue_attn_xfer``).
+and the new leg ringing (a colleague's phone, a queue again, or the trunk) (recording
+``queue/queue_blind_xfer``). ``Atxfer`` is no phone's second line: Asterisk consults the
+colleague within the same call through a Local channel (``atxfer.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cti_bridge.pbxsim.channels import ChannelState
+from cti_bridge.pbxsim import atxfer
 from cti_bridge.pbxsim.flow import CallFlow
-from cti_bridge.pbxsim.legs import answer
+from cti_bridge.pbxsim.legs import AGENT_CONTEXT
 from cti_bridge.pbxsim.pbx import Pbx
 from cti_bridge.pbxsim.protocol import ActionRequest, encode_error, encode_response
 from cti_bridge.pbxsim.queueing import (
     Connected,
     dial_ring,
-    enter_dial,
     enter_queue,
     hang_up,
     queue_ring,
     talk_and_hang_up,
 )
 from cti_bridge.pbxsim.simcall import Command, SimCall
-from cti_bridge.pbxsim.transfer import (
-    QUEUE_EXTENSIONS,
-    blind,
-    complete_attended,
-    dial_outside,
-    second_line,
-)
+from cti_bridge.pbxsim.transfer import QUEUE_EXTENSIONS, blind, dial_outside
 
 
 async def obey(flow: CallFlow, connected: Connected, command: Command) -> None:
@@ -43,7 +36,7 @@ async def obey(flow: CallFlow, connected: Connected, command: Command) -> None:
     elif command.kind == "blind":
         await blind_to(flow, connected, command.exten)
     else:
-        await attended_to(flow, connected, command.exten)
+        await attended_to(flow, connected, command)
 
 
 def agent_interface(flow: CallFlow, exten: str) -> str | None:
@@ -78,39 +71,16 @@ async def blind_to(flow: CallFlow, connected: Connected, exten: str) -> None:
         await talk_and_hang_up(flow, following)
 
 
-async def attended_to(flow: CallFlow, connected: Connected, exten: str) -> None:
-    """The agent holds the caller and calls ``exten`` (a colleague) on the second line;
-    the transfer completes when the consultation ends (its talk time, or any further
-    command such as the agent hanging up, as Asterisk completes it on the agent's hang-up).
-    An extension that is no colleague's phone: the agent goes back to the caller."""
-    call = flow.call
-    target = agent_interface(flow, exten)
+async def attended_to(flow: CallFlow, connected: Connected, command: Command) -> None:
+    """The agent consults a colleague on the same call, then hands the caller over
+    (``atxfer.py``). An extension that is no colleague's phone: the agent goes back to
+    the caller."""
+    target = agent_interface(flow, command.exten)
     if target is None:
         await talk_and_hang_up(flow, connected)
         return
-    flow.chan_event("Hold", connected.agent.chan, [("MusicClass", "default")])
-    flow.chan_event("MusicOnHoldStart", connected.caller.chan, [("Class", "default")])
-    consult = second_line(flow, connected.agent, target)
-    legs = enter_dial(flow, consult, [target])
-    await call.pause(call.timing.ring)
-    colleague = legs[0]
-    answer(flow, consult, legs, colleague)
-    flow.new_state(consult.chan, ChannelState.UP)
-    consultation = flow.bridge(colleague.chan, consult.chan)
-    # A command given while the colleague still rang (the agent hung up at once) completes
-    # the transfer as soon as they answer.
-    if call.command is None:
-        call.talking = True
-        try:
-            await call.pause(call.timing.talk)
-        finally:
-            call.talking = False
-    call.take_command()
-    complete_attended(flow, connected, consult, colleague, consultation)
-    following = Connected(
-        connected.caller, colleague, connected.bridge, [*connected.legs, colleague]
-    )
-    await talk_and_hang_up(flow, following)
+    context = command.context or AGENT_CONTEXT
+    await atxfer.attended_to(flow, connected, command.exten, context, target)
 
 
 # -- the actions' answers (main/manager.c) ------------------------------------------------
@@ -139,5 +109,5 @@ def control_action(pbx: Pbx, calls: Mapping[str, SimCall], request: ActionReques
     if chan is None or call is None:
         missing = "No such channel" if name == "hangup" else "Channel specified does not exist"
         return encode_error(aid, missing)
-    call.order(Command(KIND[name], channel_name, exten))
+    call.order(Command(KIND[name], channel_name, exten, request.get("Context") or ""))
     return encode_response("Success", aid, [("Message", ACK[name])])

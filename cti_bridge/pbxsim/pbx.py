@@ -163,6 +163,8 @@ class Pbx:
         self.events_emitted = 0
         # The FastAGI server the dialplan's lookup step connects to (None: not run).
         self.agi: tuple[str, int] | None = None
+        # Where queue calls are recorded (``recording.py``; None: they are not).
+        self.recordings: str | None = None
 
     def _new_queue(self, name: str, strategy: str) -> QueueState:
         login = int(time.time())

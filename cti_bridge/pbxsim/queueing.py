@@ -22,6 +22,7 @@ from cti_bridge.pbxsim.flow import CallFlow
 from cti_bridge.pbxsim.legs import Inbound, Leg, answer, member_name, pick_winner, ring, teardown
 from cti_bridge.pbxsim.pbx import NOT_INUSE, RINGALL, QueueState
 from cti_bridge.pbxsim.protocol import AGENT, Header
+from cti_bridge.pbxsim.recording import record
 
 # Variables app_queue / app_dial clear when they start: VarSet with an empty last header.
 QUEUE_START_VARS = ("ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS")
@@ -73,7 +74,9 @@ class Connected:
 
 
 def enter_queue(flow: CallFlow, caller: Inbound, queue: QueueState) -> None:
-    """The dialplan runs ``Queue()``: the caller joins and hears music on hold."""
+    """The dialplan records the call (once) and runs ``Queue()``: the caller joins and
+    hears music on hold."""
+    record(flow, caller)
     flow.newexten(caller.chan, "Queue", f"{queue.name},tT,,,60", caller.chan.priority + 1)
     flow.varsets(caller.chan, [(name, "") for name in (*QUEUE_START_VARS, *QUEUE_WAIT_VARS)])
     position, count = queue.join(caller.chan)

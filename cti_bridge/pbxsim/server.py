@@ -70,13 +70,16 @@ class PbxSimulator(CallPlayer):
         ring_seconds: float = 3.0,
         talk_seconds: float = 8.0,
         agi: tuple[str, int] | None = None,
+        recordings: str | None = None,
     ) -> None:
         """``agi``: the bridge's FastAGI server (host, port): each inbound call then runs
-        the sample dialplan's lookup against it before its queue rings (``agi.py``)."""
+        the sample dialplan's lookup against it before its queue rings (``agi.py``).
+        ``recordings``: a directory where each queue call is recorded (``recording.py``)."""
         if not agents:
             raise ValueError("the simulator needs at least one agent interface")
         pbx = Pbx(queue=queue, agents={a: member_name(a) for a in agents}, dialed=dialed)
         pbx.agi = agi
+        pbx.recordings = recordings
         super().__init__(
             pbx,
             agents,

@@ -23,6 +23,7 @@ class Command:
     kind: str
     channel: str
     exten: str = ""
+    context: str = ""
 
 
 class SimCall:
@@ -69,6 +70,11 @@ class SimCall:
         # Call control from AMI, obeyed by the talking phase (see control.py).
         self.command: Command | None = None
         self.talking = False
+        # Whether the colleague an ``Atxfer`` consults picks up (off: they ring until the
+        # no-answer timeout and the caller comes back to the agent).
+        self.colleague_answers = True
+        # The file MixMonitor records the call into (``recording.py``; None: not recorded).
+        self.recording: str | None = None
 
     @property
     def done(self) -> bool:

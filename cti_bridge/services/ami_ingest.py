@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from cti_bridge.ami import AmiError, AmiLink, LinkStatus
 from cti_bridge.ami.resync import catch_up
 from cti_bridge.bus.cluster import AmiLeases
-from cti_bridge.core.calls import HANDLED_EVENTS, CallSnapshot, CallTracker
+from cti_bridge.core.calls import HANDLED_EVENTS, HANDLED_VARIABLES, CallSnapshot, CallTracker
 from cti_bridge.core.events import CallEnded, CallEvent
 from cti_bridge.core.members import MEMBER_EVENTS, DynamicMembers
 from cti_bridge.core.pacing import PopPacing
@@ -149,8 +149,9 @@ class AmiIngest:
             server,
             self._on_event,
             on_status=self._on_status,
-            # The tracker ignores every other event.
+            # The tracker ignores every other event, and every other VarSet.
             wanted=HANDLED_EVENTS | {PAUSE_EVENT} | MEMBER_EVENTS,
+            variables=HANDLED_VARIABLES,
             on_skipped=self._on_skipped,
             pacing=self._pacing,  # a call's worker it starts runs before the next events
         )

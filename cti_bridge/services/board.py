@@ -65,17 +65,15 @@ def build_floor(
 ) -> dict[str, Any]:
     """``calls``, ``agents`` and ``queues`` of the board (pure); ``pauses`` gives the
     reason and since-when of an away or wrap-up agent."""
-    talking: dict[int, CallSnapshot] = {}
-    ringing: dict[int, CallSnapshot] = {}
-    call_rows = []
-    for call in calls:
-        ringing_agents = [a for a in map(by_interface, call.ringing) if a is not None]
-        for agent in ringing_agents:
-            ringing[agent.id] = call
-        talker = by_interface(call.answered) if call.answered else None
-        if talker is not None and call.state is CallPhase.TALKING:
-            talking[talker.id] = call
-        call_rows.append(_call_row(call, talker, ringing_agents))
+    talking, ringing = _on_calls(calls, by_interface)
+    call_rows = [
+        _call_row(
+            call,
+            by_interface(call.answered) if call.answered else None,
+            [a for a in map(by_interface, call.ringing) if a is not None],
+        )
+        for call in calls
+    ]
     agent_rows = []
     for agent in sorted(agents, key=lambda a: a.display_name.casefold()):
         state = agent_state(
@@ -98,6 +96,55 @@ def build_floor(
             }
         )
     return {"calls": call_rows, "agents": agent_rows, "queues": _queues(calls, abandoned, now)}
+
+
+def _on_calls(
+    calls: list[CallSnapshot], by_interface: Callable[[str], AgentRef | None]
+) -> tuple[dict[int, CallSnapshot], dict[int, CallSnapshot]]:
+    """Per agent id: the call they talk on, and the call ringing them."""
+    talking: dict[int, CallSnapshot] = {}
+    ringing: dict[int, CallSnapshot] = {}
+    for call in calls:
+        for agent in map(by_interface, call.ringing):
+            if agent is not None:
+                ringing[agent.id] = call
+        talker = by_interface(call.answered) if call.answered else None
+        if talker is not None and call.state is CallPhase.TALKING:
+            talking[talker.id] = call
+    return talking, ringing
+
+
+def transfer_targets(
+    calls: list[CallSnapshot],
+    agents: list[AgentRef],
+    *,
+    caller: int,
+    statuses: dict[int, str],
+    connected: Callable[[int], bool],
+    by_interface: Callable[[str], AgentRef | None],
+    pauses: dict[int, tuple[str, datetime | None]],
+) -> list[dict[str, Any]]:
+    """The colleagues agent ``caller`` may hand a call to (pure): every other agent with a
+    phone, by name, with the status they chose (``offline`` without an open desk), its
+    reason, and whether a call is talking to or ringing them. Nothing of the callers."""
+    talking, ringing = _on_calls(calls, by_interface)
+    rows = []
+    for agent in sorted(agents, key=lambda a: a.display_name.casefold()):
+        if agent.id == caller or not agent.interfaces:
+            continue
+        status = agent_state(
+            agent, statuses.get(agent.id, "offline"), connected(agent.id), set(), set()
+        )
+        rows.append(
+            {
+                "username": agent.username,
+                "name": agent.display_name,
+                "status": status,
+                "reason": _pause_of(status, pauses.get(agent.id))["reason"],
+                "on_call": agent.id in talking or agent.id in ringing,
+            }
+        )
+    return rows
 
 
 def _pause_of(state: str, pause: tuple[str, datetime | None] | None) -> dict[str, Any]:
@@ -198,6 +245,18 @@ class Board:
             by_interface=self._agents.by_interface,
             abandoned=self._abandoned,
             now=now,
+            pauses=await self.store.agent_pauses(),
+        )
+
+    async def transfer_targets(self, caller: int) -> list[dict[str, Any]]:
+        """The colleagues of agent ``caller`` with their live state (see the function)."""
+        return transfer_targets(
+            self._calls(),
+            self._agents.all(),
+            caller=caller,
+            statuses=await self.store.agent_statuses(),
+            connected=self._connected,
+            by_interface=self._agents.by_interface,
             pauses=await self.store.agent_pauses(),
         )
 

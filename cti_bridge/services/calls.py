@@ -27,6 +27,7 @@ from cti_bridge.core.events import (
     CallerIdentified,
     CallEvent,
     CallOffered,
+    CallRecorded,
     CallTransferred,
     OfferWithdrawn,
     OutboundStarted,
@@ -145,6 +146,8 @@ class CallService:
                 await self._abandoned(call, event)
             case OutboundStarted():
                 await self._offered(call, outbound_offer(event), resync)
+            case CallRecorded():
+                self._recorded(call, event)
 
     # -- the call's life ------------------------------------------------------------------
 
@@ -205,7 +208,7 @@ class CallService:
         await self._record_start(call)
         if first_answer:
             self.recorder.answered(call, agent.id if agent else None, event.at)
-        elif agent is not None:
+        elif agent is not None and not call.interaction.consulted(agent.id):
             self.recorder.agent_changed(call, agent.id)
 
     async def _transferred(self, call: LiveCall, event: CallTransferred) -> None:
@@ -213,6 +216,12 @@ class CallService:
         pop = call.interaction.transfer(agent.id if agent else None, event.at)
         if pop is not None:
             await self.notifier.update(call, pop, event.at, to=event.to_interface)
+        # A consulted colleague answered before the hand-over: the call is theirs now.
+        target = self._agents.by_interface(event.to_interface)
+        leg = call.interaction.pops.get(target.id) if target is not None else None
+        taken = leg is not None and leg.state is PopState.ANSWERED
+        if leg is not None and taken and not call.interaction.consulted(leg.agent_id):
+            self.recorder.agent_changed(call, leg.agent_id)
 
     async def _ended(self, call: LiveCall, event: CallEnded) -> None:
         if not call.recorded:  # only ever identified (no agent rang): no pop, no row
@@ -236,6 +245,12 @@ class CallService:
         call.interaction.finish(event)
         self.recorder.abandoned(call, event.at)
         call.over = True
+
+    def _recorded(self, call: LiveCall, event: CallRecorded) -> None:
+        """The call's recording: written with its row, or onto the row written already."""
+        call.interaction.recording = event.recording
+        if call.recorded:
+            self.recorder.recording(call)
 
     async def _identified(self, call: LiveCall) -> None:
         """The caller waits before any agent rings: look them up now, so that the pop

@@ -1,5 +1,5 @@
-"""What the call service writes: the interaction row, its legs, and the audit of a
-customer's card being shown.
+"""What the call service writes: the interaction row, its legs and recording, and the audit
+of a customer's card being shown.
 
 Every write goes to one ordered writer (writer.py) and is never awaited here: a call's
 writes reach the database in order, and no pop waits on any of them.
@@ -59,6 +59,12 @@ class CallRecorder:
         wait = max(0.0, at - call.started_at)
         self._writer.submit(lambda: self.calllog.answered(call.call_id, agent_id, _dt(at), wait))
 
+    def recording(self, call: LiveCall) -> None:
+        """The call's recording, known after its row was written."""
+        call_id, name = call.call_id, call.interaction.recording
+        if name is not None:
+            self._writer.submit(lambda: self.calllog.set_recording(call_id, name))
+
     def agent_changed(self, call: LiveCall, agent_id: int) -> None:
         self._writer.submit(lambda: self.calllog.agent_changed(call.call_id, agent_id))
 
@@ -93,6 +99,7 @@ def start_row(call: LiveCall) -> CallStart:
         queue=call.queue,
         customer_id=call.customer_id,
         offered_at=_dt(call.started_at),
+        recording=call.interaction.recording,
     )
 
 

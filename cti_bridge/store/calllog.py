@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, Exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -31,6 +31,8 @@ class CallStart:
     queue: str | None
     customer_id: int | None
     offered_at: datetime
+    # The recording's file name (no directory), when known before the row is written.
+    recording: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,16 @@ class DispositionRecord:
         }
 
 
+def _handled_by(call_id: str, agent_id: int) -> tuple[ColumnElement[bool], Exists]:
+    """Columns of a query on the call's row: the agent is the row's, the agent has a leg."""
+    leg = (
+        select(legs_table.c.call_id)
+        .where(legs_table.c.call_id == call_id, legs_table.c.agent_id == agent_id)
+        .exists()
+    )
+    return interactions.c.agent_id == agent_id, leg
+
+
 class CallLog:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -110,6 +122,7 @@ class CallLog:
             "customer_id": call.customer_id,
             "offered_at": call.offered_at,
             "outcome": "in_progress",
+            "recording": call.recording,
         }
         async with self._engine.begin() as conn:
             await conn.execute(self._insert_start, values)
@@ -121,6 +134,23 @@ class CallLog:
                 .where(interactions.c.call_id == call_id, interactions.c.answered_at.is_(None))
                 .values(answered_at=at, wait_seconds=wait, agent_id=agent_id, outcome="answered")
             )
+
+    async def set_recording(self, call_id: str, name: str) -> None:
+        """The file the call is recorded into (a name; the directory is the bridge's)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(interactions).where(interactions.c.call_id == call_id).values(recording=name)
+            )
+
+    async def recording_of(self, call_id: str, agent_id: int) -> tuple[str | None, bool] | None:
+        """The call's recording (None: not recorded) and whether ``agent_id`` handled the
+        call (as :meth:`handled_by`); None when there is no such call."""
+        query = select(interactions.c.recording, *_handled_by(call_id, agent_id)).where(
+            interactions.c.call_id == call_id
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else (row[0], bool(row[1]) or bool(row[2]))
 
     async def agent_changed(self, call_id: str, agent_id: int) -> None:
         async with self._engine.begin() as conn:
@@ -209,14 +239,7 @@ class CallLog:
         """Whether the call was offered to or taken by the agent: one of its legs, or the
         agent the row names (answered; legs are written when the call ends). None when
         there is no such call."""
-        leg = (
-            select(legs_table.c.call_id)
-            .where(legs_table.c.call_id == call_id, legs_table.c.agent_id == agent_id)
-            .exists()
-        )
-        query = select(interactions.c.agent_id == agent_id, leg).where(
-            interactions.c.call_id == call_id
-        )
+        query = select(*_handled_by(call_id, agent_id)).where(interactions.c.call_id == call_id)
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else bool(row[0]) or bool(row[1])

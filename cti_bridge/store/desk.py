@@ -246,6 +246,7 @@ def _call_item(r: Row[Any]) -> dict[str, Any]:
         "outcome": r.outcome,
         "code": r.disposition_code,
         "text": r.notes,
+        "recording": r.recording,  # the file's name: the web layer makes it a URL
     }
 
 

@@ -188,6 +188,7 @@ async def _recent_interactions(
             code=r.disposition_code,
             notes=r.notes,
             queue=r.queue,
+            recording=r.recording,
         )
         for r in await conn.execute(query)
         if r.call_id != exclude_call

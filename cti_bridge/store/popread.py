@@ -55,7 +55,7 @@ SELECT n.matches, c.id, c.name, c.company, c.grade, c.segment, c.vip, c.birthday
         WHERE t.customer_id = c.id AND t.status = ANY($2::varchar[])
         ORDER BY t.due_at IS NULL, t.due_at, t.id LIMIT {MAX_OPEN_TICKETS}) AS open_tickets,
   ARRAY(SELECT ROW(i.call_id, i.offered_at, i.direction, i.outcome, a.display_name,
-                   i.disposition_code, i.notes, i.queue)
+                   i.disposition_code, i.notes, i.queue, i.recording)
         FROM interactions i LEFT JOIN agents a ON a.id = i.agent_id
         WHERE i.customer_id = c.id AND i.call_id IS DISTINCT FROM $4
         ORDER BY i.offered_at DESC, i.id DESC LIMIT {RECENT_INTERACTIONS}) AS recent,
@@ -176,7 +176,7 @@ def _ticket(row: Any) -> TicketView:
 
 def _interaction(row: Any) -> InteractionView:
     """One ``recent`` ROW of :data:`CARD`, its columns in the order selected."""
-    call_id, at, direction, outcome, agent, code, notes, queue = row
+    call_id, at, direction, outcome, agent, code, notes, queue, recording = row
     return InteractionView(
         call_id=call_id,
         at=at,
@@ -186,4 +186,5 @@ def _interaction(row: Any) -> InteractionView:
         code=code,
         notes=notes,
         queue=queue,
+        recording=recording,
     )

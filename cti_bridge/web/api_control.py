@@ -1,4 +1,5 @@
-"""``/api/calls/{call_id}/hangup`` and ``/transfer``: call control from the pop.
+"""``/api/calls/{call_id}/hangup`` and ``/transfer``: call control from the pop; and
+``/api/transfer-targets``, who and where a call may be transferred to.
 
 Only an agent whose leg of the call is live, or a supervisor, may act. The action goes to
 the Asterisk server the call is on (AMI ``Hangup``, ``BlindTransfer``, ``Atxfer``); what
@@ -21,7 +22,7 @@ from cti_bridge.settings import AsteriskServer
 from cti_bridge.store.accounts import AgentRef
 from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.errors import ApiError, read_json
-from cti_bridge.web.keys import AGENTS, AUDIT, DIALER, SETTINGS, CallControl, now
+from cti_bridge.web.keys import AGENTS, AUDIT, DIALER, SETTINGS, SUPERVISION, CallControl, now
 
 MODES = ("blind", "attended")
 MAX_NOTE = 2000
@@ -152,3 +153,14 @@ def _server_of(request: web.Request, call_id: str) -> AsteriskServer:
     if server is None:
         raise ApiError(404, "not_found", f"no call in progress with id {call_id!r}")
     return server
+
+
+async def transfer_targets(request: web.Request) -> web.Response:
+    """The colleagues (live state as on the board, no callers) and the transfer queues of
+    every server, for any logged-in agent's transfer dialog."""
+    agent = current_agent(request)
+    agents = await request.config_dict[SUPERVISION].board.transfer_targets(agent.id)
+    queues: list[str] = []
+    for server in request.config_dict[SETTINGS].asterisk:
+        queues += [q for q in server.transfer_queue_names() if q not in queues]
+    return web.json_response({"agents": agents, "queues": queues})

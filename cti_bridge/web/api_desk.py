@@ -3,7 +3,8 @@
 - ``POST /api/caller-choices``: the agent picked one of several customers sharing a number;
   the next pop from that number goes straight to that customer.
 - ``POST /api/customers/{id}/notes`` and ``GET /api/customers/{id}/timeline``: notes, and
-  one newest-first list of the customer's calls, tickets and notes (whoever handled them).
+  one newest-first list of the customer's calls (with where to play their recordings),
+  tickets and notes (whoever handled them).
 - ``GET /api/agents/me``, ``PATCH /api/agents/me`` (language) and
   ``PUT /api/agents/me/status`` (available / away / wrap-up, shown to supervisors).
 """
@@ -21,6 +22,7 @@ from cti_bridge.core.pop import iso
 from cti_bridge.core.states import AgentStatus
 from cti_bridge.store.desk import DeskStore, NoteRecord, choice_key
 from cti_bridge.web.api_customers import card_of, count_customer_read, record_view
+from cti_bridge.web.api_recordings import with_recording_urls
 from cti_bridge.web.auth import current_agent, remote_of
 from cti_bridge.web.durable import write_or_hold
 from cti_bridge.web.errors import (
@@ -127,7 +129,7 @@ async def timeline(request: web.Request) -> web.Response:
     customer_id = path_id(request, "customer_id", "customer")
     count_customer_read(request)
     await _existing_customer(request, customer_id)
-    items = await request.config_dict[DESK].timeline(customer_id)
+    items = with_recording_urls(await request.config_dict[DESK].timeline(customer_id))
     # A customer's contact history is part of their record: reading it is a view.
     await record_view(request, customer_id, part="timeline")
     return web.json_response({"items": items})

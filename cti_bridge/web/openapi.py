@@ -10,6 +10,7 @@ from cti_bridge.web.openapi_control import CONTROL_PATHS
 from cti_bridge.web.openapi_ivr import IVR_PATHS, SECURITY_SCHEME
 from cti_bridge.web.openapi_missed import MISSED_PATHS
 from cti_bridge.web.openapi_queues import QUEUE, QUEUE_PATHS
+from cti_bridge.web.openapi_recordings import RECORDING_PATHS, RECORDING_PROPERTY
 from cti_bridge.web.openapi_supervisor import SUPERVISOR_PATHS, TICKET_SLA_PROPERTIES
 
 # An agent sets any status but offline, which only logging out gives.
@@ -255,6 +256,11 @@ _TIMELINE = {
                     "outcome": {"type": ["string", "null"]},
                     "code": {"type": ["string", "null"]},
                     "text": {"type": "string"},
+                    "call_id": {"type": "string", "description": "calls and notes on a call"},
+                    "recording": {
+                        **RECORDING_PROPERTY,
+                        "description": "calls only: " + RECORDING_PROPERTY["description"],
+                    },
                 },
             },
         }
@@ -363,6 +369,7 @@ PATHS.update(SUPERVISOR_PATHS)
 PATHS.update(MISSED_PATHS)
 PATHS.update(CONTROL_PATHS)
 PATHS.update(QUEUE_PATHS)
+PATHS.update(RECORDING_PATHS)
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -415,7 +422,10 @@ SCHEMAS: dict[str, Any] = {
             "flags": {"type": "array", "items": {"type": "string"}},
             "phones": {"type": "array", "items": {"type": "string"}},
             "open_tickets": {"type": "array", "items": TICKET},
-            "recent_interactions": {"type": "array", "items": OBJ},
+            "recent_interactions": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"recording": RECORDING_PROPERTY}},
+            },
         },
     },
     "Ticket": {

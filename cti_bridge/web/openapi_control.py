@@ -1,4 +1,5 @@
-"""OpenAPI paths of call control from the pop: hang-up and transfer (DESIGN.md 6.5)."""
+"""OpenAPI paths of call control from the pop: hang-up, transfer and who a call may be
+transferred to (DESIGN.md 6.5)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,54 @@ def _json(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+_TARGET_AGENT = {
+    "type": "object",
+    "required": ["username", "name", "status", "reason", "on_call"],
+    "properties": {
+        "username": {"type": "string", "description": "what to give as 'to'"},
+        "name": {"type": "string"},
+        "status": {
+            "enum": ["available", "away", "wrap_up", "offline"],
+            "description": "the status the agent chose; offline when no desk of theirs is open",
+        },
+        "reason": {"type": ["string", "null"], "description": "why away or in wrap-up"},
+        "on_call": {"type": "boolean", "description": "a call talks to or rings them"},
+    },
+}
+_TARGETS = {
+    "type": "object",
+    "required": ["agents", "queues"],
+    "properties": {
+        "agents": {"type": "array", "items": _TARGET_AGENT},
+        "queues": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the queues of [asterisk] transfer_queues",
+        },
+    },
+}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     error = {"description": "Error", "content": {"application/json": {"schema": ERROR}}}
     return {str(code): error for code in codes}
 
 
 CONTROL_PATHS: dict[str, Any] = {
+    "/api/transfer-targets": {
+        "get": {
+            "summary": "Who and where a call may be transferred to: every other active agent "
+            "with a phone, with their live state as on the supervisors' board (no caller "
+            "data), and the transfer queues. Any logged-in agent",
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": _TARGETS}},
+                },
+                **_errors(401),
+            },
+        },
+    },
     "/api/calls/{call_id}/hangup": {
         "parameters": [_CALL_ID],
         "post": {

@@ -165,3 +165,29 @@ def test_split_then_parse_gives_what_feed_gives() -> None:
     reader = FrameReader()
     blocks = reader.split(STREAM)
     assert [reader.parse(block) for block in blocks] == whole
+
+
+def test_a_reader_with_wanted_variables_parses_only_those_varsets() -> None:
+    reader = FrameReader(wanted=frozenset({"VarSet", "Hangup"}), variables=frozenset({"REC"}))
+
+    def varset(variable: str, *extra: tuple[str, str]) -> bytes:
+        return encode_event("VarSet", [("Channel", "Local/x;2"), *extra, ("Variable", variable)])
+
+    stream = (
+        STREAM
+        + varset("BRIDGEPEER")
+        + varset("REC")
+        + varset("RECORDING")  # a longer name that starts the same: not wanted
+        + varset("OTHER", ("ActionID", "c-1"))  # a list action's item: always parsed
+        + encode_event("VarSet", [("Channel", "Local/x;2")])  # no Variable line
+        + encode_event("Hangup", [("Cause", "16")])
+    )
+    frames = reader.feed(stream)
+    assert [(f.get("Event"), f.get("Variable")) for f in frames] == [
+        (None, None),  # the login reply
+        ("VarSet", "REC"),
+        ("VarSet", "OTHER"),
+        ("Hangup", None),
+    ]
+    # NewCallerid is not wanted here; STREAM's ANSWEREDTIME and three VarSets above.
+    assert reader.skipped == 1 + 1 + 3

@@ -2,7 +2,8 @@
 
 Run by hand (not a test): ``.venv/bin/python -m tests.browser.screenshots [OUT_DIR]``
 (default ``docs/screenshots``). It seeds the demo into a temporary SQLite database, starts
-the simulator and the daemon, logs in as the demo's ``agent1`` and rings two demo customers.
+the simulator and the daemon, logs in as the demo's ``agent1`` and rings two demo customers,
+then opens the transfer dialog of the live call.
 Chinese text needs a CJK font on the machine (Debian: ``fonts-noto-cjk``); without one the
 Chinese screenshot shows boxes, nothing else changes.
 """
@@ -53,6 +54,18 @@ async def desk_page(page: Page, url: str, language: str) -> None:
     await page.locator("#language").select_option(language)
 
 
+async def transfer_dialog(page: Page, path: Path) -> None:
+    """The transfer dialog of the live call, its colleagues loaded, a note begun."""
+    live = page.locator("article.pop[data-state=answered]")
+    await live.locator("button.transfer").click()
+    dialog = page.locator("#transfer")
+    await expect(dialog.locator("#transfer-agents input").first).to_be_focused()
+    await dialog.locator("#transfer-agents input").first.check()
+    await dialog.locator("#transfer-note").fill("Asked about the March invoice; wants a refund.")
+    await page.screenshot(path=str(path))
+    await page.keyboard.press("Escape")
+
+
 async def shoot(daemon: Daemon, sim: PbxSimulator, url: str, out: Path) -> None:
     interface = next(a.interfaces[0] for a in daemon.agents.all() if a.username == AGENT)
     async with async_playwright() as playwright:
@@ -77,6 +90,7 @@ async def shoot(daemon: Daemon, sim: PbxSimulator, url: str, out: Path) -> None:
             await expect(page.locator("article.pop").first.locator(".tl").first).to_be_visible()
             await page.wait_for_timeout(500)  # the timeline's second fetch
             await page.screenshot(path=str(out / f"desk-{language}.png"))
+            await transfer_dialog(page, out / f"desk-transfer-{language}.png")
             first.hangup_caller()
             await page.close()
         await browser.close()

@@ -7,7 +7,9 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import websockets
@@ -15,6 +17,7 @@ from yarl import URL
 
 from cti_bridge.store.accounts import Accounts
 from cti_bridge.store.db import create_engine
+from tests.patience import PATIENCE, until
 from tests.servers import free_port
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "csv"
@@ -213,10 +216,31 @@ async def test_demo_prints_url_and_logins_and_pops(tmp_path: Path) -> None:
         assert url in text and "agent1" in text and "demo1234" in text
         pop = await first_pop(url, "agent1", "demo1234")
         assert pop["type"] == "screen_pop" and pop["call_id"].startswith("pbx1:")
+        # Queue calls are recorded, and the recordings play (here for the supervisor).
+        recordings = tmp_path / "demo" / "recordings"
+        await until(lambda: any(recordings.glob("*.wav")))
+        linkedid = next(recordings.glob("*.wav")).stem
+        played = await recording(url, f"pbx1:{linkedid}", "supervisor", "demo1234")
+        assert played == (recordings / f"{linkedid}.wav").read_bytes()
     finally:
         process.send_signal(signal.SIGINT)
         await asyncio.wait_for(process.wait(), 15)
     assert process.returncode == 0
+
+
+async def recording(url: str, call_id: str, username: str, password: str) -> bytes:
+    """The call's recording as the bridge serves it, once the call's row has it."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        response = await http.post(
+            f"{url}/api/session", json={"username": username, "password": password}
+        )
+        assert response.status == 200
+        path = f"{url}/api/calls/{quote(call_id, safe='')}/recording"
+        deadline = time.monotonic() + PATIENCE
+        while (response := await http.get(path)).status != 200:
+            assert time.monotonic() < deadline, f"not served: {await response.text()}"
+            await asyncio.sleep(0.1)
+        return await response.read()
 
 
 async def first_pop(url: str, username: str, password: str) -> dict[str, object]:

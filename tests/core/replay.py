@@ -26,6 +26,7 @@ from cti_bridge.core.events import (
     CallerIdentified,
     CallEvent,
     CallOffered,
+    CallRecorded,
     CallTransferred,
     OfferWithdrawn,
     OutboundStarted,
@@ -38,6 +39,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ami"
 CACOFONISK = FIXTURES / "asterisk13-cacofonisk"
 ASTERISK20 = FIXTURES / "asterisk20"
 HANDBUILT = FIXTURES / "handbuilt"
+# Recorded off a real Asterisk 20 running config/asterisk (tests/live/capture.py).
+LIVE = FIXTURES.parent / "asterisk20-live"
 
 _AGENT = re.compile(r"^(SIP/1500100\d\d|SIP/1000600\d\d|(PJ)?SIP/\d{3,4}|Local/agent\d+@agents)$")
 
@@ -130,13 +133,15 @@ def interleave(streams: list[list[AmiEvent]], rnd: random.Random) -> list[AmiEve
     return merged
 
 
-def check_recording(path: Path, calls: list[list[tuple[str, ...]]]) -> list[CallEvent]:
+def check_recording(
+    path: Path, calls: list[list[tuple[str, ...]]], agent: Callable[[str], bool] = is_agent
+) -> list[CallEvent]:
     """Replay ``path``: exactly ``calls`` come out (brief events per call, in order), the
     output keeps the contract, and the tracker is empty afterwards. Returns the events."""
-    tracker = CallTracker("pbx1", is_agent)
-    out = replay(load(path), tracker)
+    tracker = CallTracker("pbx1", agent)
+    out = replay(load(path), tracker, agent=agent)
     assert list(by_call(out).values()) == calls
-    assert_well_formed(out)
+    assert_well_formed(out, agent)
     assert len(tracker) == 0
     assert tracker.snapshot() == []
     return out
@@ -163,6 +168,8 @@ def brief(event: CallEvent) -> tuple[str, ...]:
             return ("abandoned", event.caller.number, event.caller.name)
         case OutboundStarted():
             return ("outbound", event.interface, event.number)
+        case CallRecorded():
+            return ("recorded", event.recording)
 
 
 # Shorthands for expected brief events.

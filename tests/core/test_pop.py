@@ -96,6 +96,7 @@ def test_pop_for_a_known_customer_matches_the_contract() -> None:
         agent="Ann",
         code="resolved",
         notes="replaced router",
+        recording="1.1.wav",
     )
     record = customer(
         open_tickets=(ticket("complaint"),),
@@ -138,6 +139,7 @@ def test_pop_for_a_known_customer_matches_the_contract() -> None:
         "outcome": "answered",
         "code": "resolved",
         "notes": "replaced router",
+        "recording": "/api/calls/pbx1%3A1.1/recording",
     }
     assert card["notes"] == "prefers email"
     assert "seq" not in pop  # the bus stamps it

@@ -141,6 +141,47 @@ async def attended_transfer(ami: AmiWire) -> None:
     await asyncio.sleep(2)
 
 
+async def attended_transfer_hangup_ringing(ami: AmiWire) -> None:
+    """Ann's Atxfer to Bob, whose robot rings 6 s; Ann hangs up while Bob still rings."""
+    connect = await queue_call(ami)
+    await asyncio.sleep(1)
+    since = ami.mark()
+    robots(r1002=6, r1003=60)
+    await ami.action(
+        "Atxfer", Channel=connect["DestChannel"], Exten="1002", Context="agent-transfer"
+    )
+    await ami.wait(
+        lambda f: f.get("Event") == "DialBegin" and "1002@agents" in f.get("DestChannel", ""),
+        since,
+    )
+    await asyncio.sleep(1)
+    await ami.action("Hangup", Channel=connect["DestChannel"])
+    target = await ami.wait(
+        lambda f: f.get("Event") == "BridgeEnter" and "1002@agents" in f.get("Channel", ""),
+        since,
+        timeout=20,
+    )
+    await asyncio.sleep(2)
+    await ami.action("Hangup", Channel=target["Channel"])
+    await asyncio.sleep(2)
+
+
+async def attended_transfer_no_answer(ami: AmiWire) -> None:
+    """Ann's Atxfer to Bob, who never answers: after atxfernoanswertimeout (20 s,
+    atxferdropcall=no) the caller comes back to Ann, who hangs up 2 s later."""
+    connect = await queue_call(ami)
+    await asyncio.sleep(1)
+    robots(r1002=60, r1003=60)
+    await ami.action(
+        "Atxfer", Channel=connect["DestChannel"], Exten="1002", Context="agent-transfer"
+    )
+    await asyncio.sleep(24)
+    back = ami.mark()
+    await ami.action("Hangup", Channel=connect["DestChannel"])
+    await ami.event("Hangup", back, Channel=connect["DestChannel"])
+    await asyncio.sleep(2)
+
+
 async def queue_add_remove(ami: AmiWire) -> None:
     """A dynamic member logs in to sales (paused, with a reason), then out."""
     member = "Local/1002@agents"
@@ -219,6 +260,8 @@ SCENARIOS: dict[str, Callable[[AmiWire], Awaitable[None]]] = {
     "blind_transfer": blind_transfer,
     "blind_transfer_queue": blind_transfer_queue,
     "attended_transfer": attended_transfer,
+    "attended_transfer_hangup_ringing": attended_transfer_hangup_ringing,
+    "attended_transfer_no_answer": attended_transfer_no_answer,
     "queue_add_remove": queue_add_remove,
     "pause_feature_code": pause_feature_code,
     "abandoned": abandoned,

@@ -214,6 +214,29 @@ async def test_a_hang_up_while_the_colleague_rings_completes_the_attended_transf
         await until_state(bob, call_id, "answered")
 
 
+async def test_a_colleague_who_never_answers_leaves_the_caller_with_the_agent(
+    bridge: Running, pbx: AmiWire
+) -> None:
+    """features.conf ``atxfernoanswertimeout = 20``, ``atxferdropcall = no``: Asterisk
+    gives up on Bob after 20 s and Jane is Ann's again (``Unhold``, no AttendedTransfer)."""
+    async with bridge.ws("ann") as ann, bridge.ws("bob") as bob:
+        call_id, connect = await ann_talks(pbx, ann)
+        since = pbx.mark()
+        body = {"to": "bob", "mode": "attended", "note": NOTE}
+        status, answer = await send(bridge, "ann", "POST", f"/api/calls/{call_id}/transfer", body)
+        assert status == 202, answer
+        consultation = await handoff_pop(bob, call_id)  # Bob's robot rings 60 s
+        assert [n["text"] for n in consultation["handoff"]["notes"]] == [NOTE]
+        await pbx.event("Unhold", since, timeout=PATIENCE + 20, Channel=connect["DestChannel"])
+        await until_state(bob, call_id, "missed")
+        live = bridge.daemon.ami.live_call(call_id)
+        assert live is not None and live.answered == ANN
+        status, answer = await send(bridge, "ann", "POST", f"/api/calls/{call_id}/hangup", {})
+        assert status == 202, answer
+        await until_state(ann, call_id, "ended")
+        assert not any(f.get("Event") == "AttendedTransfer" for f in pbx.frames[since:])
+
+
 async def test_a_missed_call_is_called_back_once(bridge: Running, pbx: AmiWire) -> None:
     robots(r1001=60, r1002=60, r1003=60)
     since = pbx.mark()

@@ -53,6 +53,7 @@ async def test_raw_read_equals_the_core_read(
                       NOW - timedelta(hours=13 - i))
         )  # fmt: skip
     await log.answered("pbx1:12", agent.id, NOW, 3.0)
+    await log.set_recording("pbx1:10", "10.wav")
     core = CustomerDirectory(engine)
     for raw, exclude in (
         ("(555) 123-4567", "pbx1:11"),
@@ -64,6 +65,8 @@ async def test_raw_read_equals_the_core_read(
         got = await reader.find_by_caller(number, NOW, exclude_call=exclude)
         assert expected.customer is not None
         assert got == expected
+        recorded = [i for i in expected.customer.recent_interactions if i.recording]
+        assert [i.call_id for i in recorded] == ["pbx1:10"]
 
 
 async def test_unknown_withheld_and_several_candidates(

@@ -9,6 +9,7 @@
 import { $, setText } from "./dom.js";
 import { applyLabels, formatClock, formatTime, label, t } from "./i18n.js";
 import { renderInfo, refreshSla } from "./customer.js";
+import { renderControl } from "./control.js";
 
 const FINISHED = new Set(["missed", "ended", "abandoned", "transferred_away"]);
 // Finished cards beyond this many are dropped from the page (live ones never are).
@@ -165,6 +166,7 @@ export class CardStack {
     const reason = card.reason ? ` — ${label("reason", card.reason)}` : "";
     setText(element, ".state", label("state", card.state) + reason);
     $(".close", element).hidden = !FINISHED.has(card.state);
+    renderControl(card);
     this.renderClock(card);
   }
 

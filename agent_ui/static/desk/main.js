@@ -15,6 +15,8 @@ import { announce, setupNotifications } from "./notify.js";
 import { setupShortcuts } from "./keys.js";
 import { forgetCards, listen, loadCards, saveCards, tell } from "./tabs.js";
 import { MissedCalls } from "./missed.js";
+import { wireControl } from "./control.js";
+import { TransferDialog } from "./transfer.js";
 
 const DISPOSITIONS = JSON.parse($("#dispositions").textContent);
 const LANG_KEY = "cti.lang";
@@ -22,6 +24,7 @@ let stack = null;
 let status = null;
 let queues = null;
 let link = null;
+let transfer = null;
 
 function useLanguage(language) {
   const locale = setLocale(language);
@@ -35,6 +38,7 @@ function useLanguage(language) {
   }
   if (status) status.tick();
   if (queues) queues.render();
+  if (transfer) transfer.relabel();
 }
 
 function fillLanguages() {
@@ -102,8 +106,12 @@ async function showDesk(agent) {
   status = new AgentStatus();
   queues = new AgentQueues();
   setupNotifications();
+  transfer = new TransferDialog();
   stack = new CardStack($("#pops"), {
-    wire: wireActions,
+    wire: (card) => {
+      wireActions(card);
+      wireControl(card, transfer);
+    },
     refresh: loadTimeline,
     onNew: (card) => announce(card, focusCard),
     onFinished: finished,

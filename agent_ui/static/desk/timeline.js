@@ -21,6 +21,7 @@ function fromPop(customer) {
     outcome: item.outcome,
     code: item.code,
     text: item.notes,
+    recording: item.recording,
   }));
 }
 
@@ -73,5 +74,14 @@ function timelineItem(item, customerId) {
     li.append(" ", el("button", { type: "button", class: "dial-button link-button", dataset: { dialCustomer: customerId } }, t("dial.customer")));
   }
   if (item.text) li.append(el("span", { class: "tl-text" }, item.text));
+  if (item.kind === "call" && typeof item.recording === "string" && item.recording.startsWith("/api/calls/")) {
+    li.append(recordingPlayer(item.recording));
+  }
   return li;
+}
+
+// The call's recording, from the bridge: fetched only when the agent plays it (each play
+// is audited), and only for those who may hear it.
+function recordingPlayer(url) {
+  return el("audio", { class: "tl-recording", controls: true, preload: "none", src: url, "aria-label": t("timeline.recording") });
 }
