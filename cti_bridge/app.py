@@ -106,15 +106,7 @@ class Daemon:
         # Who gets the event loop first: the pops (core/pacing.py).
         self.pacing = PopPacing(time.monotonic)
         self.calls = self._call_service()
-        self.ami = AmiIngest(
-            s,
-            agents=self.agents,
-            calls=self.calls,
-            metrics=self.metrics,
-            pacing=self.pacing,
-            clock=self.clock,
-            node_id=self.bus.node_id if isinstance(self.bus, RedisBus) else None,
-        )
+        self.ami = _ami_ingest(self)
         self.commands = _commands(s, self.ami, self.bus, self.calls.handoffs)
         self.tickets = TicketStore(
             self.engine, s.sla.policy, RuleAssigner(s.assignment, self.agents)
@@ -122,24 +114,8 @@ class Daemon:
         self.supervision = self._supervision()
         self.customers = CustomerWriter(self.engine)
         self.desk = DeskStore(self.engine)
-        self.states = _agent_states(
-            s,
-            desk=self.desk,
-            agents=self.agents,
-            bus=self.bus,
-            ami=self.ami,
-            commands=self.commands,
-            clock=clock,
-        )
-        # Queue log-in and log-out; told of QueueMemberAdded/Removed by the AMI ingest.
-        self.queue_logins = QueueLogins(
-            accounts=self.accounts,
-            agents=self.agents,
-            desk=self.desk,
-            bus=self.bus,
-            commands=self.commands if s.asterisk else None,
-        )
-        self.ami.member_watcher = self.queue_logins
+        self.states = _agent_states(self)
+        self.queue_logins = _queue_logins(self)
         # Desks opening and closing, in the status log (reports: agent time).
         self.presence = PresenceLog(self.desk, clock)
         self.hub.presence = self.presence.changed
@@ -392,30 +368,47 @@ async def database_ok(engine: AsyncEngine) -> tuple[bool, str]:
     return True, "ok"
 
 
-def _agent_states(
-    settings: Settings,
-    *,
-    desk: DeskStore,
-    agents: AgentDirectory,
-    bus: Bus,
-    ami: AmiIngest,
-    commands: AmiCommands,
-    clock: Callable[[], float],
-) -> AgentStates:
+def _ami_ingest(daemon: Daemon) -> AmiIngest:
+    return AmiIngest(
+        daemon.settings,
+        agents=daemon.agents,
+        calls=daemon.calls,
+        metrics=daemon.metrics,
+        pacing=daemon.pacing,
+        clock=daemon.clock,
+        node_id=daemon.bus.node_id if isinstance(daemon.bus, RedisBus) else None,
+    )
+
+
+def _queue_logins(daemon: Daemon) -> QueueLogins:
+    """Queue log-in and log-out; told of QueueMemberAdded/Removed by the AMI ingest."""
+    logins = QueueLogins(
+        accounts=daemon.accounts,
+        agents=daemon.agents,
+        desk=daemon.desk,
+        bus=daemon.bus,
+        commands=daemon.commands if daemon.settings.asterisk else None,
+    )
+    daemon.ami.member_watcher = logins
+    return logins
+
+
+def _agent_states(daemon: Daemon) -> AgentStates:
     """Status <-> queue pauses; told of QueueMemberPause events by the AMI ingest."""
+    commands = daemon.commands
 
     async def pause(interfaces: Iterable[str], paused: bool, reason: str) -> int:
         return await commands.pause_interfaces(interfaces, paused=paused, reason=reason)
 
     states = AgentStates(
-        desk=desk,
-        agents=agents,
-        bus=bus,
-        pause=pause if settings.asterisk else None,
-        clock=clock,
-        wrapup_seconds=settings.desk.wrapup_seconds,
+        desk=daemon.desk,
+        agents=daemon.agents,
+        bus=daemon.bus,
+        pause=pause if daemon.settings.asterisk else None,
+        clock=daemon.clock,
+        wrapup_seconds=daemon.settings.desk.wrapup_seconds,
     )
-    ami.pause_watcher = states
+    daemon.ami.pause_watcher = states
     return states
 
 

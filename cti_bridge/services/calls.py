@@ -31,14 +31,13 @@ from cti_bridge.core.events import (
     CallTransferred,
     OfferWithdrawn,
     OutboundStarted,
-    Party,
 )
 from cti_bridge.core.interactions import outbound_offer
 from cti_bridge.core.pacing import PopPacing
-from cti_bridge.core.phones import CallerNumber, normalize_caller
-from cti_bridge.core.pop import CallerMatch, Handoff
+from cti_bridge.core.pop import Handoff
 from cti_bridge.core.states import LIVE_POP_STATES, PopState
 from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.caller_match import CallerMatcher
 from cti_bridge.services.handoff import HandoffBuilder
 from cti_bridge.services.livecall import LiveCall, open_call
 from cti_bridge.services.lookups import CallerLookup
@@ -68,11 +67,11 @@ class CallService:
         ivr_journey: Callable[[str], dict[str, Any] | None] | None = None,
         pacing: PopPacing,
     ) -> None:
-        self._lookup = lookup
+        self._callers = CallerMatcher(
+            lookup, default_region=default_region, match_digits=match_digits
+        )
         self._agents = agents
         self._bus = bus
-        self._region = default_region
-        self._match_digits = match_digits
         self._clock = clock
         self._calls: dict[str, LiveCall] = {}
         self.handoffs = HandoffBuilder(calllog, agents, handoff_timeout)  # and desk notes
@@ -110,13 +109,10 @@ class CallService:
             self.pacing.worker_started()
 
     def _open(self, event: CallEvent) -> LiveCall | None:
-        call = open_call(event, self._caller)
+        call = open_call(event, self._callers.caller)
         if call is not None:
             self._calls[call.call_id] = call
         return call
-
-    def _caller(self, number: str) -> CallerNumber:
-        return normalize_caller(number, self._region, self._match_digits)
 
     async def _drain(self, call: LiveCall) -> None:
         while call.pending:
@@ -131,7 +127,7 @@ class CallService:
     async def _apply(self, call: LiveCall, event: CallEvent, resync: bool = False) -> None:
         match event:
             case CallerIdentified():
-                await self._identified(call)
+                await self._callers.early(call)
             case CallOffered():
                 await self._offered(call, event, resync)
             case OfferWithdrawn():
@@ -154,7 +150,7 @@ class CallService:
     async def _offered(self, call: LiveCall, offer: CallOffered, resync: bool = False) -> None:
         if offer.queue and not call.queue:
             call.queue = offer.queue
-        self._follow_caller(call, offer.caller)
+        self._callers.follow(call, offer.caller)
         agent = self._agents.by_interface(offer.interface)
         if agent is None or call.interaction.ring_again(agent.id, offer.interface):
             pass  # not an agent's device, or a second device of an agent already ringing
@@ -179,7 +175,7 @@ class CallService:
 
     async def _send_pop(self, call: LiveCall, offer: CallOffered, agent_id: int) -> None:
         with self.pacing.building():
-            match = await self._match(call)
+            match = await self._callers.match(call)
             handoff: Handoff | None = None
             if offer.transferred_from is not None:
                 handoff = await self.handoffs.build(call.call_id, offer.transferred_from)
@@ -237,11 +233,11 @@ class CallService:
 
     async def _abandoned(self, call: LiveCall, event: CallAbandoned) -> None:
         call.queue = call.queue or event.queue
-        self._follow_caller(call, event.caller)
+        self._callers.follow(call, event.caller)
         for move in call.interaction.abandoning(event.at):  # each told before the next moves
             move.apply()
             await self.notifier.moved(call, move)
-        await self._match(call)
+        await self._callers.match(call)
         call.interaction.finish(event)
         self.recorder.abandoned(call, event.at)
         call.over = True
@@ -252,29 +248,9 @@ class CallService:
         if call.recorded:
             self.recorder.recording(call)
 
-    async def _identified(self, call: LiveCall) -> None:
-        """The caller waits before any agent rings: look them up now, so that the pop
-        costs no database time at ring (the events after this one wait for it, and reuse
-        its result). Nothing is sent or written; a failed lookup is tried again at ring."""
-        if call.match is None and not call.recorded:
-            match = await self._lookup.match(call.caller, call.call_id)
-            call.match = None if match.failed else match
-
-    def _follow_caller(self, call: LiveCall, party: Party) -> None:
-        """Until the call's first pop or row, take its caller as the latest event has it:
-        the dialplan may have rewritten the number since it was looked up early."""
-        if not call.recorded:
-            call.follow_caller(party.name, self._caller(party.number))
-
-    async def _match(self, call: LiveCall) -> CallerMatch:
-        """The caller's lookup, made once per call (again after the number changed)."""
-        if call.match is None:
-            call.match = await self._lookup.match(call.caller, call.call_id)
-        return call.match
-
     async def _record_start(self, call: LiveCall) -> None:
         if not call.recorded:
-            await self._match(call)
+            await self._callers.match(call)
             self.recorder.start(call)
 
     # -- queries --------------------------------------------------------------------------
