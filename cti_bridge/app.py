@@ -42,6 +42,7 @@ from cti_bridge.services.handoff import HandoffBuilder
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
 from cti_bridge.services.presence import PresenceLog
+from cti_bridge.services.queue_logins import QueueLogins
 from cti_bridge.services.supervision import Supervision, build_supervision
 from cti_bridge.settings import Settings
 from cti_bridge.store import migrate as migrate_schema
@@ -114,6 +115,7 @@ class Daemon:
         self.customers = CustomerWriter(self.engine)
         self.desk = DeskStore(self.engine)
         self.states = _agent_states(self)
+        self.queue_logins = _queue_logins(self)
         # Desks opening and closing, in the status log (reports: agent time).
         self.presence = PresenceLog(self.desk, clock)
         self.hub.presence = self.presence.changed
@@ -201,6 +203,7 @@ class Daemon:
         stack.push_async_callback(self.supervision.stop)
         await self.supervision.start()
         stack.push_async_callback(self.states.stop)
+        stack.push_async_callback(self.queue_logins.stop)
         stack.push_async_callback(self.presence.stop)  # after the web's sockets closed
         await self._open_web(stack, _web_parts(self, ivr))
         if (relay := self.commands.relay) is not None:  # serves the other nodes' requests
@@ -377,6 +380,19 @@ def _ami_ingest(daemon: Daemon) -> AmiIngest:
     )
 
 
+def _queue_logins(daemon: Daemon) -> QueueLogins:
+    """Queue log-in and log-out; told of QueueMemberAdded/Removed by the AMI ingest."""
+    logins = QueueLogins(
+        accounts=daemon.accounts,
+        agents=daemon.agents,
+        desk=daemon.desk,
+        bus=daemon.bus,
+        commands=daemon.commands if daemon.settings.asterisk else None,
+    )
+    daemon.ami.member_watcher = logins
+    return logins
+
+
 def _agent_states(daemon: Daemon) -> AgentStates:
     """Status <-> queue pauses; told of QueueMemberPause events by the AMI ingest."""
     commands = daemon.commands
@@ -437,5 +453,6 @@ def _web_parts(daemon: Daemon, ivr: IvrService) -> WebParts:
         ivr=ivr,
         passwords=daemon.passwords,
         states=daemon.states,
+        queue_logins=daemon.queue_logins,
         missed=MissedCalls(daemon.engine),
     )

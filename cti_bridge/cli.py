@@ -78,6 +78,14 @@ def _add_agents(sub: Subparsers) -> None:
         metavar="IFACE",
         help="phone interface, e.g. PJSIP/1001 (repeatable)",
     )
+    agents.add_argument(
+        "--queue",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a queue with dynamic members the agent may log in to from the desk "
+        "(repeatable; replaces the agent's list)",
+    )
     agents.add_argument("--name", help="display name")
     agents.add_argument("--language", choices=["en", "zh"], help="desk language")
 
@@ -198,13 +206,15 @@ async def cmd_agents(args: argparse.Namespace, settings: Settings) -> int:
             interfaces=args.interface,
             display_name=args.name,
             language=args.language,
+            queues=args.queue or None,
         )
     finally:
         await engine.dispose()
     verb = "created" if created else "updated"
+    queues = f", queues {', '.join(args.queue)}" if args.queue else ""
     print(
         f"agent {agent.username} {verb} (id {agent.id}, role {agent.role}, "
-        f"interfaces {', '.join(agent.interfaces) or 'none'})"
+        f"interfaces {', '.join(agent.interfaces) or 'none'}{queues})"
     )
     return 0
 

@@ -202,6 +202,30 @@ class AmiLink:
             fields["Reason"] = reason
         await self.action(fields, as_list=False)
 
+    async def queue_add(
+        self, queue: str, interface: str, *, member_name: str, paused: bool, reason: str = ""
+    ) -> None:
+        """Log ``interface`` in to ``queue`` as a dynamic member (``QueueMemberAdded``
+        follows), paused with ``reason`` when ``paused``. Raises :class:`AmiActionError`:
+        "Unable to add interface: Already there", "...: No such queue"."""
+        fields: dict[str, FieldValue] = {
+            "Action": "QueueAdd",
+            "Queue": queue,
+            "Interface": interface,
+            "MemberName": member_name,
+            "Paused": "true" if paused else "false",
+        }
+        if paused and reason:
+            fields["Reason"] = reason
+        await self.action(fields, as_list=False)
+
+    async def queue_remove(self, queue: str, interface: str) -> None:
+        """Log ``interface`` out of ``queue`` (``QueueMemberRemoved`` follows). Raises
+        :class:`AmiActionError`: "Unable to remove interface: Not there", "Member not
+        dynamic" (a member from queues.conf), "...: No such queue"."""
+        fields = {"Action": "QueueRemove", "Queue": queue, "Interface": interface}
+        await self.action(fields, as_list=False)
+
     async def core_show_channels(
         self,
         timeout: float = 5.0,  # noqa: ASYNC109 - public API: a deadline per action

@@ -130,6 +130,51 @@ def queue_pause(pbx: Pbx, request: ActionRequest) -> tuple[bytes, list[tuple[str
     return encode_response("Success", aid, [("Message", text)]), changed
 
 
+# apps/app_queue.c manager_add_queue_member / manager_remove_queue_member: the answers.
+_ADDED = {
+    "added": "Added interface to queue",
+    "exists": "Unable to add interface: Already there",
+    "no_queue": "Unable to add interface to queue: No such queue",
+}
+_REMOVED = {
+    "removed": "Removed interface from queue",
+    "not_there": "Unable to remove interface: Not there",
+    "no_queue": "Unable to remove interface from queue: No such queue",
+    "not_dynamic": "Member not dynamic",
+}
+# What the events owed after the reply are, with the member they describe.
+MemberEvent = tuple[str, str, Member]
+
+
+def queue_add(pbx: Pbx, request: ActionRequest) -> tuple[bytes, list[MemberEvent]]:
+    """``QueueAdd``: the reply, then (sent after it) ``QueueMemberAdded`` when added."""
+    aid, queue, interface = request.action_id, request.get("Queue"), request.get("Interface")
+    if not queue or not interface:
+        return encode_error(aid, "'Queue' and 'Interface' not specified."), []
+    paused = request.get("Paused").strip().lower() in _TRUE
+    outcome, member = pbx.add_member(
+        queue, interface, request.get("MemberName"), paused=paused, reason=request.get("Reason")
+    )
+    return _answer(aid, _ADDED[outcome], "QueueMemberAdded", queue, member)
+
+
+def queue_remove(pbx: Pbx, request: ActionRequest) -> tuple[bytes, list[MemberEvent]]:
+    """``QueueRemove``: the reply, then ``QueueMemberRemoved`` when removed."""
+    aid, queue, interface = request.action_id, request.get("Queue"), request.get("Interface")
+    if not queue or not interface:
+        return encode_error(aid, "Need 'Queue' and 'Interface' parameters."), []
+    outcome, member = pbx.remove_member(queue, interface)
+    return _answer(aid, _REMOVED[outcome], "QueueMemberRemoved", queue, member)
+
+
+def _answer(
+    aid: str, message: str, event: str, queue: str, member: Member | None
+) -> tuple[bytes, list[MemberEvent]]:
+    if member is None:
+        return encode_error(aid, message), []
+    return encode_response("Success", aid, [("Message", message)]), [(event, queue, member)]
+
+
 def unknown_command(action_id: str, name: str) -> bytes:
     """What Asterisk answers for an action no module registered."""
     text = f"Invalid/unknown command: {name}. Use Action: ListCommands to show available commands."

@@ -33,6 +33,10 @@ LEASTRECENT = "leastrecent"
 # Extra queues a PBX of a call centre has besides the main one, with their strategies;
 # created when a call first uses them, so a stream that never does has only the main queue.
 EXTRA_QUEUES = {"sales": RRMEMORY, "billing": LEASTRECENT}
+# Queues with dynamic members only (agents log in with QueueAdd or AddQueueMember), set up
+# on first use like the extra queues. The simulator's sales and billing keep the agents as
+# static members, which its scenarios ring.
+DYNAMIC_QUEUES = {"renewals": LEASTRECENT, "retention": LEASTRECENT}
 
 # A PBX that has been up for a week: after restart_pbx() the small Uptime stands out.
 _INITIAL_UPTIME = 7 * 24 * 3600
@@ -48,7 +52,9 @@ class EventSink(Protocol):
 
 @dataclass(slots=True)
 class Member:
-    """A static queue member reached on a device (``PJSIP/1001``), as app_queue tracks it."""
+    """A queue member reached on a device (``PJSIP/1001``), as app_queue tracks it: static
+    (from queues.conf) or dynamic (logged in with QueueAdd; kept across a restart, as
+    ``persistentmembers`` does)."""
 
     interface: str
     name: str
@@ -60,11 +66,12 @@ class Member:
     paused: bool = False
     paused_reason: str = ""
     last_pause: int = 0
+    dynamic: bool = False
 
     def _common(self) -> list[Header]:
         return [
             ("StateInterface", self.interface),
-            ("Membership", "static"),
+            ("Membership", "dynamic" if self.dynamic else "static"),
             ("Penalty", "0"),
             ("CallsTaken", str(self.calls_taken)),
             ("LastCall", str(self.last_call)),
@@ -164,6 +171,7 @@ class Pbx:
         members = {
             iface: Member(interface=iface, name=label, login_time=login)
             for iface, label in self._agents.items()
+            if name not in DYNAMIC_QUEUES
         }
         if self._main in self.queues:
             # A queue set up on first use stands for one configured from the start: its
@@ -184,12 +192,18 @@ class Pbx:
         """A queue by name; one of ``EXTRA_QUEUES`` is set up on first use."""
         queue = self.queues.get(name)
         if queue is None:
-            if name not in EXTRA_QUEUES:
-                raise ValueError(
-                    f"no queue {name!r}; known: {self._main}, {', '.join(EXTRA_QUEUES)}"
-                )
-            queue = self.queues[name] = self._new_queue(name, EXTRA_QUEUES[name])
+            strategy = EXTRA_QUEUES.get(name) or DYNAMIC_QUEUES.get(name)
+            if strategy is None:
+                known = ", ".join([self._main, *EXTRA_QUEUES, *DYNAMIC_QUEUES])
+                raise ValueError(f"no queue {name!r}; known: {known}")
+            queue = self.queues[name] = self._new_queue(name, strategy)
         return queue
+
+    def find_queue(self, name: str) -> QueueState | None:
+        """A queue by name as app_queue finds one (any case), set up on first use."""
+        known = {q.lower(): q for q in [*self.queues, *EXTRA_QUEUES, *DYNAMIC_QUEUES]}
+        found = known.get(name.lower())
+        return None if found is None else self.queue_named(found)
 
     @property
     def uptime(self) -> int:
@@ -229,15 +243,52 @@ class Pbx:
         for queue in self.queues.values():
             if queue_name and queue.name.lower() != queue_name.lower():
                 continue
-            member = next(
-                (m for i, m in queue.members.items() if i.lower() == interface.lower()), None
-            )
+            member = _find(queue, interface)
             if member is not None:
                 member.paused = paused
                 member.last_pause = int(time.time()) if paused else member.last_pause
                 member.paused_reason = reason if paused else ""
                 changed.append((queue.name, member))
         return changed
+
+    def add_member(
+        self, queue_name: str, interface: str, name: str, *, paused: bool, reason: str
+    ) -> tuple[str, Member | None]:
+        """app_queue's ``add_to_queue``: a dynamic member; (outcome, member) with outcome
+        ``added``, ``exists`` or ``no_queue``, the member only when added (then owed a
+        ``QueueMemberAdded``, see :meth:`member_event`)."""
+        queue = self.find_queue(queue_name)
+        if queue is None:
+            return "no_queue", None
+        if _find(queue, interface) is not None:
+            return "exists", None
+        now = int(time.time())
+        member = Member(
+            interface=interface, name=name or interface, login_time=now, dynamic=True,
+            paused=paused, paused_reason=reason if paused else "", last_pause=now if paused else 0,
+        )  # fmt: skip
+        queue.members[interface] = member
+        return "added", member
+
+    def remove_member(self, queue_name: str, interface: str) -> tuple[str, Member | None]:
+        """app_queue's ``remove_from_queue``: (outcome, member) with outcome ``removed``
+        (the member, owed a ``QueueMemberRemoved``), ``not_there``, ``no_queue`` or
+        ``not_dynamic``."""
+        queue = self.find_queue(queue_name)
+        if queue is None:
+            return "no_queue", None
+        member = _find(queue, interface)
+        if member is None:
+            return "not_there", None
+        if not member.dynamic:
+            return "not_dynamic", None
+        del queue.members[member.interface]
+        return "removed", member
+
+    def member_event(self, event: str, queue_name: str, member: Member) -> None:
+        """``QueueMemberAdded`` or ``QueueMemberRemoved`` (the QueueMemberStatus headers)."""
+        queue = self.find_queue(queue_name)
+        self.emit(event, AGENT, member.status_event(queue.name if queue else queue_name))
 
     def member_paused(self, queue: str, member: Member, reason: str) -> None:
         """``QueueMemberPause`` for one membership (apps/app_queue.c publish_queue_member_pause,
@@ -252,9 +303,16 @@ class Pbx:
         """An Asterisk restart: no channels, fresh queue statistics, Uptime from zero."""
         self.channels.reset()
         self.device_use.clear()
-        strategies = {name: q.strategy for name, q in self.queues.items()}
+        old = self.queues
         self.queues = {}  # a restart forgets pauses: nothing to copy from
-        self.queues = {
-            name: self._new_queue(name, strategy) for name, strategy in strategies.items()
-        }
+        self.queues = {name: self._new_queue(name, q.strategy) for name, q in old.items()}
+        for name, queue in old.items():  # persistentmembers: dynamic members come back
+            for iface, member in queue.members.items():
+                if member.dynamic:
+                    self.queues[name].members[iface] = member
         self.boot_time = time.time()
+
+
+def _find(queue: QueueState, interface: str) -> Member | None:
+    """The member on ``interface``; app_queue compares interfaces in any case."""
+    return next((m for i, m in queue.members.items() if i.lower() == interface.lower()), None)

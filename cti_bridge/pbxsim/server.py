@@ -205,6 +205,9 @@ class PbxSimulator(CallPlayer):
         elif name == "queuepause":
             self._queue_pause(session, request)
             return
+        elif name in ("queueadd", "queueremove"):
+            self._queue_member(session, request, name)
+            return
         elif name in control.ACK:
             live = {linkedid: call for linkedid, (call, _) in self._calls.items()}
             replies = [control.control_action(self.pbx, live, request)]
@@ -223,6 +226,14 @@ class PbxSimulator(CallPlayer):
         session.write(reply)
         for queue, member in changed:
             self.pbx.member_paused(queue, member, request.get("Reason"))
+
+    def _queue_member(self, session: AmiSession, request: ActionRequest, name: str) -> None:
+        """QueueAdd / QueueRemove: the ack first, then the event (as for QueuePause)."""
+        answer = actions.queue_add if name == "queueadd" else actions.queue_remove
+        reply, events = answer(self.pbx, request)
+        session.write(reply)
+        for event, queue, member in events:
+            self.pbx.member_event(event, queue, member)
 
     def _originate(self, request: ActionRequest) -> bytes:
         try:

@@ -205,6 +205,11 @@ class AgentStates:
             log.error("%s failed", task.get_name(), exc_info=exc)
 
 
+def pause_for(status: str, reason: str) -> tuple[bool, str]:
+    """(paused, the reason Asterisk is given) for an agent in ``status``."""
+    return status in PAUSED_STATUSES, _pbx_reason(status, reason)
+
+
 def _pbx_reason(status: str, reason: str) -> str:
     """The reason Asterisk holds for ``status``: the away reason, or wrap-up's own."""
     return WRAP_UP_REASON if status == AgentStatus.WRAP_UP else reason

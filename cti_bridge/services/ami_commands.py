@@ -1,4 +1,5 @@
-"""What the bridge asks Asterisk to do: click-to-dial, queue pauses, hang-up, transfer.
+"""What the bridge asks Asterisk to do: click-to-dial, queue pauses, queue log-in and
+log-out, hang-up, transfer.
 
 Each action goes to the link of the server concerned. In a cluster only one node holds a
 server's link (its lease); a request that lands on another node (the agent's browser
@@ -24,6 +25,9 @@ from cti_bridge.services.ami_ingest import AmiIngest
 from cti_bridge.settings import AsteriskServer, Settings
 
 log = logging.getLogger(__name__)
+
+# The end of what QueueAdd / QueueRemove answer when the member already is as asked.
+AS_ASKED = ("Already there", "Not there")
 
 # (call id, agent's name, text, when): a transfer's note for the pops of its receivers
 # (``HandoffBuilder.give``).
@@ -72,6 +76,38 @@ class AmiCommands:
         if not reached:
             raise ConnectionError("no Asterisk server is connected")
         return done
+
+    async def queue_member(
+        self,
+        interfaces: Iterable[str],
+        queue: str,
+        *,
+        logged_in: bool,
+        member_name: str = "",
+        paused: bool = False,
+        reason: str = "",
+    ) -> tuple[int, list[str]]:
+        """Log each interface in to ``queue`` (``QueueAdd``, paused with ``reason`` when
+        ``paused``) or out of it (``QueueRemove``) on every reachable server. Returns how
+        many (server, interface) pairs are now as asked ("Already there" and "Not there"
+        count: the state is what was asked) and what Asterisk refused ("No such queue" on
+        a server without it). Raises ``ConnectionError`` when no server is reachable."""
+        args = {"interfaces": list(interfaces), "queue": queue, "logged_in": logged_in,
+                "member_name": member_name, "paused": paused, "reason": reason}  # fmt: skip
+        done, refused = 0, []
+        for answer in await self._everywhere("queue_member", args):
+            done += int(answer[0])
+            refused += [str(message) for message in answer[1]]
+        return done, refused
+
+    async def logged_in_queues(self, interfaces: Iterable[str]) -> set[str]:
+        """The queues any of ``interfaces`` is logged in to (dynamic members), as the
+        reachable servers last said; an unreachable one counts as none."""
+        try:
+            answers = await self._everywhere("members", {"interfaces": list(interfaces)})
+        except ConnectionError:
+            return set()
+        return {str(queue) for answer in answers for queue in answer}
 
     async def live_call(self, call_id: str) -> CallSnapshot | None:
         """The call in progress with ``call_id`` (None: unknown or over)."""
@@ -124,6 +160,20 @@ class AmiCommands:
         except (AmiError, TimeoutError) as exc:
             raise RelayedError("ami", str(exc) or type(exc).__name__) from exc
 
+    async def _everywhere(self, op: str, args: dict[str, Any]) -> list[Any]:
+        """``op`` on every reachable server, the answers in order; ``ConnectionError``
+        when none is reachable."""
+        answers, reached = [], False
+        for name in self._servers:
+            try:
+                answers.append(await self._on_server(name, op, dict(args)))
+                reached = True
+            except ConnectionError as exc:
+                log.info("%s on %s: %s", op, name, exc)
+        if not reached:
+            raise ConnectionError("no Asterisk server is connected")
+        return answers
+
     async def _on_server(self, name: str, op: str, args: dict[str, Any]) -> Any:
         if self._link(name) is not None:
             return await self._local(op, name, args)
@@ -152,6 +202,11 @@ class AmiCommands:
                 await _originate(link, server, args)
             case "pause":
                 return await _pause(link, name, args)
+            case "queue_member":
+                return await _queue_member(link, name, args)
+            case "members":
+                members = self._ingest.members.get(name)
+                return [] if members is None else sorted(members.queues_of(args["interfaces"]))
             case "live_call":
                 found = self._ingest.live_call(str(args["call_id"]))
                 return None if found is None else dataclasses.asdict(found)
@@ -206,6 +261,31 @@ async def _pause(link: AmiLink, name: str, args: dict[str, Any]) -> int:
         except (AmiError, TimeoutError) as exc:
             log.warning("AMI %s: QueuePause %s failed (%s)", name, interface, exc)
     return done
+
+
+async def _queue_member(link: AmiLink, name: str, args: dict[str, Any]) -> list[Any]:
+    """QueueAdd or QueueRemove of each interface: [pairs as asked, messages refused]."""
+    done, refused, queue = 0, [], str(args["queue"])
+    for interface in args["interfaces"]:
+        try:
+            if args["logged_in"]:
+                await link.queue_add(
+                    queue, interface, member_name=str(args["member_name"]),
+                    paused=bool(args["paused"]), reason=str(args["reason"]),
+                )  # fmt: skip
+            else:
+                await link.queue_remove(queue, interface)
+            done += 1
+        except AmiActionError as exc:
+            if exc.message.endswith(AS_ASKED):
+                done += 1
+                continue
+            log.info("AMI %s: %s %s in %s: %s", name, exc.action, interface, queue, exc.message)
+            refused.append(exc.message)
+        except (AmiError, TimeoutError) as exc:
+            log.warning("AMI %s: log-in of %s to %s failed (%s)", name, interface, queue, exc)
+            refused.append(str(exc) or type(exc).__name__)
+    return [done, refused]
 
 
 def snapshot_from_json(found: dict[str, Any]) -> CallSnapshot:

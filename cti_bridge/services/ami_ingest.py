@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from cti_bridge.ami import AmiError, AmiLink, LinkStatus
@@ -21,6 +21,7 @@ from cti_bridge.ami.resync import catch_up
 from cti_bridge.bus.cluster import AmiLeases
 from cti_bridge.core.calls import HANDLED_EVENTS, HANDLED_VARIABLES, CallSnapshot, CallTracker
 from cti_bridge.core.events import CallEnded, CallEvent
+from cti_bridge.core.members import MEMBER_EVENTS, DynamicMembers
 from cti_bridge.core.pacing import PopPacing
 from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
@@ -41,6 +42,12 @@ class PauseWatcher(Protocol):
     async def settle(self, members: list[tuple[str, bool, str]]) -> int: ...
 
     def call_ended(self, interface: str) -> None: ...
+
+
+class MemberWatcher(Protocol):
+    """Tells agents which queues they are logged in to (services/queue_logins.py)."""
+
+    def members_changed(self, server: str, interfaces: Iterable[str]) -> None: ...
 
 
 class AmiIngest:
@@ -72,6 +79,9 @@ class AmiIngest:
         self._ingest: dict[str, tuple[CallTracker, Any]] = {}
         # Told of QueueMemberPause events, and after each login of the members' pauses.
         self.pause_watcher: PauseWatcher | None = None
+        # Per server: who is logged in to which queue (dynamic members), and who is told.
+        self.members: dict[str, DynamicMembers] = {}
+        self.member_watcher: MemberWatcher | None = None
 
     async def start(self) -> None:
         """Open (or, in a cluster, compete for) every server's link."""
@@ -125,6 +135,7 @@ class AmiIngest:
             await link.close()
         self._ingest.pop(name, None)
         self.trackers.pop(name, None)
+        self.members.pop(name, None)
         self._metrics.ami_connected.labels(name).set(0)
         if dropped := self._calls.forget_server(name):
             log.info("AMI %s: %d calls in progress left to the next holder", name, dropped)
@@ -133,12 +144,14 @@ class AmiIngest:
         tracker = CallTracker(server.name, self._agents.is_agent_interface)
         self.trackers[server.name] = tracker
         self._ingest[server.name] = (tracker, self._metrics.ami_events.labels(server.name))
+        self.members[server.name] = DynamicMembers()
         link = AmiLink(
             server,
             self._on_event,
             on_status=self._on_status,
-            wanted=HANDLED_EVENTS | {PAUSE_EVENT},  # the tracker ignores every other event
-            variables=HANDLED_VARIABLES,  # and every other VarSet
+            # The tracker ignores every other event, and every other VarSet.
+            wanted=HANDLED_EVENTS | {PAUSE_EVENT} | MEMBER_EVENTS,
+            variables=HANDLED_VARIABLES,
             on_skipped=self._on_skipped,
             pacing=self._pacing,  # a call's worker it starts runs before the next events
         )
@@ -150,8 +163,14 @@ class AmiIngest:
         Kept synchronous and short; everything slow happens in the call's own task."""
         tracker, counter = self._ingest[server]
         counter.inc()
-        if self.pause_watcher is not None and event.get("Event") == PAUSE_EVENT:
+        name = event.get("Event")
+        if self.pause_watcher is not None and name == PAUSE_EVENT:
             self.pause_watcher.member_paused(server, event)
+            return
+        if name in MEMBER_EVENTS:
+            changed = self.members[server].feed(event)
+            if changed is not None and self.member_watcher is not None:
+                self.member_watcher.members_changed(server, (changed,))
             return
         for fact in tracker.feed(event, self._clock()):
             self._dispatch(fact)
@@ -185,17 +204,29 @@ class AmiIngest:
             return
         for fact in facts:
             self._dispatch(fact, resync=True)
-        if self.pause_watcher is not None:
-            await self._settle_pauses(server, self.pause_watcher)
+        await self._read_members(server)
 
-    async def _settle_pauses(self, server: str, watcher: PauseWatcher) -> None:
-        """The members' pause state as this server has it, set again where it differs
-        from what the agents last chose."""
+    async def _read_members(self, server: str) -> None:
+        """One QueueStatus after a login: who is logged in to which queue now, and the
+        pauses set again where they differ from what the agents last chose."""
+        members = self.members.get(server)
+        mark = members.mark() if members is not None else 0
         try:
             listed = await self.links[server].queue_status()
         except (AmiError, TimeoutError, KeyError) as exc:
-            log.warning("AMI %s: no QueueStatus to settle pauses (%s)", server, exc)
+            log.warning("AMI %s: no QueueStatus to read the members (%s)", server, exc)
             return
+        changed = members.replace(listed, mark) if members is not None else set()
+        if changed and self.member_watcher is not None:
+            self.member_watcher.members_changed(server, changed)
+        if self.pause_watcher is not None:
+            await self._settle_pauses(server, self.pause_watcher, listed)
+
+    async def _settle_pauses(
+        self, server: str, watcher: PauseWatcher, listed: list[dict[str, str]]
+    ) -> None:
+        """The members' pause state as this server has it, set again where it differs
+        from what the agents last chose."""
         members = [
             (m.get("Location", ""), m.get("Paused") == "1", m.get("PausedReason", ""))
             for m in listed

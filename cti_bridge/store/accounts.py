@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, String, cast, delete, func, literal, select, update
+from sqlalchemy import Row, String, cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from cti_bridge.core.states import Role
 from cti_bridge.store.db import session_factory
 from cti_bridge.store.journal import database_unavailable
-from cti_bridge.store.models import Agent, AgentInterface, WebSession, table
+from cti_bridge.store.models import Agent, AgentInterface, AgentQueue, WebSession, table
 
 TOKEN_BYTES = 32
 
@@ -81,8 +81,10 @@ class Accounts:
         interfaces: Sequence[str],
         display_name: str | None = None,
         language: str | None = None,
+        queues: Sequence[str] | None = None,
     ) -> tuple[AgentRef, bool]:
-        """Create the agent or update it in place; returns (agent, created)."""
+        """Create the agent or update it in place; returns (agent, created). ``queues``
+        (when given) become exactly the queues they may log in to."""
         async with self._sessions.begin() as db:
             agent = await db.scalar(select(Agent).where(Agent.username == username))
             created = agent is None
@@ -97,8 +99,20 @@ class Accounts:
             if language:
                 agent.language = language
             await _claim_interfaces(db, agent, interfaces)
+            if queues is not None:
+                await _set_queues(db, agent.id, queues)
             await db.flush()
             return _ref(agent), created
+
+    async def queues_of(self, agent_id: int) -> list[str]:
+        """The queues with dynamic members the agent may log in to, by name."""
+        async with self._engine.connect() as conn:
+            rows = await conn.scalars(
+                select(_queues.c.queue)
+                .where(_queues.c.agent_id == agent_id)
+                .order_by(_queues.c.queue)
+            )
+            return list(rows)
 
     async def find_for_login(self, username: str) -> tuple[AgentRef, str] | None:
         async with self._sessions() as db:
@@ -241,9 +255,16 @@ async def _claim_interfaces(db: AsyncSession, agent: Agent, interfaces: Sequence
     agent.interfaces = [current.get(i) or AgentInterface(interface=i) for i in wanted]
 
 
+async def _set_queues(db: AsyncSession, agent_id: int, queues: Sequence[str]) -> None:
+    wanted = list(dict.fromkeys(q.strip() for q in queues if q.strip()))
+    await db.execute(delete(_queues).where(_queues.c.agent_id == agent_id))
+    if wanted:
+        await db.execute(insert(_queues), [{"agent_id": agent_id, "queue": q} for q in wanted])
+
+
 # -- the active agents, for the directory --------------------------------------------------
 
-_agents, _phones = table(Agent), table(AgentInterface)
+_agents, _phones, _queues = table(Agent), table(AgentInterface), table(AgentQueue)
 _UNIT, _RECORD = "\x1f", "\x1e"  # field and row separators of the fingerprint text
 _ACTIVE_JOIN = _agents.outerjoin(_phones, _phones.c.agent_id == _agents.c.id)
 _ACTIVE = _agents.c.active.is_(True)

@@ -140,6 +140,18 @@ class AgentInterface(Base):
     agent: Mapped[Agent] = relationship(back_populates="interfaces")
 
 
+class AgentQueue(Base):
+    """A queue with dynamic members the agent may log in to and out of from the desk
+    (AMI ``QueueAdd``/``QueueRemove``); whether they are logged in is Asterisk's to say."""
+
+    __tablename__ = "agent_queues"
+
+    agent_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class WebSession(Base):
     """A login: the browser holds the token, the database only its SHA-256."""
 

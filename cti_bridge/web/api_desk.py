@@ -33,7 +33,16 @@ from cti_bridge.web.errors import (
     read_json,
     require_str,
 )
-from cti_bridge.web.keys import AUDIT, DESK, DIRECTORY, JOURNAL, SETTINGS, STATES, now
+from cti_bridge.web.keys import (
+    AUDIT,
+    DESK,
+    DIRECTORY,
+    JOURNAL,
+    QUEUE_LOGINS,
+    SETTINGS,
+    STATES,
+    now,
+)
 
 # What an agent may set; ``offline`` follows from having no desk open, not from a click.
 SETTABLE_STATUSES = (AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStatus.WRAP_UP)
@@ -128,7 +137,7 @@ async def timeline(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     """The profile, the status with its reason and since when (for the wrap-up countdown),
-    and the desk's choices."""
+    the desk's choices, and the queues the agent may log in to (and whether they are)."""
     agent = current_agent(request)
     found = await request.config_dict[DESK].status_since(agent.id)
     status, reason, since = found if found is not None else (None, "", None)
@@ -141,6 +150,7 @@ async def me(request: web.Request) -> web.Response:
             "since": iso(since) if since else None,
             "pause_reasons": list(desk.pause_reasons),
             "wrapup_seconds": desk.wrapup_seconds,
+            "queues": await request.config_dict[QUEUE_LOGINS].queues(agent),
         }
     )
 

@@ -23,6 +23,7 @@ from cti_bridge.services.agents import AgentDirectory
 from cti_bridge.services.calls import CallService
 from cti_bridge.services.lookups import CallerLookup
 from cti_bridge.services.metrics import Metrics
+from cti_bridge.services.queue_logins import QueueLogins
 from cti_bridge.services.supervision import Supervision
 from cti_bridge.settings import Settings
 from cti_bridge.store.accounts import Accounts
@@ -108,6 +109,8 @@ class WebParts:
     states: AgentStates
     # Missed and abandoned calls, and the claims on calling them back.
     missed: MissedCalls
+    # Queue log-in and log-out (dynamic members).
+    queue_logins: QueueLogins
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -136,6 +139,7 @@ IVR = web.AppKey("ivr", IvrService)
 PASSWORDS = web.AppKey("passwords", HashPool)
 STATES = web.AppKey("states", AgentStates)
 MISSED = web.AppKey("missed", MissedCalls)
+QUEUE_LOGINS = web.AppKey("queue_logins", QueueLogins)
 
 
 def store_parts(app: web.Application, parts: WebParts) -> None:
@@ -163,6 +167,7 @@ def store_parts(app: web.Application, parts: WebParts) -> None:
     app[PASSWORDS] = parts.passwords
     app[STATES] = parts.states
     app[MISSED] = parts.missed
+    app[QUEUE_LOGINS] = parts.queue_logins
 
 
 def now(request: web.Request) -> datetime:

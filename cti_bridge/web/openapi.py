@@ -9,6 +9,7 @@ from cti_bridge.core.states import AgentStatus, Grade, Priority, Segment, Ticket
 from cti_bridge.web.openapi_control import CONTROL_PATHS
 from cti_bridge.web.openapi_ivr import IVR_PATHS, SECURITY_SCHEME
 from cti_bridge.web.openapi_missed import MISSED_PATHS
+from cti_bridge.web.openapi_queues import QUEUE, QUEUE_PATHS
 from cti_bridge.web.openapi_recordings import RECORDING_PATHS, RECORDING_PROPERTY
 from cti_bridge.web.openapi_supervisor import SUPERVISOR_PATHS, TICKET_SLA_PROPERTIES
 
@@ -278,6 +279,11 @@ _ME = {
         "since": {"type": ["string", "null"], "format": "date-time"},
         "pause_reasons": {"type": "array", "items": {"type": "string"}},
         "wrapup_seconds": {"type": "integer", "description": "0: no automatic wrap-up"},
+        "queues": {
+            "type": "array",
+            "items": QUEUE,
+            "description": "the queues with dynamic members the agent may log in to",
+        },
     },
 }
 PATHS.update(
@@ -362,6 +368,7 @@ PATHS.update(IVR_PATHS)
 PATHS.update(SUPERVISOR_PATHS)
 PATHS.update(MISSED_PATHS)
 PATHS.update(CONTROL_PATHS)
+PATHS.update(QUEUE_PATHS)
 PATHS.update(RECORDING_PATHS)
 
 SCHEMAS: dict[str, Any] = {

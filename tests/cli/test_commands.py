@@ -15,6 +15,8 @@ import aiohttp
 import websockets
 from yarl import URL
 
+from cti_bridge.store.accounts import Accounts
+from cti_bridge.store.db import create_engine
 from tests.patience import PATIENCE, until
 from tests.servers import free_port
 
@@ -256,3 +258,29 @@ async def first_pop(url: str, username: str, password: str) -> dict[str, object]
             message = json.loads(await asyncio.wait_for(ws.recv(), 30))
             if message["type"] == "screen_pop":
                 return message  # type: ignore[no-any-return]
+
+
+async def test_agents_add_with_the_queues_they_may_log_in_to(tmp_path: Path, db_url: str) -> None:
+    config = str(settings_file(tmp_path, db_url))
+    assert (await cli("db", "upgrade", "--config", config))[0] == 0
+    args = ["agents", "add", "cat", "--password-stdin", "--interface", "PJSIP/1004"]
+    code, out, err = await cli(
+        *args,
+        "--queue",
+        "sales",
+        "--queue",
+        "billing",
+        "--config",
+        config,
+        stdin="long-enough-pw\n",
+    )
+    assert code == 0, err
+    assert "agent cat created" in out and "queues sales, billing" in out
+    engine = create_engine(db_url)
+    try:
+        accounts = Accounts(engine)
+        found = await accounts.find_for_login("cat")
+        assert found is not None
+        assert await accounts.queues_of(found[0].id) == ["billing", "sales"]
+    finally:
+        await engine.dispose()

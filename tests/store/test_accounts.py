@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_bridge.passwords import hash_password, verify_password
 from cti_bridge.store.accounts import Accounts
-from cti_bridge.store.models import WebSession
+from cti_bridge.store.models import Agent, AgentQueue, WebSession
 from tests.store.helpers import NOW
 
 HOUR = timedelta(hours=1)
@@ -89,3 +89,31 @@ async def test_expired_sessions_are_swept(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         count = await conn.scalar(select(func.count()).select_from(WebSession))
     assert count == 1
+
+
+async def test_the_queues_an_agent_may_log_in_to(engine: AsyncEngine) -> None:
+    accounts = Accounts(engine)
+    ann, _ = await accounts.upsert_agent(
+        "ann", password_hash=hash_password("secret-one"), role="agent", interfaces=["PJSIP/1001"],
+        queues=["sales", "billing", "sales", " "],
+    )  # fmt: skip
+    bob, _ = await accounts.upsert_agent(
+        "bob", password_hash=hash_password("secret-one"), role="agent", interfaces=[],
+        queues=["sales"],
+    )  # fmt: skip
+    assert await accounts.queues_of(ann.id) == ["billing", "sales"]
+    # An update that names no queues leaves them; one that names some replaces them.
+    await accounts.upsert_agent(
+        "ann", password_hash=hash_password("secret-one"), role="agent", interfaces=["PJSIP/1001"]
+    )
+    assert await accounts.queues_of(ann.id) == ["billing", "sales"]
+    await accounts.upsert_agent(
+        "ann", password_hash=hash_password("secret-one"), role="agent", interfaces=["PJSIP/1001"],
+        queues=["renewals"],
+    )  # fmt: skip
+    assert await accounts.queues_of(ann.id) == ["renewals"]
+    assert await accounts.queues_of(bob.id) == ["sales"]
+    async with engine.begin() as conn:  # the agent's queues go with the agent
+        await conn.execute(delete(Agent.__table__).where(Agent.__table__.c.id == ann.id))  # type: ignore[attr-defined]
+        left = await conn.scalar(select(func.count()).select_from(AgentQueue))
+    assert left == 1

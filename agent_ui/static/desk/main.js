@@ -10,6 +10,7 @@ import { focusField, labelDispositions, markSaved, setActionEnv, wireActions } f
 import { loadTimeline, setDispositions } from "./timeline.js";
 import { Link } from "./socket.js";
 import { AgentStatus } from "./status.js";
+import { AgentQueues } from "./queues.js";
 import { announce, setupNotifications } from "./notify.js";
 import { setupShortcuts } from "./keys.js";
 import { forgetCards, listen, loadCards, saveCards, tell } from "./tabs.js";
@@ -21,6 +22,7 @@ const DISPOSITIONS = JSON.parse($("#dispositions").textContent);
 const LANG_KEY = "cti.lang";
 let stack = null;
 let status = null;
+let queues = null;
 let link = null;
 let transfer = null;
 
@@ -35,6 +37,7 @@ function useLanguage(language) {
     for (const card of stack.cards.values()) labelDispositions(card);
   }
   if (status) status.tick();
+  if (queues) queues.render();
   if (transfer) transfer.relabel();
 }
 
@@ -101,6 +104,7 @@ async function showDesk(agent) {
   $("#who").textContent = agent.name;
   for (const id of ["#logout", "#desk", "#tools"]) $(id).hidden = false;
   status = new AgentStatus();
+  queues = new AgentQueues();
   setupNotifications();
   transfer = new TransferDialog();
   stack = new CardStack($("#pops"), {
@@ -121,6 +125,7 @@ async function showDesk(agent) {
   listen(fromOtherTab);
   const me = await api("GET", "/api/agents/me");
   await status.init(me);
+  queues.init(me);
   await new MissedCalls($("#missed"), { label: t, callable: agent.interfaces.length > 0 }).load();
 }
 
@@ -131,6 +136,7 @@ function receive(message) {
   else if (message.type === "call_update") stack.update(message);
   else if (message.type === "alert") showAlert(message);
   else if (message.type === "agent_status") status.fromServer(message);
+  else if (message.type === "agent_queues") queues.fromServer(message);
 }
 
 function linkUp() {
