@@ -43,6 +43,11 @@ def ring(*interfaces: str, via: str = "") -> list[Brief]:
     return [offered(i, *JANE, via) for i in interfaces]
 
 
+def recorded(linkedid: str) -> Brief:
+    """The dialplan's MixMonitor names the call's file (VarSet MIXMONITOR_FILENAME)."""
+    return ("recorded", f"{linkedid}.wav")
+
+
 def ann_answers() -> list[Brief]:
     """The queue rings all three; Ann's robot answers first."""
     return [
@@ -58,6 +63,7 @@ EXPECTED: dict[str, tuple[list[Brief], list[tuple[str, str]]]] = {
     # Bob answers the consultation, Ann hangs up: handed over then.
     "attended_transfer": (
         [
+            recorded("1796459440.36"),
             *ring(SUE, BOB),
             withdrawn(SUE, "no_answer"),
             withdrawn(BOB, "no_answer"),
@@ -76,6 +82,7 @@ EXPECTED: dict[str, tuple[list[Brief], list[tuple[str, str]]]] = {
     # Ann hangs up while Bob still rings: handed over at once, Bob answers later.
     "attended_transfer_hangup_ringing": (
         [
+            recorded("1796473032.28"),
             *ann_answers(),
             *ring(BOB, via=ANN),
             transferred(ANN, BOB, "attended"),
@@ -86,7 +93,13 @@ EXPECTED: dict[str, tuple[list[Brief], list[tuple[str, str]]]] = {
     ),
     # Bob never answers: after atxfernoanswertimeout the caller is Ann's again.
     "attended_transfer_no_answer": (
-        [*ann_answers(), *ring(BOB, via=ANN), withdrawn(BOB, "no_answer"), ended(ANN)],
+        [
+            recorded("1796473048.40"),
+            *ann_answers(),
+            *ring(BOB, via=ANN),
+            withdrawn(BOB, "no_answer"),
+            ended(ANN),
+        ],
         [(SUE, "missed"), (BOB, "missed"), (ANN, "ended"), (BOB, "missed")],
     ),
 }
