@@ -26,6 +26,7 @@ from cti_bridge.core.channels import interface_of
 from cti_bridge.core.pop import iso
 from cti_bridge.core.states import AgentStatus
 from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.background import BackgroundTasks
 from cti_bridge.store.accounts import AgentRef
 from cti_bridge.store.desk import DeskStore
 
@@ -66,7 +67,7 @@ class AgentStates:
         self._wrapup_seconds = wrapup_seconds
         self._sent: dict[int, list[Sent]] = {}
         self._wrapups: dict[int, asyncio.Task[None]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks()
 
     async def choose(
         self, agent: AgentRef, status: str, reason: str = "", *, origin: str = "desk"
@@ -82,7 +83,7 @@ class AgentStates:
         """An answered call ended on ``interface`` (read path: the work in a task)."""
         agent = self._agents.by_interface(interface_of(interface))
         if agent is not None and self._wrapup_seconds > 0:
-            self._spawn(self.wrap_up(agent), f"call-ended-{agent.id}")
+            self._tasks.spawn(self.wrap_up(agent), f"call-ended-{agent.id}")
 
     async def wrap_up(self, agent: AgentRef) -> None:
         """Wrap-up after a call (a new one restarts the time), ending by itself; an agent
@@ -91,7 +92,7 @@ class AgentStates:
         if found is not None and found[0] == AgentStatus.AWAY:
             return  # chosen during the call: stays
         await self.choose(agent, AgentStatus.WRAP_UP, origin="wrapup")
-        self._wrapups[agent.id] = self._spawn(self._end_wrapup(agent), f"wrapup-{agent.id}")
+        self._wrapups[agent.id] = self._tasks.spawn(self._end_wrapup(agent), f"wrapup-{agent.id}")
 
     def member_paused(self, server: str, event: dict[str, str]) -> None:
         """A ``QueueMemberPause`` from ``server`` (read path: short, the work in a task)."""
@@ -102,7 +103,7 @@ class AgentStates:
         reason = event.get("PausedReason", "") if paused else ""
         if self._is_echo(agent.id, paused, reason):
             return
-        self._spawn(self._pbx_changed(agent, paused, reason), f"pause-{agent.id}")
+        self._tasks.spawn(self._pbx_changed(agent, paused, reason), f"pause-{agent.id}")
 
     async def settle(self, members: list[tuple[str, bool, str]]) -> int:
         """After an AMI login: ``members`` is what QueueStatus listed (interface, paused,
@@ -124,9 +125,7 @@ class AgentStates:
         return settled
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.stop()
 
     # -- internals --------------------------------------------------------------------------
 
@@ -191,18 +190,6 @@ class AgentStates:
         task = self._wrapups.pop(agent_id, None)
         if task is not None and task is not asyncio.current_task():
             task.cancel()
-
-    def _spawn(self, work: Awaitable[None], name: str) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(work)
-        task.set_name(name)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-        return task
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("%s failed", task.get_name(), exc_info=exc)
 
 
 def pause_for(status: str, reason: str) -> tuple[bool, str]:

@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from cti_bridge.bus.base import Bus
 from cti_bridge.services.agent_state import pause_for
 from cti_bridge.services.agents import AgentDirectory
+from cti_bridge.services.background import BackgroundTasks
 from cti_bridge.store.accounts import Accounts, AgentRef
 from cti_bridge.store.desk import DeskStore
 
@@ -64,7 +65,7 @@ class QueueLogins:
         # The latest message being built per agent: each waits for the one before it, so
         # the last message an agent gets says the latest state.
         self._telling: dict[int, asyncio.Task[None]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks()
 
     async def queues(self, agent: AgentRef) -> list[dict[str, Any]]:
         """The agent's queues, each with whether they are logged in to it now."""
@@ -101,14 +102,12 @@ class QueueLogins:
             agent = self._agents.by_interface(interface)
             if agent is not None:
                 before = self._telling.get(agent.id)
-                task = self._spawn(self._tell(before, agent), f"queues-{agent.id}")
+                task = self._tasks.spawn(self._tell(before, agent), f"queues-{agent.id}")
                 self._telling[agent.id] = task
                 task.add_done_callback(functools.partial(self._told, agent.id))
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.stop()
 
     async def _tell(self, before: asyncio.Task[None] | None, agent: AgentRef) -> None:
         if before is not None:
@@ -120,15 +119,3 @@ class QueueLogins:
     def _told(self, agent_id: int, task: asyncio.Task[None]) -> None:
         if self._telling.get(agent_id) is task:
             del self._telling[agent_id]
-
-    def _spawn(self, work: Awaitable[None], name: str) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(work)
-        task.set_name(name)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-        return task
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("%s failed", task.get_name(), exc_info=exc)
