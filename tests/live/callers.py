@@ -31,6 +31,21 @@ async def originate(pbx: AmiWire, channel: str) -> str:
     return first["Linkedid"]
 
 
+async def sue_dials(pbx: AmiWire, code: str) -> None:
+    """Sue's phone dials a feature code of extensions.conf [from-internal] (``*452``
+    pause for lunch, ``*46`` unpause, ``*50``/``*51`` sales log-in/out): the dialplan acts,
+    not AMI."""
+    response = await pbx.action(
+        "Originate",
+        Channel=f"Local/{code}@from-internal",
+        CallerID='"Sue" <1003>',
+        Application="Wait",
+        Data="2",
+        Async="true",
+    )
+    assert response["Response"] == "Success", response
+
+
 async def memberships(pbx: AmiWire, interface: str) -> dict[str, Frame]:
     """Every queue ``interface`` is a member of, with its ``QueueMember`` frame."""
     since = pbx.mark()

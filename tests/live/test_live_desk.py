@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection
 
 from tests.clients import Running, receive_type
 from tests.live.amiwire import AmiWire, Frame
-from tests.live.callers import JANE, memberships, originate
+from tests.live.callers import JANE, memberships, originate, sue_dials
 from tests.live.capture import robots
 from tests.live.conftest import LINES, running_bridge
 from tests.patience import PATIENCE
@@ -104,15 +104,7 @@ async def test_away_pauses_every_queue_with_the_reason_and_available_unpauses(
 async def test_a_pause_from_the_phone_shows_in_the_desk(bridge: Running, pbx: AmiWire) -> None:
     async with bridge.ws("sue") as desk:
         for code in ("*452", "*46"):  # extensions.conf [from-internal]: pause lunch, unpause
-            response = await pbx.action(
-                "Originate",
-                Channel=f"Local/{code}@from-internal",
-                CallerID='"Sue" <1003>',
-                Application="Wait",
-                Data="2",
-                Async="true",
-            )
-            assert response["Response"] == "Success", response
+            await sue_dials(pbx, code)
             shown = await receive_type(desk, "agent_status")
             expected = ("away", "lunch") if code == "*452" else ("available", None)
             assert (shown["status"], shown["reason"]) == expected

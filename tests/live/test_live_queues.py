@@ -15,7 +15,7 @@ import pytest
 from cti_bridge.passwords import hash_password
 from tests.clients import PASSWORD, Running, receive_type
 from tests.live.amiwire import AmiWire
-from tests.live.callers import memberships
+from tests.live.callers import memberships, sue_dials
 from tests.live.conftest import LINES, running_bridge
 from tests.patience import until
 
@@ -118,15 +118,7 @@ async def test_the_phone_logs_in_and_out_of_sales(
     await give_sue_queues(bridge)
     async with bridge.ws("sue") as desk:
         for code, expected in (("*50", True), ("*51", False)):  # [from-internal]
-            response = await pbx.action(
-                "Originate",
-                Channel=f"Local/{code}@from-internal",
-                CallerID='"Sue" <1003>',
-                Application="Wait",
-                Data="2",
-                Async="true",
-            )
-            assert response["Response"] == "Success", response
+            await sue_dials(pbx, code)
             assert logged(await receive_type(desk, "agent_queues"))["sales"] is expected
 
 
