@@ -182,9 +182,20 @@ class DeskStore:
     async def log_presence(self, agent_id: int, present: bool, at: datetime) -> None:
         """The agent's desk opened (``present``: their current status holds again from
         ``at``) or its last socket closed (``offline`` from ``at``). An agent who never
-        chose a status, or no such agent, logs nothing on opening."""
+        chose a status, or no such agent, logs nothing on opening; nor does one whose log
+        already shows them present (a status chosen while this write waited)."""
         async with self._engine.begin() as conn:
             if present:
+                last = (
+                    await conn.execute(
+                        select(status_log.c.status)
+                        .where(status_log.c.agent_id == agent_id)
+                        .order_by(status_log.c.started_at.desc(), status_log.c.id.desc())
+                        .limit(1)
+                    )
+                ).scalar_one_or_none()
+                if last is not None and last != AgentStatus.OFFLINE:
+                    return
                 row = (
                     await conn.execute(
                         select(agents.c.status, agents.c.status_reason).where(

@@ -4,6 +4,7 @@ network, the desk in two tabs, several calls at once."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,10 +15,10 @@ from cti_bridge.app import Daemon
 from cti_bridge.pbxsim import PbxSimulator
 from cti_bridge.settings import Settings, WebSettings
 from cti_bridge.store.models import Disposition, Interaction
-from tests.browser.desk import call_id, new_context, open_desk
+from tests.browser.desk import Desk, call_id, new_context, open_desk
 from tests.clients import add_team
 from tests.patience import PATIENCE
-from tests.servers import free_port
+from tests.servers import TcpProxy, free_port
 from tests.stack import Stack, pbx_settings
 from tests.store.helpers import add_customer
 
@@ -82,10 +83,24 @@ async def test_daemon_restart_while_calls_ring_the_page_reconnects_and_shows_the
 async def test_pop_missed_while_the_browser_was_offline_is_shown_on_return(
     browser: Browser, stack: Stack
 ) -> None:
-    desk = await open_desk(browser, stack, "ann")
+    # Chromium's offline emulation stops requests but not websockets: the page talks to
+    # the daemon through a proxy, cut while the browser is offline.
+    port = int(stack.url.rsplit(":", 1)[1])
+    network = TcpProxy("127.0.0.1", port)
+    await network.start()
+    try:
+        desk = await open_desk(
+            browser, replace(stack, url=f"http://127.0.0.1:{network.port}"), "ann"
+        )
+        await missed_while_offline(desk, stack, network)
+    finally:
+        await network.close()
+
+
+async def missed_while_offline(desk: Desk, stack: Stack, network: TcpProxy) -> None:
     context = desk.page.context
     await context.set_offline(True)
-    await stack.daemon.hub.close_all()  # the network is gone: so is the socket
+    await network.cut()
     await expect(desk.page.locator("#banner")).to_be_visible()
     call = stack.sim.place_call(
         "queue_ringall_answered",
@@ -94,6 +109,7 @@ async def test_pop_missed_while_the_browser_was_offline_is_shown_on_return(
         answer_by="PJSIP/1002",
     )
     await call.wait()  # bob answered and the call is over before ann is back
+    await network.restore()
     await context.set_offline(False)
     card = desk.card(call_id(call.linkedid))
     await expect(card).to_have_attribute("data-state", "missed", timeout=RECONNECT)
