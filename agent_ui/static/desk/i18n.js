@@ -16,6 +16,14 @@ export function setLocale(language) {
   return locale;
 }
 
+// Pages beyond the desk (board, tickets, admin, audit) bring their own words:
+// extendMessages({en: {...}, "zh-CN": {...}}) adds them to the catalogue before use.
+export function extendMessages(catalogue) {
+  for (const [language, words] of Object.entries(catalogue)) {
+    MESSAGES[language] = { ...(MESSAGES[language] || {}), ...words };
+  }
+}
+
 export function currentLocale() {
   return locale;
 }
