@@ -1,6 +1,7 @@
-"""The pop's raw asyncpg read builds exactly the record the Core path builds, on
-PostgreSQL with a customer that has everything: phones, open and closed tickets with
-assignees, complaints, and more history than a pop shows."""
+"""The pop's one-statement reads (raw asyncpg on PostgreSQL, a plain sqlite3 connection on
+SQLite) build exactly the record the Core path builds, with a customer that has everything:
+phones, open and closed tickets with assignees, complaints, and more history than a pop
+shows."""
 
 from __future__ import annotations
 
@@ -16,22 +17,25 @@ from cti_bridge.store.accounts import Accounts
 from cti_bridge.store.calllog import CallLog, CallStart
 from cti_bridge.store.directory import CustomerDirectory
 from cti_bridge.store.popread import PostgresPopReader
+from cti_bridge.store.popread_sqlite import SqlitePopReader
 from cti_bridge.store.tickets import NewTicket, TicketStore
 from tests.store.helpers import NOW, add_customer
 
-pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+Reader = PostgresPopReader | SqlitePopReader
 
 
 @pytest.fixture
-async def reader(engine: AsyncEngine, db_url: str) -> AsyncIterator[PostgresPopReader]:
-    fast = PostgresPopReader(engine, db_url)
+async def reader(engine: AsyncEngine, db_url: str) -> AsyncIterator[Reader]:
+    fast: Reader
+    if engine.dialect.name == "sqlite":
+        fast = SqlitePopReader(engine, db_url)
+    else:
+        fast = PostgresPopReader(engine, db_url)
     yield fast
     await fast.close()
 
 
-async def test_raw_read_equals_the_core_read(
-    engine: AsyncEngine, reader: PostgresPopReader
-) -> None:
+async def test_raw_read_equals_the_core_read(engine: AsyncEngine, reader: Reader) -> None:
     agent, _ = await Accounts(engine).upsert_agent(
         "ann", password_hash=hash_password("correct-horse"), role="agent", interfaces=["PJSIP/1001"]
     )
@@ -67,11 +71,14 @@ async def test_raw_read_equals_the_core_read(
         assert got == expected
         recorded = [i for i in expected.customer.recent_interactions if i.recording]
         assert [i.call_id for i in recorded] == ["pbx1:10"]
+    # A call logged after the reader's first read is in its next one.
+    await log.start(CallStart("pbx1:new", "inbound", "+15551234567", "", "", "", jane, NOW))
+    latest = await reader.find_by_caller(normalize_caller("+15551234567", "US"), NOW)
+    assert latest.customer is not None
+    assert latest.customer.recent_interactions[0].call_id == "pbx1:new"
 
 
-async def test_unknown_withheld_and_several_candidates(
-    engine: AsyncEngine, reader: PostgresPopReader
-) -> None:
+async def test_unknown_withheld_and_several_candidates(engine: AsyncEngine, reader: Reader) -> None:
     a = await add_customer(engine, "A", "+44 20 7946 0001")
     b = await add_customer(engine, "B", "+1 207 946 0001")  # same last 9 digits
     core = CustomerDirectory(engine)
